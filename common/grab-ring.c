@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ring protocol in user space; see grab-ring.h and DESIGN.md.
+ *
+ * Memory ordering, mirrored by the kernel producer (smp_wmb /
+ * smp_store_release) so a reader cannot tell them apart:
+ *   producer: seq = odd (relaxed); release fence; pixels; descriptor;
+ *             seq = even (release); head = n + 1 (release)
+ *   reader:   head (acquire); seq (acquire); descriptor; pixels;
+ *             acquire fence; seq and sequence again (relaxed)
+ * x86 would pass the tests without any of this; weaker CPUs would not.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grab-ring.h"
+
+#define LOAD_ACQUIRE(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RELAXED(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_RELEASE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define STORE_RELAXED(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+uint32_t grab_page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (uint32_t)page : 4096;
+}
+
+int grab_ring_plan(const struct grab_format *fmt, uint32_t nslots,
+		   struct grab_layout *ret_layout)
+{
+	return grab_ring_layout(fmt, nslots, grab_page_size(), ret_layout);
+}
+
+int grab_ring_producer_init(struct grab_ring_producer *p, void *mem,
+			    size_t size, const struct grab_format *fmt,
+			    uint32_t nslots, uint32_t fps_num, uint32_t fps_den)
+{
+	struct grab_ring_header *hdr = mem;
+	struct grab_layout layout;
+
+	if (grab_ring_plan(fmt, nslots, &layout))
+		return -EINVAL;
+	if (layout.ring_size > size)
+		return -ENOSPC;
+
+	memset(mem, 0, layout.data_offset);
+	hdr->magic = GRAB_MAGIC;
+	hdr->abi_version = GRAB_ABI_VERSION;
+	hdr->header_size = sizeof(*hdr);
+	hdr->desc_offset = layout.desc_offset;
+	hdr->desc_size = sizeof(struct grab_slot_desc);
+	hdr->nslots = nslots;
+	hdr->slot_stride = layout.slot_stride;
+	hdr->data_offset = layout.data_offset;
+	hdr->ring_size = layout.ring_size;
+	hdr->format = *fmt;
+	hdr->format_gen = 1;
+	hdr->fps_num = fps_num;
+	hdr->fps_den = fps_den;
+
+	p->hdr = hdr;
+	p->base = mem;
+	p->desc = (struct grab_slot_desc *)(p->base + layout.desc_offset);
+	p->nslots = nslots;
+	p->slot_stride = layout.slot_stride;
+	p->data_offset = layout.data_offset;
+	p->next = 0;
+	/* Readers may already be looking: publish the header last. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return 0;
+}
+
+void *grab_ring_begin(struct grab_ring_producer *p)
+{
+	uint32_t slot = (uint32_t)(p->next % p->nslots);
+	struct grab_slot_desc *d = &p->desc[slot];
+
+	STORE_RELAXED(&d->seq, LOAD_RELAXED(&d->seq) + 1);
+	/* The odd seq must be visible before any pixel changes. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return p->base + p->data_offset + (uint64_t)slot * p->slot_stride;
+}
+
+void grab_ring_commit(struct grab_ring_producer *p, uint32_t bytesused,
+		      uint64_t timestamp_ns, uint32_t flags)
+{
+	struct grab_slot_desc *d = &p->desc[p->next % p->nslots];
+
+	STORE_RELAXED(&d->sequence, p->next);
+	STORE_RELAXED(&d->timestamp_ns, timestamp_ns);
+	STORE_RELAXED(&d->bytesused, bytesused);
+	STORE_RELAXED(&d->flags, flags);
+	STORE_RELAXED(&d->format_gen, p->hdr->format_gen);
+	STORE_RELEASE(&d->seq, LOAD_RELAXED(&d->seq) + 1);
+	p->next++;
+	STORE_RELEASE(&p->hdr->head, p->next);
+}
+
+void grab_ring_add_dropped(struct grab_ring_producer *p, uint64_t n)
+{
+	STORE_RELAXED(&p->hdr->dropped, p->hdr->dropped + n);
+}
+
+void grab_ring_set_streaming(struct grab_ring_producer *p, bool on)
+{
+	uint32_t flags = p->hdr->flags;
+
+	flags = on ? flags | GRAB_RING_STREAMING : flags & ~GRAB_RING_STREAMING;
+	STORE_RELAXED(&p->hdr->flags, flags);
+}
+
+/* Returns NULL if the header fits the mapping, else what is wrong. */
+static const char *check_header(const struct grab_ring_header *h, size_t size)
+{
+	uint64_t desc_end, data_end;
+
+	if (size < sizeof(*h))
+		return "mapping smaller than the ring header";
+	if (h->magic != GRAB_MAGIC)
+		return "bad magic";
+	if (h->abi_version != GRAB_ABI_VERSION)
+		return "unsupported ABI version";
+	if (h->header_size != sizeof(*h) ||
+	    h->desc_size != sizeof(struct grab_slot_desc))
+		return "header or descriptor size does not match the ABI";
+	if (h->nslots < GRAB_MIN_SLOTS || h->nslots > GRAB_MAX_SLOTS)
+		return "slot count out of range";
+	if (h->desc_offset < h->header_size || h->desc_offset % 8)
+		return "descriptor offset overlaps the header or is misaligned";
+	desc_end = (uint64_t)h->desc_offset + (uint64_t)h->nslots * h->desc_size;
+	if (desc_end > h->data_offset)
+		return "descriptors overlap the frame data";
+	if (grab_format_valid(&h->format))
+		return "invalid format";
+	if (h->slot_stride < h->format.sizeimage)
+		return "slot stride smaller than a frame";
+	data_end = (uint64_t)h->data_offset + (uint64_t)h->nslots * h->slot_stride;
+	if (data_end != h->ring_size)
+		return "ring size does not match its layout";
+	if (h->ring_size > size)
+		return "ring larger than the mapping";
+	return NULL;
+}
+
+int grab_ring_reader_attach(struct grab_ring_reader *r, const void *mem,
+			    size_t size, const char **ret_why)
+{
+	const struct grab_ring_header *h = mem;
+	struct grab_ring_header copy;
+	const char *why;
+
+	/* Validate a private copy: the shared one may change under us. */
+	if (size >= sizeof(copy))
+		memcpy(&copy, h, sizeof(copy));
+	why = check_header(&copy, size);
+	if (why) {
+		if (ret_why)
+			*ret_why = why;
+		return -EPROTO;
+	}
+	memset(r, 0, sizeof(*r));
+	r->hdr = h;
+	r->base = mem;
+	r->size = size;
+	r->desc = (const struct grab_slot_desc *)(r->base + copy.desc_offset);
+	r->nslots = copy.nslots;
+	r->slot_stride = copy.slot_stride;
+	r->data_offset = copy.data_offset;
+	r->format = copy.format;
+	r->next = grab_ring_head(r);
+	return 0;
+}
+
+uint64_t grab_ring_head(const struct grab_ring_reader *r)
+{
+	return LOAD_ACQUIRE(&r->hdr->head);
+}
+
+uint64_t grab_ring_dropped(const struct grab_ring_reader *r)
+{
+	return LOAD_RELAXED(&r->hdr->dropped);
+}
+
+int grab_ring_read(const struct grab_ring_reader *r, uint64_t want,
+		   struct grab_ring_frame *ret_frame)
+{
+	uint64_t head = grab_ring_head(r);
+	uint32_t slot = (uint32_t)(want % r->nslots);
+	const struct grab_slot_desc *d = &r->desc[slot];
+	uint32_t seq, bytesused;
+
+	if (want >= head)
+		return -EAGAIN;
+	if (head - want > r->nslots)
+		return -ESTALE;
+	seq = LOAD_ACQUIRE(&d->seq);
+	if ((seq & 1) || LOAD_RELAXED(&d->sequence) != want)
+		return -ESTALE;
+	bytesused = LOAD_RELAXED(&d->bytesused);
+	if (bytesused > r->slot_stride)
+		return -EPROTO;
+
+	ret_frame->data = r->base + r->data_offset + (uint64_t)slot * r->slot_stride;
+	ret_frame->sequence = want;
+	ret_frame->timestamp_ns = LOAD_RELAXED(&d->timestamp_ns);
+	ret_frame->bytesused = bytesused;
+	ret_frame->slot = slot;
+	ret_frame->flags = LOAD_RELAXED(&d->flags);
+	ret_frame->seq = seq;
+	return 0;
+}
+
+bool grab_ring_frame_intact(const struct grab_ring_reader *r,
+			    const struct grab_ring_frame *frame)
+{
+	const struct grab_slot_desc *d = &r->desc[frame->slot];
+
+	/* Everything read from the frame happens before the re-check. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return LOAD_RELAXED(&d->seq) == frame->seq &&
+	       LOAD_RELAXED(&d->sequence) == frame->sequence;
+}
+
+int grab_ring_next(struct grab_ring_reader *r, struct grab_ring_frame *ret_frame,
+		   uint64_t *ret_missed)
+{
+	uint64_t missed = 0;
+	int ret;
+
+	for (;;) {
+		uint64_t head = grab_ring_head(r);
+
+		if (r->next >= head) {
+			ret = -EAGAIN;
+			break;
+		}
+		/* Everything older than the last nslots frames is gone. */
+		if (head - r->next > r->nslots) {
+			missed += head - r->nslots - r->next;
+			r->next = head - r->nslots;
+		}
+		ret = grab_ring_read(r, r->next, ret_frame);
+		if (ret == -ESTALE) {
+			/* Overwritten between the head check and the read. */
+			missed++;
+			r->next++;
+			continue;
+		}
+		if (ret == 0)
+			r->next++;
+		break;
+	}
+	r->missed += missed;
+	if (ret_missed)
+		*ret_missed = missed;
+	return ret;
+}
+
+int grab_ring_latest(struct grab_ring_reader *r,
+		     struct grab_ring_frame *ret_frame, uint64_t *ret_missed)
+{
+	uint64_t head = grab_ring_head(r);
+	uint64_t skipped = 0, missed = 0;
+	int ret;
+
+	if (head > r->next + 1) {
+		skipped = head - 1 - r->next;
+		r->next = head - 1;
+		r->missed += skipped;
+	}
+	ret = grab_ring_next(r, ret_frame, &missed);
+	if (ret_missed)
+		*ret_missed = skipped + missed;
+	return ret;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Install every Debian package that grab's build, tests and benchmarks need.
+# Idempotent and quick when everything is already there: it asks dpkg first
+# and only calls apt-get for what is missing.  Run as non-root it prints the
+# apt-get line to run instead.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential pkg-config make gcc g++ clang sparse
+	libevent-dev libturbojpeg0-dev libjpeg62-turbo-dev libv4l-dev
+	libsystemd-dev libinih-dev
+	# kernel tier: Debian's own kernels, their headers, a busybox initramfs
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	qemu-system-x86 busybox-static cpio kmod zstd xz-utils
+	# system tier
+	mmdebstrap systemd dkms
+	# peers used by the tests
+	curl ffmpeg v4l-utils libjpeg-turbo-progs valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	case "$p" in \#*) continue ;; esac
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
+if [ "$(id -u)" -ne 0 ]; then
+	echo "grab: missing packages; run as root:" >&2
+	echo "  apt-get update && ${cmd[*]}" >&2
+	exit 1
+fi
+
+echo "grab: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# An apt list older than a day (or none) would miss the newest kernel ABI.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+	apt-get update -q
+fi
+"${cmd[@]}" || { apt-get update -q && "${cmd[@]}"; }
