@@ -29,12 +29,10 @@ for tool in qemu-system-x86_64 gcc cpio gzip make strip; do
 	fi
 done
 busybox=/bin/busybox
-if [ ! -x $busybox ] || ! file -L $busybox 2>/dev/null | grep -q 'statically linked'; then
-	# `file` may be missing: a static busybox runs with an empty environment.
-	if ! [ -x $busybox ] || ldd $busybox >/dev/null 2>&1; then
-		fail "kernel tier: a static $busybox is needed (busybox-static)"
-		exit 1
-	fi
+# A static busybox: the initramfs has no libc.
+if [ ! -x $busybox ] || ldd $busybox >/dev/null 2>&1; then
+	fail "kernel tier: a static $busybox is needed (busybox-static)"
+	exit 1
 fi
 
 kernels=()
@@ -100,7 +98,7 @@ for ver in "${kernels[@]}"; do
 
 	append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
 	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	timeout --foreground -k 10 "$boot_timeout" qemu-system-x86_64 \
 		-machine q35,accel=tcg -cpu max -smp 2 -m 1G -nographic \
 		-no-reboot -monitor none -serial stdio \
@@ -109,8 +107,8 @@ for ver in "${kernels[@]}"; do
 		-kernel "/boot/vmlinuz-$ver" -initrd "$kb/initramfs.cpio.gz" \
 		-append "$append" </dev/null >"$kb/console.log" 2>&1
 	status=$?
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
-	echo "# $ver: boot took ${secs%.*} s (QEMU status $status)"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "# $ver: boot took $((ms / 1000)).$((ms % 1000 / 100)) s (QEMU status $status)"
 
 	tr -d '\r' <"$kb/tap.log" | sed -nE \
 		-e "s/^(not ok|ok)( [0-9]+)? - (.*)$/\1 - $ver: \3/p" \
