@@ -61,7 +61,8 @@ void grab_engine_capture(struct grab_dev *gd)
 	WRITE_ONCE(d->format_gen, ring->hdr->format_gen);
 	smp_store_release(&d->seq, seq + 2);
 
-	gd->sequence = n + 1;
+	/* poll() and read()'s wait condition look without the lock. */
+	WRITE_ONCE(gd->sequence, n + 1);
 	smp_store_release(&ring->hdr->head, n + 1);
 	wake_up_interruptible(&gd->wait);
 }
@@ -121,7 +122,7 @@ int grab_engine_start(struct grab_dev *gd)
 	mutex_lock(&gd->stream_lock);
 	mutex_lock(&gd->lock);
 	if (!gd->streaming) {
-		gd->streaming = true;
+		WRITE_ONCE(gd->streaming, true);
 		gd->start_ns = ktime_get_ns();
 		gd->ticks = 0;
 		WRITE_ONCE(gd->ring->hdr->flags,
@@ -141,7 +142,7 @@ void grab_engine_stop(struct grab_dev *gd)
 {
 	mutex_lock(&gd->stream_lock);
 	mutex_lock(&gd->lock);
-	gd->streaming = false;
+	WRITE_ONCE(gd->streaming, false);
 	WRITE_ONCE(gd->ring->hdr->flags,
 		   gd->ring->hdr->flags & ~GRAB_RING_STREAMING);
 	mutex_unlock(&gd->lock);
