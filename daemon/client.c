@@ -340,8 +340,9 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 		stream_attach(s, c);
 		return;
 	default:
-		client_drop(c, "unexpected %s message from a client",
-			    grab_msg_type_name(m->hdr.type));
+		snprintf(why, sizeof(why), "unexpected %s message from a client",
+			 grab_msg_type_name(m->hdr.type));
+		refuse(c, EPROTO, why);
 		return;
 	}
 }

@@ -434,6 +434,8 @@ int config_load(struct config *cfg, const char *path,
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) != 0) {
 		/* No file anywhere: the embedded default. */
 		config_default(cfg);
+		if (finish_stream(&cfg->streams[0], err, errlen, "embedded default"))
+			return -1;
 		return apply_overrides(cfg, ov, err, errlen);
 	}
 	if (!path)
