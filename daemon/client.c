@@ -26,7 +26,10 @@
 #include "log.h"
 
 #define HELLO_TIMEOUT_S		5
-#define CLIENT_SNDBUF		4096	/* a handful of events in flight */
+#define CLIENT_SNDBUF		4096	/* a handful of messages in flight */
+/* SO_SNDBUF per queued event: the kernel doubles the value and charges
+ * about 1.3 KB per 256-byte message. */
+#define CLIENT_SNDBUF_PER_EVENT	640
 #define MAX_CLIENTS		4096
 
 static void client_free(struct client *c);
@@ -133,6 +136,11 @@ static int do_send_stream(struct client *c)
 	m.u.stream.ring_size = src->ring_size;
 	ret = send_msg(c, &m, src->ring_fd);
 	if (ret == 0) {
+		/* About as many events in flight as the ring has frames: more
+		 * would only name frames already overwritten. */
+		int sndbuf = (int)src->nslots * CLIENT_SNDBUF_PER_EVENT;
+
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		c->state = CLIENT_STREAMING;
 		c->sent_any = false;
 	}

@@ -193,6 +193,53 @@ static const char *stream_key(struct stream_config *s, const char *key,
 	return NULL;
 }
 
+/* A section header, seen by the line reader (inih does not report empty
+ * sections).  Returns 1 if good. */
+static int section_start(struct parse_ctx *c, const char *section)
+{
+	struct config *cfg = c->cfg;
+
+	c->cur = NULL;
+	c->in_main = false;
+	c->bad_section = false;
+	if (!strcmp(section, "grabberd")) {
+		c->in_main = true;
+	} else if (!strncmp(section, "stream ", 7)) {
+		const char *name = section + 7;
+		size_t i;
+
+		if (!grab_stream_name_valid(name)) {
+			fail(c, "[%s]: stream name must be 1-63 of A-Z a-z 0-9 _ . -",
+			     section);
+			c->bad_section = true;
+			return 0;
+		}
+		for (i = 0; i < cfg->nstreams; i++) {
+			if (!strcmp(cfg->streams[i].name, name)) {
+				fail(c, "[%s]: stream defined twice (first on line %d)",
+				     section, cfg->streams[i].line);
+				c->bad_section = true;
+				return 0;
+			}
+		}
+		if (cfg->nstreams == CONFIG_MAX_STREAMS) {
+			fail(c, "[%s]: more than %d streams", section,
+			     CONFIG_MAX_STREAMS);
+			c->bad_section = true;
+			return 0;
+		}
+		c->cur = &cfg->streams[cfg->nstreams++];
+		stream_defaults(c->cur, name, cfg->linger_ms);
+		c->cur->line = c->line;
+	} else {
+		fail(c, "unknown section [%s] (expected [grabberd] or [stream NAME])",
+		     section);
+		c->bad_section = true;
+		return 0;
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -200,48 +247,6 @@ static int handler(void *user, const char *section, const char *key,
 	struct config *cfg = c->cfg;
 	const char *why;
 
-	if (!key) {
-		/* A new section (inih reports it with key NULL). */
-		c->cur = NULL;
-		c->in_main = false;
-		c->bad_section = false;
-		if (!strcmp(section, "grabberd")) {
-			c->in_main = true;
-		} else if (!strncmp(section, "stream ", 7)) {
-			const char *name = section + 7;
-			size_t i;
-
-			if (!grab_stream_name_valid(name)) {
-				fail(c, "[%s]: stream name must be 1-63 of A-Z a-z 0-9 _ . -",
-				     section);
-				c->bad_section = true;
-				return 0;
-			}
-			for (i = 0; i < cfg->nstreams; i++) {
-				if (!strcmp(cfg->streams[i].name, name)) {
-					fail(c, "[%s]: stream defined twice (first on line %d)",
-					     section, cfg->streams[i].line);
-					c->bad_section = true;
-					return 0;
-				}
-			}
-			if (cfg->nstreams == CONFIG_MAX_STREAMS) {
-				fail(c, "[%s]: more than %d streams", section,
-				     CONFIG_MAX_STREAMS);
-				c->bad_section = true;
-				return 0;
-			}
-			c->cur = &cfg->streams[cfg->nstreams++];
-			stream_defaults(c->cur, name, cfg->linger_ms);
-			c->cur->line = c->line;
-		} else {
-			fail(c, "unknown section [%s] (expected [grabberd] or [stream NAME])",
-			     section);
-			c->bad_section = true;
-			return 0;
-		}
-		return 1;
-	}
 	if (c->bad_section)
 		return 1;	/* reported once, at the section */
 	if (c->in_main) {
@@ -303,8 +308,22 @@ static char *reader(char *str, int num, void *stream)
 
 	if (!r)
 		return NULL;
-	if (!c->mid_line)
+	if (!c->mid_line) {
+		const char *p = r + strspn(r, " \t");
+		const char *end = strchr(p, ']');
+
 		c->line++;
+		if (*p == '[' && end) {
+			char name[128];
+			size_t n = (size_t)(end - p - 1);
+
+			if (n >= sizeof(name))
+				n = sizeof(name) - 1;
+			memcpy(name, p + 1, n);
+			name[n] = 0;
+			section_start(c, name);
+		}
+	}
 	c->mid_line = strchr(str, '\n') == NULL;
 	return r;
 }
