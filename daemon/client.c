@@ -494,6 +494,7 @@ static int stale_socket(const char *path)
 static int mkdir_parent(const char *path)
 {
 	char dir[SOCKET_PATH_MAX];
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -503,6 +504,12 @@ static int mkdir_parent(const char *path)
 	*slash = 0;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
+	/* In /tmp someone else could have made it first: it must be ours
+	 * (or root's), and a real directory. */
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
+		return -EPERM;
 	return 0;
 }
 
