@@ -41,7 +41,7 @@ all: deps-if-missing
 
 # The shared code: ring protocol and test pattern, linked by the daemon,
 # libgrab and the tests.
-COMMON_SRCS := common/grab-ring.c kernel/grab-pattern.c
+COMMON_SRCS := common/grab-ring.c common/grab-proto.c kernel/grab-pattern.c
 COMMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRCS))
 COMMON_LIB := $(BUILD)/libgrab-common.a
 
