@@ -143,8 +143,9 @@ static int check_body(const struct grab_msg *m, const char **ret_why)
 	case GRAB_MSG_STATS:
 		if (m->u.stats.state > 2)
 			BAD("unknown source state");
-		if (!text_ok(m->u.stats.source, sizeof(m->u.stats.source)))
-			BAD("source not terminated");
+		if (!text_ok(m->u.stats.source, sizeof(m->u.stats.source)) ||
+		    !text_ok(m->u.stats.error, sizeof(m->u.stats.error)))
+			BAD("source or error not terminated");
 		if (m->u.stats.reserved || !tail_zero(m, sizeof(m->u.stats)))
 			BAD("reserved bytes not zero");
 		return 0;

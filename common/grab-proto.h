@@ -110,6 +110,7 @@ struct grab_msg_stats {
 	uint64_t missed;
 	struct grab_format format;
 	char source[GRAB_SOURCE_MAX];
+	char error[64];		/* why the source failed, "" if it did not */
 };
 
 struct grab_msg {

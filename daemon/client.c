@@ -298,6 +298,7 @@ static void send_stats(struct client *c, struct stream *s)
 	m.u.stats.missed = st.missed;
 	m.u.stats.format = src ? src->format : cfg->format;
 	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source), cfg->source);
+	grab_msg_set_text(m.u.stats.error, sizeof(m.u.stats.error), st.error);
 	send_msg(c, &m, -1);
 }
 
