@@ -334,7 +334,6 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 {
 	const char *path = socket_path(o);
 	const char *stream = o->stream ? o->stream : GRAB_DEFAULT_STREAM;
-	unsigned int flags = 0;
 	struct stat st;
 	int r;
 
@@ -350,11 +349,7 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 		}
 		return EXIT_OK;
 	}
-#ifdef GRAB_CONNECT_HISTORY
-	if (o->history)
-		flags |= GRAB_CONNECT_HISTORY;
-#endif
-	r = grab_connect(path, stream, flags, ret_grab);
+	r = grab_connect(path, stream, 0, ret_grab);
 	if (r >= 0)
 		return EXIT_OK;
 	switch (r) {
@@ -516,6 +511,8 @@ struct capture {
 	uint8_t *buf;			/* converted (or copied) frame */
 	size_t buf_size;
 	uint64_t written, missed;
+	uint64_t history;		/* frames written from before the start */
+	uint64_t live_after_ns;		/* frames before this are history */
 	double start, last_frame, last_progress;
 	bool progress;			/* a progress line on the terminal */
 	int progress_len;
@@ -592,7 +589,7 @@ static void progress_show(struct capture *c, bool force)
 		return;
 	c->last_progress = t;
 	if (o->count)
-		frac = (double)c->written / (double)o->count;
+		frac = (double)(c->written - c->history) / (double)o->count;
 	else if (o->duration)
 		frac = elapsed / o->duration;
 	if (frac >= 0) {
@@ -752,12 +749,15 @@ static int take_frame(struct capture *c, struct grab_frame *frame)
 	if (r)
 		return r;
 	c->written++;
+	if (ts < c->live_after_ns)
+		c->history++;
 	c->last_frame = now_s();
 	if (c->opt->verbose)
 		fprintf(stderr, "grab-capture: frame %" PRIu64 " seq %" PRIu64
-			" ts %" PRIu64 ".%09" PRIu64 " missed %" PRIu64 " -> %s\n",
+			" ts %" PRIu64 ".%09" PRIu64 " missed %" PRIu64 "%s -> %s\n",
 			c->written - 1, seq, ts / 1000000000, ts % 1000000000,
-			c->missed, output_per_frame(&c->out) ? c->out.current
+			c->missed, ts < c->live_after_ns ? " history" : "",
+			output_per_frame(&c->out) ? c->out.current
 			: c->out.kind == OUTPUT_STDOUT ? "stdout" : c->out.path);
 	progress_show(c, false);
 	return EXIT_OK;
@@ -775,7 +775,7 @@ static int capture_loop(struct capture *c)
 
 		if (stop_signal)
 			return EXIT_OK;
-		if (o->count && c->written >= o->count)
+		if (o->count && c->written - c->history >= o->count)
 			return EXIT_OK;
 		if (o->duration) {
 			if (t - c->start >= o->duration)
@@ -849,6 +849,20 @@ static int capture(struct grab *g, const struct options *o, struct output *out,
 	if (r < 0) {
 		err("cannot write %s: %s", what, strerror(-r));
 		return exit_for_write_error(r);
+	}
+	if (o->history) {
+		struct timespec ts;
+
+		/* Frames published before now are the history: -n and -t
+		 * count what comes after. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		c.live_after_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		r = grab_rewind(g, UINT_MAX);
+		if (r < 0) {
+			err("cannot go back in the ring: %s", strerror(-r));
+			output_close(&c.out, true, &removed);
+			return EXIT_ERROR;
+		}
 	}
 	c.progress = !o->quiet && !o->verbose && isatty(STDOUT_FILENO) &&
 		     isatty(STDERR_FILENO);
@@ -936,12 +950,6 @@ int main(int argc, char **argv)
 	if (o.info) {
 		r = print_info(g, &o);
 	} else {
-#ifndef GRAB_CONNECT_HISTORY
-		if (o.history) {
-			err("--history needs a libgrab with GRAB_CONNECT_HISTORY");
-			r = EXIT_ERROR;
-		} else
-#endif
 		r = capture(g, &o, &out, format);
 		output_free(&out);
 	}
