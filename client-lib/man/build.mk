@@ -8,7 +8,6 @@ MAN_PAGES := $(wildcard client-lib/man/*.[1-8])
 install-man:
 	@for p in $(MAN_PAGES); do \
 		s=$${p##*.}; \
-		echo "install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}"; \
 		install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/$${p##*/} || exit 1; \
 	done
 uninstall-man:
