@@ -20,9 +20,15 @@ $(LIBGRAB_SO): $(LIBGRAB_OBJS) $(COMMON_LIB) client-lib/libgrab.map
 $(LIBGRAB_A): $(LIBGRAB_OBJS) $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/libgrab.pc: client-lib/libgrab.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@VERSION@|$(LIBGRAB_VERSION)|' $< > $@
+# Regenerated whenever PREFIX or LIBDIR differ from the last build (make
+# install PREFIX=/usr after a plain make must not install /usr/local paths).
+$(BUILD)/libgrab.pc: client-lib/libgrab.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(LIBGRAB_VERSION)|' $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:
 
 ALL_TARGETS += $(LIBGRAB_SO) $(LIBGRAB_A) $(BUILD)/libgrab.pc
 

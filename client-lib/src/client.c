@@ -440,10 +440,22 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 	f = frame_slot(g);
 	if (!f)
 		return -EBUSY;
+	/* Frames grab_rewind() queued come first, oldest first. */
+	while (!latest && g->rewind_gen == g->generation &&
+	       g->rewind_next < g->rewind_end) {
+		ev = (struct grab_msg_frame){ .sequence = g->rewind_next++ };
+		if (take(g, &ev, f) == 0) {
+			*ret_frame = f;
+			return 0;
+		}
+		g->pending_missed++;
+	}
 	for (;;) {
 		ret = next_event(g, timeout_ms, deadline, &ev);
 		if (ret)
 			return ret;
+		if (g->rewind_gen == g->generation && ev.sequence < g->rewind_end)
+			continue;	/* handed out (or lost) by the rewind */
 		g->pending_missed += ev.missed;
 		if (latest) {
 			/* Skip to the newest event already queued. */
@@ -459,6 +471,29 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 		/* Overwritten before we got to it: lost. */
 		g->pending_missed++;
 	}
+}
+
+API int grab_rewind(struct grab *g, unsigned int max_frames)
+{
+	const struct grab_ring_reader *r;
+	struct grab_stream_info info;
+	uint64_t head, n;
+	int ret;
+
+	if (!g || g->closed)
+		return -EINVAL;
+	ret = grab_stream_info(g, &info);	/* reads a pending STREAM */
+	if (ret)
+		return ret;
+	r = &g->map->reader;
+	head = grab_ring_head(r);
+	n = head < r->nslots ? head : r->nslots;
+	if (n > max_frames)
+		n = max_frames;
+	g->rewind_end = head;
+	g->rewind_next = head - n;
+	g->rewind_gen = g->generation;
+	return (int)n;
 }
 
 API int grab_next_frame(struct grab *g, int timeout_ms, struct grab_frame **ret_frame)

@@ -59,6 +59,11 @@ struct grab {
 	uint64_t missed;
 	uint64_t pending_missed;
 	uint64_t generation;
+	/* grab_rewind(): frames [rewind_next, rewind_end) of generation
+	 * rewind_gen come first; their frame events are skipped. */
+	uint64_t rewind_next;
+	uint64_t rewind_end;
+	uint64_t rewind_gen;
 	bool closed;
 	unsigned int held;
 	struct grab_frame frames[GRAB_MAX_HELD];

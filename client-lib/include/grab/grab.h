@@ -159,6 +159,16 @@ int grab_next_frame(struct grab *grab, int timeout_ms,
 int grab_latest_frame(struct grab *grab, int timeout_ms,
 		      struct grab_frame **ret_frame);
 
+/*
+ * Go back in time: the next calls to grab_next_frame() first return the
+ * frames published before this call that are still in the ring (at most
+ * @max_frames of them, the newest ones), oldest first, then carry on with
+ * new frames.  A queued frame overwritten before it is read is counted as
+ * missed.  Returns how many frames were queued (0 when the ring is empty),
+ * -ENODATA while the source is not available yet, -ENOENT, -EINVAL.
+ */
+int grab_rewind(struct grab *grab, unsigned int max_frames);
+
 /* Frames this handle missed since it was opened (overwritten before read,
  * or skipped because the reader was too slow). */
 uint64_t grab_missed(const struct grab *grab);
