@@ -39,6 +39,7 @@ struct parse_ctx {
 	bool in_main;		/* in [grabberd] */
 	bool bad_section;	/* current section is unknown: reported once */
 	bool mid_line;		/* the reader returned part of a long line */
+	char section[128];	/* section of the previous key */
 };
 
 static void fail(struct parse_ctx *c, const char *fmt, ...)
@@ -252,6 +253,13 @@ static int handler(void *user, const char *section, const char *key,
 	struct config *cfg = c->cfg;
 	const char *why;
 
+	/* Debian's inih is built without INI_CALL_HANDLER_ON_NEW_SECTION:
+	 * a new section is seen at its first key. */
+	if (key && strcmp(section, c->section)) {
+		snprintf(c->section, sizeof(c->section), "%s", section);
+		if (!handler(user, section, NULL, NULL))
+			return 0;
+	}
 	if (!key) {
 		/* A new section (inih reports it with key NULL). */
 		c->cur = NULL;
