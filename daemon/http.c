@@ -229,8 +229,15 @@ static void do_stream(struct http *h, struct evhttp_request *req,
 
 static void do_page(struct http *h, struct evhttp_request *req)
 {
-	evbuffer_add_reference(evhttp_request_get_output_buffer(req),
-			       http_page, sizeof(http_page) - 1, NULL, NULL);
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	evbuffer_add_reference(out, http_page_top, sizeof(http_page_top) - 1,
+			       NULL, NULL);
+	evbuffer_add_printf(out, "<script>window.GRAB_STATE = ");
+	state_json(h, out);
+	evbuffer_add_printf(out, ";</script>\n");
+	evbuffer_add_reference(out, http_page_script,
+			       sizeof(http_page_script) - 1, NULL, NULL);
 	reply_ok(h, req, "text/html; charset=utf-8");
 }
 

@@ -14,7 +14,8 @@
  * A client's "kind" is "libgrab" (the unix socket), "mjpeg" (an HTTP
  * stream viewer) or "snapshot" (an HTTP snapshot waiting for its frame);
  * "lag" is how many frames its newest delivered frame is behind the
- * stream's newest.
+ * stream's newest.  Strings never hold a '<' (written \u003c), so the
+ * page can inline this JSON in a <script>.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,7 @@ void json_string(struct evbuffer *out, const char *s)
 	for (p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			evbuffer_add_printf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
+		else if (*p < 0x20 || *p == 0x7f || *p == '<')
 			evbuffer_add_printf(out, "\\u%04x", *p);
 		else
 			evbuffer_add(out, p, 1);
