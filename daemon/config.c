@@ -39,7 +39,6 @@ struct parse_ctx {
 	bool in_main;		/* in [grabberd] */
 	bool bad_section;	/* current section is unknown: reported once */
 	bool mid_line;		/* the reader returned part of a long line */
-	char section[128];	/* section of the previous key */
 };
 
 static void fail(struct parse_ctx *c, const char *fmt, ...)
@@ -201,6 +200,8 @@ static const char *stream_key(struct stream_config *s, const char *key,
 	return NULL;
 }
 
+/* A section header, seen by the line reader (inih does not report empty
+ * sections).  Returns 1 if good. */
 int config_parse_listen(const char *v, char *host, size_t hostlen,
 			uint16_t *port)
 {
@@ -246,6 +247,51 @@ static int set_listen(struct config *cfg, const char *v)
 	return 0;
 }
 
+static int section_start(struct parse_ctx *c, const char *section)
+{
+	struct config *cfg = c->cfg;
+
+	c->cur = NULL;
+	c->in_main = false;
+	c->bad_section = false;
+	if (!strcmp(section, "grabberd")) {
+		c->in_main = true;
+	} else if (!strncmp(section, "stream ", 7)) {
+		const char *name = section + 7;
+		size_t i;
+
+		if (!grab_stream_name_valid(name)) {
+			fail(c, "[%s]: stream name must be 1-63 of A-Z a-z 0-9 _ . -",
+			     section);
+			c->bad_section = true;
+			return 0;
+		}
+		for (i = 0; i < cfg->nstreams; i++) {
+			if (!strcmp(cfg->streams[i].name, name)) {
+				fail(c, "[%s]: stream defined twice (first on line %d)",
+				     section, cfg->streams[i].line);
+				c->bad_section = true;
+				return 0;
+			}
+		}
+		if (cfg->nstreams == CONFIG_MAX_STREAMS) {
+			fail(c, "[%s]: more than %d streams", section,
+			     CONFIG_MAX_STREAMS);
+			c->bad_section = true;
+			return 0;
+		}
+		c->cur = &cfg->streams[cfg->nstreams++];
+		stream_defaults(c->cur, name, cfg->linger_ms);
+		c->cur->line = c->line;
+	} else {
+		fail(c, "unknown section [%s] (expected [grabberd] or [stream NAME])",
+		     section);
+		c->bad_section = true;
+		return 0;
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -253,55 +299,6 @@ static int handler(void *user, const char *section, const char *key,
 	struct config *cfg = c->cfg;
 	const char *why;
 
-	/* Debian's inih is built without INI_CALL_HANDLER_ON_NEW_SECTION:
-	 * a new section is seen at its first key. */
-	if (key && strcmp(section, c->section)) {
-		snprintf(c->section, sizeof(c->section), "%s", section);
-		if (!handler(user, section, NULL, NULL))
-			return 0;
-	}
-	if (!key) {
-		/* A new section (inih reports it with key NULL). */
-		c->cur = NULL;
-		c->in_main = false;
-		c->bad_section = false;
-		if (!strcmp(section, "grabberd")) {
-			c->in_main = true;
-		} else if (!strncmp(section, "stream ", 7)) {
-			const char *name = section + 7;
-			size_t i;
-
-			if (!grab_stream_name_valid(name)) {
-				fail(c, "[%s]: stream name must be 1-63 of A-Z a-z 0-9 _ . -",
-				     section);
-				c->bad_section = true;
-				return 0;
-			}
-			for (i = 0; i < cfg->nstreams; i++) {
-				if (!strcmp(cfg->streams[i].name, name)) {
-					fail(c, "[%s]: stream defined twice (first on line %d)",
-					     section, cfg->streams[i].line);
-					c->bad_section = true;
-					return 0;
-				}
-			}
-			if (cfg->nstreams == CONFIG_MAX_STREAMS) {
-				fail(c, "[%s]: more than %d streams", section,
-				     CONFIG_MAX_STREAMS);
-				c->bad_section = true;
-				return 0;
-			}
-			c->cur = &cfg->streams[cfg->nstreams++];
-			stream_defaults(c->cur, name, cfg->linger_ms);
-			c->cur->line = c->line;
-		} else {
-			fail(c, "unknown section [%s] (expected [grabberd] or [stream NAME])",
-			     section);
-			c->bad_section = true;
-			return 0;
-		}
-		return 1;
-	}
 	if (c->bad_section)
 		return 1;	/* reported once, at the section */
 	if (c->in_main) {
@@ -369,8 +366,22 @@ static char *reader(char *str, int num, void *stream)
 
 	if (!r)
 		return NULL;
-	if (!c->mid_line)
+	if (!c->mid_line) {
+		const char *p = r + strspn(r, " \t");
+		const char *end = strchr(p, ']');
+
 		c->line++;
+		if (*p == '[' && end) {
+			char name[128];
+			size_t n = (size_t)(end - p - 1);
+
+			if (n >= sizeof(name))
+				n = sizeof(name) - 1;
+			memcpy(name, p + 1, n);
+			name[n] = 0;
+			section_start(c, name);
+		}
+	}
 	c->mid_line = strchr(str, '\n') == NULL;
 	return r;
 }
@@ -509,6 +520,8 @@ int config_load(struct config *cfg, const char *path,
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) != 0) {
 		/* No file anywhere: the embedded default. */
 		config_default(cfg);
+		if (finish_stream(&cfg->streams[0], err, errlen, "embedded default"))
+			return -1;
 		return apply_overrides(cfg, ov, err, errlen);
 	}
 	if (!path)

@@ -140,7 +140,26 @@ const struct source *stream_source(const struct stream *s);
 void stream_reconfigure(struct stream *s, const struct stream_config *cfg);
 struct stream *daemon_find_stream(struct daemon *d, const char *name);
 
-/* Someone else (HTTP) wants the source running while @on. */
+/*
+ * The seam for other consumers (the HTTP module): hold a stream to keep its
+ * source running, add a hook to hear of each published frame, and read the
+ * pixels by mapping stream_source(s)->ring_fd (ring_size bytes, read only)
+ * with grab_ring_reader_attach(): the same code for every kind of source.
+ */
+
+/* What /state and friends report per client. */
+struct client_info {
+	unsigned int id;
+	int pid;
+	const char *kind;		/* "socket" */
+	uint64_t frames_sent;
+	uint64_t missed;
+	uint64_t lag;			/* frames published but not sent yet */
+};
+typedef void (*stream_client_fn)(const struct client_info *info, void *arg);
+void stream_foreach_client(const struct stream *s, stream_client_fn fn, void *arg);
+
+/* Someone else (HTTP) wants the source running while held. */
 void stream_hold(struct stream *s);
 void stream_unhold(struct stream *s);
 int stream_add_hook(struct stream *s, stream_frame_hook fn, void *arg);

@@ -127,7 +127,7 @@ static const char http_page_script[] =
 "  k.err.textContent = s.error || (s.jpeg && s.jpeg.error) || '';\n"
 "  const rows = [['Client', 'Kind', 'Frames', 'Missed', 'Lag']];\n"
 "  for (const c of s.clients)\n"
-"    rows.push([c.kind === 'libgrab' ? 'pid ' + c.pid : c.peer, c.kind,\n"
+"    rows.push([c.kind === 'socket' ? 'pid ' + c.pid : c.peer, c.kind,\n"
 "               num(c.frames), num(c.missed), num(c.lag)]);\n"
 "  k.table.replaceChildren();\n"
 "  k.table.style.display = s.clients.length ? '' : 'none';\n"

@@ -11,7 +11,7 @@
  *                    "clients": [ { "id", "kind", "frames", "missed",
  *                                   "lag", ... } ] } ] }
  *
- * A client's "kind" is "libgrab" (the unix socket), "mjpeg" (an HTTP
+ * A client's "kind" is "socket" (libgrab over the unix socket), "mjpeg" (an HTTP
  * stream viewer) or "snapshot" (an HTTP snapshot waiting for its frame);
  * "lag" is how many frames its newest delivered frame is behind the
  * stream's newest.  Strings never hold a '<' (written \u003c), so the
@@ -63,6 +63,26 @@ static double secs(uint64_t ns)
 	return (double)ns / 1e9;
 }
 
+struct client_ctx {
+	struct evbuffer *out;
+	bool *first;
+	uint64_t now;
+};
+
+static void one_client(const struct client_info *c, void *arg)
+{
+	struct client_ctx *x = arg;
+
+	evbuffer_add_printf(x->out, "%s{\"id\":%u,\"kind\":", *x->first ? "" : ",",
+			    c->id);
+	json_string(x->out, c->kind);
+	evbuffer_add_printf(x->out,
+		",\"pid\":%d,\"frames\":%llu,\"missed\":%llu,\"lag\":%llu}",
+		c->pid, (unsigned long long)c->frames_sent,
+		(unsigned long long)c->missed, (unsigned long long)c->lag);
+	*x->first = false;
+}
+
 static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 {
 	const struct stream_config *cfg = stream_config(s);
@@ -73,7 +93,7 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 	struct live *l = find_live(h, s);
 	uint64_t now = mono_ns();
 	struct stream_stats st;
-	const struct client *c;
+	struct client_ctx ctx;
 	const struct viewer *v;
 	bool first = true;
 	unsigned int n = 0;
@@ -116,24 +136,10 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 		evbuffer_add_printf(out, ",\"jpeg\":null");
 	}
 	evbuffer_add_printf(out, ",\"clients\":[");
-	TAILQ_FOREACH(c, &h->d->clients, all_link) {
-		uint64_t lag = 0;
-
-		if (c->stream != s)
-			continue;
-		if (c->state == CLIENT_STREAMING && c->sent_any &&
-		    c->newest.sequence > c->last_sent)
-			lag = c->newest.sequence - c->last_sent;
-		evbuffer_add_printf(out,
-			"%s{\"id\":%u,\"kind\":\"libgrab\",\"pid\":%d,\"state\":\"%s\","
-			"\"frames\":%llu,\"missed\":%llu,\"lag\":%llu,\"connected_s\":%.3f}",
-			first ? "" : ",", c->id, c->pid,
-			c->state == CLIENT_STREAMING ? "streaming" : "waiting",
-			(unsigned long long)c->frames_sent,
-			(unsigned long long)c->missed, (unsigned long long)lag,
-			secs(now - c->connected_ns));
-		first = false;
-	}
+	ctx.out = out;
+	ctx.first = &first;
+	ctx.now = now;
+	stream_foreach_client(s, one_client, &ctx);
 	if (l) {
 		TAILQ_FOREACH(v, &l->viewers, link) {
 			evbuffer_add_printf(out, "%s{\"id\":\"http-%u\",\"kind\":\"%s\",\"peer\":",

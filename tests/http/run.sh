@@ -234,9 +234,9 @@ d=$tmp/state-libgrab.diag
 	state "$main" >"$tmp/s3.json"
 	wait "$gpid"
 	jq -c '.streams[] | select(.name=="grey") | {state, encoding, client_count, clients}' "$tmp/s3.json"
-	jq -e '.streams[] | select(.name=="grey") | .encoding == false and .state == "running" and .client_count == 1 and .clients[0].kind == "libgrab" and .clients[0].frames > 0 and (.clients[0] | has("missed") and has("lag"))' "$tmp/s3.json" >/dev/null
+	jq -e '.streams[] | select(.name=="grey") | .encoding == false and .state == "running" and .client_count == 1 and .clients[0].kind == "socket" and .clients[0].frames > 0 and (.clients[0] | has("missed") and has("lag"))' "$tmp/s3.json" >/dev/null
 ) >"$d" 2>&1
-result "/state lists a libgrab client (kind, frames, missed, lag) and shows encoding off when only libgrab clients watch" $? "$d"
+result "/state lists a libgrab client (kind socket, pid, frames, missed, lag) and shows encoding off when only libgrab clients watch" $? "$d"
 
 # ---- /metrics ------------------------------------------------------------------
 d=$tmp/metrics.diag
