@@ -244,6 +244,7 @@ static int set_listen(struct config *cfg, const char *v)
 	    config_parse_listen(v, host, sizeof(host), &port))
 		return -1;
 	strcpy(cfg->listen_http, v);
+	cfg->listen_http_set = true;
 	return 0;
 }
 

@@ -50,6 +50,8 @@ struct stream_config {
  * @socket_group: group of the socket ("" to leave it)
  * @log_level:   most verbose level logged
  * @listen_http: HOST:PORT of the HTTP live view, "" when it is off
+ * @listen_http_set: it was asked for; the default may be busy (a warning),
+ *               an address asked for must work (an error)
  * @streams:     the streams
  */
 struct config {
@@ -60,6 +62,7 @@ struct config {
 	enum log_level log_level;
 	uint32_t linger_ms;
 	char listen_http[CONFIG_LISTEN_MAX];
+	bool listen_http_set;	/* asked for (file or --http), not the default */
 	size_t nstreams;
 	struct stream_config streams[CONFIG_MAX_STREAMS];
 };

@@ -365,6 +365,13 @@ int http_start(struct daemon *d)
 	if (!h->sock) {
 		int err = errno ? errno : EADDRNOTAVAIL;
 
+		if (err == EADDRINUSE && !d->cfg.listen_http_set) {
+			/* Only the default address: the daemon is still useful. */
+			log_warn("HTTP: 127.0.0.1:8080 (the default) is already in use: no live view; choose a port with --http ADDR:PORT or listen_http");
+			evhttp_free(h->evh);
+			free(h);
+			return 0;
+		}
 		if (err == EADDRINUSE)
 			log_err("HTTP: cannot listen on %s: the port is already in use (another grabberd?); choose another with --http ADDR:PORT or listen_http, or turn HTTP off with --no-http",
 				addr);
