@@ -18,12 +18,17 @@
 #define NSLOTS		3
 #define NREADERS	4
 #define NFRAMES		1000000ull
+/* On a loaded machine the producer may rarely lap a reader mid-read: keep
+ * publishing (up to this many frames) until the race has been seen. */
+#define MAX_FRAMES	(20 * NFRAMES)
 
 static struct grab_format fmt = { .width = 64, .height = 32, .fourcc = GRAB_FMT_GREY };
 static struct grab_ring_producer prod;
 static struct grab_layout layout;
 static uint8_t *mem;
 static int producer_done;
+static uint64_t torn_seen;	/* frames any reader rejected so far */
+static uint64_t published;
 
 struct reader_result {
 	uint64_t accepted, bad, rejected_torn, missed, out_of_order;
@@ -33,12 +38,16 @@ static void *producer_main(void *arg)
 {
 	uint64_t n;
 
-	for (n = 0; n < NFRAMES; n++) {
-		void *px = grab_ring_begin(&prod);
+	for (n = 0; n < MAX_FRAMES; n++) {
+		void *px;
 
+		if (n >= NFRAMES && __atomic_load_n(&torn_seen, __ATOMIC_RELAXED))
+			break;
+		px = grab_ring_begin(&prod);
 		grab_pattern_fill(px, &fmt, n);
 		grab_ring_commit(&prod, fmt.sizeimage, n, 0);
 	}
+	published = n;
 	__atomic_store_n(&producer_done, 1, __ATOMIC_RELEASE);
 	return arg;
 }
@@ -67,6 +76,7 @@ static void *reader_main(void *arg)
 		diff = grab_pattern_verify(f.data, &fmt, f.sequence, scratch);
 		if (!grab_ring_frame_intact(&r, &f)) {
 			res->rejected_torn++;
+			__atomic_fetch_add(&torn_seen, 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		res->accepted++;
@@ -110,11 +120,13 @@ int main(void)
 		torn += res[i].rejected_torn;
 		disorder += res[i].out_of_order;
 		/* Every frame is accepted, rejected or skipped, once. */
-		if (res[i].accepted + res[i].rejected_torn + res[i].missed > NFRAMES)
+		if (res[i].accepted + res[i].rejected_torn + res[i].missed > published)
 			accounted_ok = 0;
 	}
-	ok(grab_ring_head(&(struct grab_ring_reader){ .hdr = prod.hdr }) == NFRAMES,
-	   "producer published %llu frames", NFRAMES);
+	ok(published >= NFRAMES &&
+	   grab_ring_head(&(struct grab_ring_reader){ .hdr = prod.hdr }) == published,
+	   "producer published %llu frames (at least %llu)",
+	   (unsigned long long)published, NFRAMES);
 	ok(bad == 0, "no accepted frame failed verification (%llu accepted, %llu bad)",
 	   (unsigned long long)accepted, (unsigned long long)bad);
 	ok(torn > 0, "the race was reached: %llu frames rejected as overwritten",
