@@ -22,6 +22,9 @@ packages=(
 	curl ffmpeg v4l-utils libjpeg-turbo-progs valgrind
 	# capture tier: man pages rendered and checked
 	groff-base man-db
+	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
+	python3 gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
+	gstreamer1.0-plugins-bad ustreamer
 )
 
 missing=()
