@@ -4,6 +4,8 @@
  *
  *   copy-client socket PATH	read each header and frame off the socket
  *				into a private buffer
+ *   copy-client notify PATH	the floor: receive each 32-byte header off
+ *				a SOCK_SEQPACKET socket, nothing else
  *   copy-client memsink NAME	µStreamer memsink reader: take the lock
  *				(flock, retried every 1 ms), copy the frame
  *				out if its id changed, unlock; sleep 1 ms
@@ -45,20 +47,49 @@ static int read_all(int fd, void *buf, size_t len)
 	return 1;
 }
 
-static int run_socket(const char *path, struct bench_rec *rec)
+static int connect_to(const char *path, int type)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("copy-client: connect");
+		return -1;
+	}
+	return fd;
+}
+
+static int run_notify(const char *path, struct bench_rec *rec)
+{
+	int fd = connect_to(path, SOCK_SEQPACKET);
+	struct copy_hdr h;
+
+	if (fd < 0)
+		return 1;
+	while (!bench_stop) {
+		ssize_t n = recv(fd, &h, sizeof(h), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(h) || h.magic != COPY_MAGIC)
+			break;
+		bench_frame(rec, h.sequence, h.timestamp_ns, -1);
+	}
+	return bench_stop ? 0 : 1;
+}
+
+static int run_socket(const char *path, struct bench_rec *rec)
+{
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	struct copy_hdr h;
 	int fd, ret;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		perror("copy-client: connect");
+	fd = connect_to(path, SOCK_STREAM);
+	if (fd < 0)
 		return 1;
-	}
 	while (!bench_stop) {
 		ret = read_all(fd, &h, sizeof(h));
 		if (ret <= 0)
@@ -131,18 +162,23 @@ static int run_memsink(const char *name, struct bench_rec *rec)
 int main(int argc, char **argv)
 {
 	struct bench_rec rec;
-	bool memsink;
 	int ret;
 
-	if (argc != 3 || (strcmp(argv[1], "socket") && strcmp(argv[1], "memsink"))) {
-		fprintf(stderr, "usage: copy-client socket PATH | memsink NAME\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: copy-client socket PATH | notify PATH | memsink NAME\n");
 		return 2;
 	}
-	memsink = !strcmp(argv[1], "memsink");
 	bench_init(&rec);
-	ret = memsink ? run_memsink(argv[2], &rec) : run_socket(argv[2], &rec);
+	if (!strcmp(argv[1], "socket"))
+		ret = run_socket(argv[2], &rec);
+	else if (!strcmp(argv[1], "notify"))
+		ret = run_notify(argv[2], &rec);
+	else if (!strcmp(argv[1], "memsink"))
+		ret = run_memsink(argv[2], &rec);
+	else
+		ret = 2;
 	if (ret)
 		return ret;
-	bench_finish(&rec, memsink ? "memsink" : "copy");
+	bench_finish(&rec, argv[1]);
 	return 0;
 }

@@ -18,6 +18,14 @@
  *	bumps the id, unlocks.  Readers (copy-client memsink) poll it every
  *	1 ms and copy the frame out under the lock.
  *
+ *   copy-server notify PATH W H FPS
+ *	the floor: no frame at all, only what any fan-out pays on this
+ *	machine; a unix SOCK_SEQPACKET server that sends each client a
+ *	32-byte header per frame from one thread (grabberd's notification
+ *	without the daemon, the ring or libgrab).
+ *
+ * A sixth argument "dma" replaces the pattern fill by a DMA stand-in that
+ * writes 8 bytes (see dma-standin.c), so that only delivery is measured.
  * The timestamp of a frame is taken when its pixels are written, as
  * grabberd's test source does, so latencies compare like with like.
  * Runs until SIGTERM/SIGINT.
@@ -44,6 +52,7 @@
 
 static struct grab_format fmt;
 static uint32_t fps;
+static bool dma;
 static volatile sig_atomic_t quit;
 
 /* socket mode: the global frame (mjpg-streamer's pglobal->in[0].buf) */
@@ -132,10 +141,19 @@ static void *accept_thread(void *arg)
 	}
 }
 
-static int listen_on(const char *path)
+/* The frame's pixels, or the DMA stand-in's 8 bytes. */
+static void fill(void *buf, uint64_t n)
+{
+	if (dma)
+		memcpy(buf, &n, sizeof(n));
+	else
+		grab_pattern_fill(buf, &fmt, n);
+}
+
+static int listen_on(const char *path, int type)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
 		return -1;
@@ -151,16 +169,20 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct copy_hdr *shm = NULL;
 	uint8_t *scratch = NULL;
-	bool memsink;
+	int notify_fds[1024], nnotify = 0, lfd = -1;
+	bool memsink, notify;
 	int shm_fd = -1;
 	uint64_t start, n;
 	pthread_t th;
 
-	if (argc != 6 || (strcmp(argv[1], "socket") && strcmp(argv[1], "memsink"))) {
-		fprintf(stderr, "usage: copy-server socket|memsink PATH|NAME W H FPS\n");
+	if ((argc != 6 && argc != 7) || (strcmp(argv[1], "socket") &&
+	    strcmp(argv[1], "memsink") && strcmp(argv[1], "notify"))) {
+		fprintf(stderr, "usage: copy-server socket|memsink|notify PATH|NAME W H FPS [dma]\n");
 		return 2;
 	}
 	memsink = !strcmp(argv[1], "memsink");
+	notify = !strcmp(argv[1], "notify");
+	dma = argc == 7 && !strcmp(argv[6], "dma");
 	fmt.width = (uint32_t)atoi(argv[3]);
 	fmt.height = (uint32_t)atoi(argv[4]);
 	fmt.fourcc = GRAB_FMT_YUYV;
@@ -188,9 +210,14 @@ int main(int argc, char **argv)
 			perror("copy-server: mmap");
 			return 1;
 		}
+	} else if (notify) {
+		lfd = listen_on(argv[2], SOCK_SEQPACKET | SOCK_NONBLOCK);
+		if (lfd < 0) {
+			perror("copy-server: listen");
+			return 1;
+		}
 	} else {
-		int lfd = listen_on(argv[2]);
-
+		lfd = listen_on(argv[2], SOCK_STREAM);
 		global_buf = malloc(fmt.sizeimage);
 		if (lfd < 0 || !global_buf ||
 		    pthread_create(&th, NULL, accept_thread, (void *)(intptr_t)lfd)) {
@@ -213,9 +240,18 @@ int main(int argc, char **argv)
 		}
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			continue;
-		if (memsink) {
+		if (notify) {
+			struct copy_hdr h = { COPY_MAGIC, 0, n, now_ns() };
+			int fd, i;
+
+			while (nnotify < 1024 &&
+			       (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+				notify_fds[nnotify++] = fd;
+			for (i = 0; i < nnotify; i++)
+				send(notify_fds[i], &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL);
+		} else if (memsink) {
 			/* The capture (or encoder) output, then the copy into the sink. */
-			grab_pattern_fill(scratch, &fmt, n);
+			fill(scratch, n);
 			if (flock(shm_fd, LOCK_EX))
 				continue;
 			memcpy(copy_shm_data(shm), scratch, fmt.sizeimage);
@@ -226,7 +262,7 @@ int main(int argc, char **argv)
 			flock(shm_fd, LOCK_UN);
 		} else {
 			pthread_mutex_lock(&lock);
-			grab_pattern_fill(global_buf, &fmt, n);
+			fill(global_buf, n);
 			global_hdr.sequence = n;
 			global_hdr.timestamp_ns = now_ns();
 			global_hdr.bytes = fmt.sizeimage;
