@@ -392,6 +392,7 @@ def write_cdf(series):
         for title, lats in series:
             if not lats:
                 continue
+            lats = sorted(lats)	# the runs' latencies, pooled
             n = len(lats)
             step = max(1, n // 2000)
             f.write("# %s\n" % title)
