@@ -26,7 +26,10 @@
 #include "log.h"
 
 #define HELLO_TIMEOUT_S		5
-#define CLIENT_SNDBUF		4096	/* a handful of events in flight */
+#define CLIENT_SNDBUF		4096	/* a handful of messages in flight */
+/* SO_SNDBUF per queued event: the kernel doubles the value and charges
+ * about 1.3 KB per 256-byte message. */
+#define CLIENT_SNDBUF_PER_EVENT	640
 #define MAX_CLIENTS		4096
 
 static void client_free(struct client *c);
@@ -133,6 +136,11 @@ static int do_send_stream(struct client *c)
 	m.u.stream.ring_size = src->ring_size;
 	ret = send_msg(c, &m, src->ring_fd);
 	if (ret == 0) {
+		/* About as many events in flight as the ring has frames: more
+		 * would only name frames already overwritten. */
+		int sndbuf = (int)src->nslots * CLIENT_SNDBUF_PER_EVENT;
+
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		c->state = CLIENT_STREAMING;
 		c->sent_any = false;
 	}
@@ -340,8 +348,9 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 		stream_attach(s, c);
 		return;
 	default:
-		client_drop(c, "unexpected %s message from a client",
-			    grab_msg_type_name(m->hdr.type));
+		snprintf(why, sizeof(why), "unexpected %s message from a client",
+			 grab_msg_type_name(m->hdr.type));
+		refuse(c, EPROTO, why);
 		return;
 	}
 }
@@ -485,6 +494,7 @@ static int stale_socket(const char *path)
 static int mkdir_parent(const char *path)
 {
 	char dir[SOCKET_PATH_MAX];
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -494,6 +504,12 @@ static int mkdir_parent(const char *path)
 	*slash = 0;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
+	/* In /tmp someone else could have made it first: it must be ours
+	 * (or root's), and a real directory. */
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
+		return -EPERM;
 	return 0;
 }
 

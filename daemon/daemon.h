@@ -23,6 +23,7 @@
 
 struct stream;
 struct client;
+struct http;
 
 TAILQ_HEAD(client_list, client);
 
@@ -43,6 +44,7 @@ struct daemon {
 	unsigned int nclients;
 	unsigned int next_client_id;
 	bool test_stall;		/* SIGUSR1: test sources stop producing */
+	struct http *http;		/* the HTTP live view, NULL when off */
 	int exit_status;
 };
 
@@ -138,7 +140,26 @@ const struct source *stream_source(const struct stream *s);
 void stream_reconfigure(struct stream *s, const struct stream_config *cfg);
 struct stream *daemon_find_stream(struct daemon *d, const char *name);
 
-/* Someone else (HTTP) wants the source running while @on. */
+/*
+ * The seam for other consumers (the HTTP module): hold a stream to keep its
+ * source running, add a hook to hear of each published frame, and read the
+ * pixels by mapping stream_source(s)->ring_fd (ring_size bytes, read only)
+ * with grab_ring_reader_attach(): the same code for every kind of source.
+ */
+
+/* What /state and friends report per client. */
+struct client_info {
+	unsigned int id;
+	int pid;
+	const char *kind;		/* "socket" */
+	uint64_t frames_sent;
+	uint64_t missed;
+	uint64_t lag;			/* frames published but not sent yet */
+};
+typedef void (*stream_client_fn)(const struct client_info *info, void *arg);
+void stream_foreach_client(const struct stream *s, stream_client_fn fn, void *arg);
+
+/* Someone else (HTTP) wants the source running while held. */
 void stream_hold(struct stream *s);
 void stream_unhold(struct stream *s);
 int stream_add_hook(struct stream *s, stream_frame_hook fn, void *arg);
@@ -214,6 +235,14 @@ struct client {
 #define LIST_FOREACH_SAFE_T(var, head, field, tmp)			\
 	for ((var) = TAILQ_FIRST(head);					\
 	     (var) && ((tmp) = TAILQ_NEXT(var, field), 1); (var) = (tmp))
+
+/* --- http.c: the HTTP live view ----------------------------------------- */
+
+/* Listen on cfg.listen_http (nothing if ""). 0, or -errno (logged). */
+int http_start(struct daemon *d);
+void http_stop(struct daemon *d);
+/* @s is being destroyed: its HTTP viewers are told and let go. */
+void http_stream_gone(struct daemon *d, struct stream *s);
 
 /* --- notify.c: systemd ---------------------------------------------------- */
 

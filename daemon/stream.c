@@ -191,6 +191,7 @@ void stream_destroy(struct stream *s, const char *why)
 
 	if (!s)
 		return;
+	http_stream_gone(s->d, s);
 	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
 		client_kick(c, ENOENT, why ? why : "stream removed");
 	stop_source(s);
@@ -392,4 +393,23 @@ void stream_set_stall(struct stream *s, bool on)
 	s->stall = on;
 	if (s->src && s->src->ops->stall)
 		s->src->ops->stall(s->src, on);
+}
+
+void stream_foreach_client(const struct stream *s, stream_client_fn fn, void *arg)
+{
+	const struct client *c;
+
+	TAILQ_FOREACH(c, &s->clients, stream_link) {
+		struct client_info info = {
+			.id = c->id,
+			.pid = c->pid,
+			.kind = "socket",
+			.frames_sent = c->frames_sent,
+			.missed = c->missed,
+		};
+
+		if (c->sent_any && c->want_frame)
+			info.lag = c->newest.sequence - c->last_sent;
+		fn(&info, arg);
+	}
 }

@@ -522,14 +522,23 @@ static struct grab *grab_alloc(void)
 	return g;
 }
 
-void grab_free(struct grab *g)
+/* Close everything but the frames still held (they keep their mapping). */
+static void grab_shutdown(struct grab *g)
 {
 	if (g->sock >= 0)
 		close(g->sock);
 	if (g->timerfd >= 0)
 		close(g->timerfd);
-	close(g->epfd);
+	if (g->epfd >= 0)
+		close(g->epfd);
+	g->sock = g->timerfd = g->epfd = -1;
 	grab_map_unref(g->map);
+	g->map = NULL;
+}
+
+void grab_free(struct grab *g)
+{
+	grab_shutdown(g);
 	free(g);
 }
 
@@ -611,6 +620,8 @@ API void grab_close(struct grab *g)
 	g->closed = true;
 	if (!g->held)
 		grab_free(g);
+	else
+		grab_shutdown(g);
 }
 
 API int grab_fd(const struct grab *g)

@@ -34,6 +34,14 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t wall_ms(void)
 {
 	struct timeval tv;
@@ -157,8 +165,9 @@ int main(int argc, char **argv)
 			} else if (gap) {
 				jumps++;
 				if (!quiet_jumps)
-					printf("JUMP from=%" PRIu64 " to=%" PRIu64 " missed=%" PRIu64 "\n",
-					       prev_seq, seq, gap);
+					printf("JUMP from=%" PRIu64 " to=%" PRIu64 " missed=%" PRIu64
+					       " age_ms=%" PRIu64 "\n", prev_seq, seq, gap,
+					       (mono_ns() - grab_frame_timestamp_ns(fr)) / 1000000);
 			}
 		}
 		if (last_ms && now - last_ms > maxgap)

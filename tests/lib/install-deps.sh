@@ -22,8 +22,10 @@ packages=(
 	curl ffmpeg v4l-utils libjpeg-turbo-progs valgrind
 	# capture tier: man pages rendered and checked
 	groff-base man-db
+	# http tier: promtool, a headless browser, JSON on the command line
+	prometheus chromium jq python3
 	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
-	python3 gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
+	gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
 	gstreamer1.0-plugins-bad ustreamer
 )
 
