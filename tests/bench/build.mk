@@ -29,9 +29,10 @@ $(BENCH)/copy-client: tests/bench/copy-client.c tests/bench/copy-proto.h \
 	$(CC) $(GRAB_CFLAGS) -o $@ $< $(GRAB_LDLIBS) -lrt
 
 # grabberd with the pattern fill replaced by a DMA stand-in (see the file).
-$(BENCH)/grabberd-dma: $(BUILD)/tests/bench/dma-standin.o $(DAEMON_OBJS) $(COMMON_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_OBJS) $(COMMON_LIB) \
-		$(DAEMON_LIBS) $(GRAB_LDLIBS)
+$(BENCH)/grabberd-dma: $(BUILD)/tests/bench/dma-standin.o $(DAEMON_OBJS) \
+		$(DAEMON_SHARED_OBJS) $(COMMON_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) \
+		$(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(BENCH)/jpeg-bench $(BENCH)/lat-client $(BENCH)/copy-server \
 	$(BENCH)/copy-client $(BENCH)/grabberd-dma
