@@ -14,7 +14,8 @@
  * The RESULT line: frames, missed (sequence gaps while measuring), first
  * and last sequence seen, latency p50/p99/max in microseconds.  With
  * BENCH_LAT_DIR set, the latencies (ns, one a line) go to
- * $BENCH_LAT_DIR/<pid>.lat for the CDF plot.
+ * $BENCH_LAT_DIR/<pid>.lat, "timestamp latency" in ns a line, for the
+ * pooled percentiles, the CDF plot and the isolation phases.
  */
 #ifndef BENCH_CLIENT_H
 #define BENCH_CLIENT_H
@@ -31,6 +32,7 @@ static volatile sig_atomic_t bench_measuring, bench_stop;
 
 struct bench_rec {
 	uint32_t *lat;		/* ns, saturated at 4 s */
+	uint64_t *ts;		/* the frames' timestamps */
 	size_t n, cap;
 	uint64_t missed;
 	uint64_t first_seq, last_seq;
@@ -66,7 +68,8 @@ static inline void bench_init(struct bench_rec *r)
 	memset(r, 0, sizeof(*r));
 	r->cap = 1 << 16;
 	r->lat = malloc(r->cap * sizeof(*r->lat));
-	if (!r->lat)
+	r->ts = malloc(r->cap * sizeof(*r->ts));
+	if (!r->lat || !r->ts)
 		exit(1);
 }
 
@@ -85,9 +88,11 @@ static inline void bench_frame(struct bench_rec *r, uint64_t seq, uint64_t ts_ns
 	if (r->n == r->cap) {
 		r->cap *= 2;
 		r->lat = realloc(r->lat, r->cap * sizeof(*r->lat));
-		if (!r->lat)
+		r->ts = realloc(r->ts, r->cap * sizeof(*r->ts));
+		if (!r->lat || !r->ts)
 			exit(1);
 	}
+	r->ts[r->n] = ts_ns;
 	r->lat[r->n++] = (uint32_t)d;
 	if (r->have_seq)
 		r->missed += missed >= 0 ? (uint64_t)missed :
@@ -129,7 +134,7 @@ static inline void bench_finish(struct bench_rec *r, const char *what)
 		f = fopen(path, "w");
 		if (f) {
 			for (i = 0; i < r->n; i++)
-				fprintf(f, "%" PRIu32 "\n", r->lat[i]);
+				fprintf(f, "%" PRIu64 " %" PRIu32 "\n", r->ts[i], r->lat[i]);
 			fclose(f);
 		}
 	}
