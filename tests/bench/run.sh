@@ -3,7 +3,7 @@
 #
 # make bench: grabberd and its peers side by side in one run.
 #
-#   make bench                         everything (about 6 minutes on 2 cores)
+#   make bench                         everything (about 5 minutes on 2 cores)
 #   BENCH_SECS=2 BENCH_REPEATS=1 make bench        a quick look
 #   BENCH_ONLY='grab-1080p|memsink' make bench     some scenarios (a regex)
 #
