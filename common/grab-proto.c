@@ -73,14 +73,23 @@ static int text_ok(const char *s, size_t size)
 	return 1;
 }
 
+/*
+ * memcmp() against zeros rather than a byte loop: every frame event has
+ * some 200 reserved and tail bytes, and the loop was three quarters of the
+ * instructions a client spends per frame (callgrind, make bench profile).
+ */
 static int zero(const void *p, size_t n)
 {
+	static const uint8_t zeros[GRAB_MSG_SIZE];
 	const uint8_t *b = p;
 
-	while (n--)
-		if (*b++)
+	while (n > sizeof(zeros)) {
+		if (memcmp(b, zeros, sizeof(zeros)))
 			return 0;
-	return 1;
+		b += sizeof(zeros);
+		n -= sizeof(zeros);
+	}
+	return !memcmp(b, zeros, n);
 }
 
 /* The bytes of the union after the member used by a type must be zero. */

@@ -46,16 +46,22 @@ static void arm(struct test_source *t, uint64_t now)
 	event_add(t->timer, &tv);
 }
 
-static void produce(struct test_source *t, uint64_t now)
+static void produce(struct test_source *t)
 {
 	struct grab_ring_producer *p = &t->ring.prod;
 	const struct grab_format *fmt = &t->src->format;
 	struct grab_msg_frame f = { 0 };
-	uint64_t seq = p->next;
+	uint64_t seq = p->next, now;
 	void *pixels;
 
 	pixels = grab_ring_begin(p);
 	grab_pattern_fill(pixels, fmt, seq);
+	/*
+	 * Stamped once the pixels are written, like the kernel's engine at
+	 * the end of its "DMA": the timestamp is when the frame became
+	 * available, so readers measure delivery, not the 4 MB fill.
+	 */
+	now = mono_ns();
 	grab_ring_commit(p, fmt->sizeimage, now, 0);
 	f.sequence = seq;
 	f.timestamp_ns = now;
@@ -80,7 +86,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			t->src->dropped += n - t->tick;
 			grab_ring_add_dropped(&t->ring.prod, n - t->tick);
 		}
-		produce(t, now);
+		produce(t);
 	}
 	t->tick = n + 1;
 	arm(t, mono_ns());

@@ -1,10 +1,38 @@
 # SPDX-License-Identifier: MIT
-# Benchmark helpers (run by `make bench` through tests/bench/*.sh).
-$(BUILD)/tests/bench/jpeg-bench: tests/bench/jpeg-bench.c $(BUILD)/client-lib/cli/jpeg.o \
+# Benchmark helpers (run by `make bench` through tests/bench/run.sh); never
+# installed.
+BENCH := $(BUILD)/tests/bench
+
+$(BENCH)/jpeg-bench: tests/bench/jpeg-bench.c $(BUILD)/client-lib/cli/jpeg.o \
 		$(BUILD)/client-lib/cli/convert.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -Iclient-lib/cli -o $@ $< \
 		$(BUILD)/client-lib/cli/jpeg.o $(BUILD)/client-lib/cli/convert.o \
 		$(COMMON_LIB) -lturbojpeg -lm
 
-ALL_TARGETS += $(BUILD)/tests/bench/jpeg-bench
+# A grabberd client that records delivery latency.
+$(BENCH)/lat-client: tests/bench/lat-client.c tests/bench/bench-client.h \
+		$(LIBGRAB_SO) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -o $@ $< \
+		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)
+
+# The copying baselines: mjpg-streamer-style socket server, µStreamer-style
+# memsink, and their readers.
+$(BENCH)/copy-server: tests/bench/copy-server.c tests/bench/copy-proto.h $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS) -lrt
+
+$(BENCH)/copy-client: tests/bench/copy-client.c tests/bench/copy-proto.h \
+		tests/bench/bench-client.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -o $@ $< $(GRAB_LDLIBS) -lrt
+
+# grabberd with the pattern fill replaced by a DMA stand-in (see the file).
+$(BENCH)/grabberd-dma: $(BUILD)/tests/bench/dma-standin.o $(DAEMON_OBJS) \
+		$(DAEMON_SHARED_OBJS) $(COMMON_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) \
+		$(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
+
+ALL_TARGETS += $(BENCH)/jpeg-bench $(BENCH)/lat-client $(BENCH)/copy-server \
+	$(BENCH)/copy-client $(BENCH)/grabberd-dma

@@ -24,6 +24,9 @@ packages=(
 	groff-base man-db
 	# http tier: promtool, a headless browser, JSON on the command line
 	prometheus chromium jq python3
+	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
+	gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
+	gstreamer1.0-plugins-bad ustreamer
 )
 
 missing=()

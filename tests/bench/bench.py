@@ -1,0 +1,617 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""grab benchmarks: grabberd and its peers side by side in one run.
+
+Run by tests/bench/run.sh (make bench), which builds and installs what is
+needed first.  Every scenario runs BENCH_REPEATS times (default 3),
+interleaved so that drift on the machine spreads over all of them, for
+BENCH_SECS seconds of measurement each (default 3) after BENCH_WARMUP
+seconds of warm-up (default 1).  Prints a table and the goals, writes
+bench/results.json and bench/latency-cdf.png.  A missed goal is printed as
+"not met"; only a scenario that cannot run at all makes it fail.
+
+How each figure is measured:
+  latency   the clients record CLOCK_MONOTONIC minus the producer's timestamp
+            of the frame (taken when its pixels are complete) the moment they
+            hold the frame: for grabberd, when grab_next_frame() returns the
+            pointer; for the copying peers, when the last byte is copied in.
+            Pooled over all clients of a run: p50, p99, max.
+  CPU       /proc/PID/task/*/schedstat (ns on CPU, every thread) of the
+            server and of each client, sampled at the start and end of the
+            measurement.  server us/frame divides the server's by the frames
+            produced; client us/frame divides the clients' by the frames
+            delivered; total us/frame divides everything by the frames
+            delivered.
+  missed    frames the clients lost while measuring, in % of frames produced.
+  RSS       VmRSS of the server at the end (the ring pages it touched count).
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+BIN = os.path.join(BUILD, "tests", "bench")
+OUT = os.path.join(ROOT, os.environ.get("BENCH_OUT", "bench"))
+SECS = float(os.environ.get("BENCH_SECS", "3"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "1"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+FPS = 60
+PHASE = 0.5	# isolation: seconds per stalled / healthy phase
+
+SIZES = {"VGA": (640, 480), "1080p": (1920, 1080), "4K": (3840, 2160), "-": (16, 16)}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# --- process accounting ----------------------------------------------------
+
+def cpu_ns(pid):
+    """Nanoseconds on CPU of every thread of @pid (None if it is gone)."""
+    total, seen = 0, False
+    for path in glob.glob("/proc/%d/task/*/schedstat" % pid):
+        try:
+            with open(path) as f:
+                total += int(f.read().split()[0])
+                seen = True
+        except (OSError, ValueError, IndexError):
+            pass
+    return total if seen else None
+
+
+def rss_kb(pid):
+    out = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "RssAnon", "RssShmem"):
+                    out[k] = int(v.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=5):
+    if proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(sig)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- servers and clients of each kind ----------------------------------------
+
+class Run:
+    """One run of one scenario configuration."""
+
+    def __init__(self, cfg, tmp):
+        self.cfg = cfg
+        self.tmp = tmp
+        self.server = None
+        self.clients = []
+        self.stalled = None
+        self.files = []
+
+    def spawn(self, argv, name, env=None):
+        out = open(os.path.join(self.tmp, name), "w+")
+        self.files.append(out)
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                             env=env, cwd=self.tmp)
+        p.outfile = out.name
+        return p
+
+    def start_server(self):
+        c = self.cfg
+        w, h = c["width"], c["height"]
+        kind = c["kind"]
+        if kind in ("grab", "grab-dma"):
+            daemon = os.path.join(BUILD, "grabberd") if kind == "grab" else \
+                os.path.join(BIN, "grabberd-dma")
+            self.sock = os.path.join(self.tmp, "grabberd.sock")
+            # HTTP as shipped (on), on a free port, with no viewer: the
+            # JPEG encoder only runs while someone watches.
+            self.server = self.spawn([daemon, "-q", "-s", self.sock,
+                                      "--http", "127.0.0.1:0",
+                                      "--width", str(w), "--height", str(h),
+                                      "--format", "YUYV", "--fps", str(FPS),
+                                      "--slots", "8"], "server.log")
+            wait_for(lambda: os.path.exists(self.sock), 5, "grabberd's socket")
+        elif kind in ("copy", "copy-dma", "notify"):
+            self.sock = os.path.join(self.tmp, "copy.sock")
+            self.server = self.spawn([os.path.join(BIN, "copy-server"),
+                                      "notify" if kind == "notify" else "socket",
+                                      self.sock, str(w), str(h), str(FPS)] +
+                                     (["dma"] if kind == "copy-dma" else []),
+                                     "server.log")
+            wait_for(lambda: os.path.exists(self.sock), 5, "copy-server's socket")
+        elif kind == "memsink":
+            self.sock = "/grab-bench-%d" % os.getpid()
+            self.server = self.spawn([os.path.join(BIN, "copy-server"), "memsink",
+                                      self.sock, str(w), str(h), str(FPS)],
+                                     "server.log")
+            wait_for(lambda: os.path.exists("/dev/shm" + self.sock), 5,
+                     "the memsink")
+        elif kind == "gst":
+            self.sock = os.path.join(self.tmp, "gst.sock")
+            self.server = self.spawn(
+                ["gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
+                 self.gst_caps(), "!", "shmsink", "socket-path=" + self.sock,
+                 "wait-for-connection=false", "sync=true",
+                 "shm-size=%d" % (w * h * 2 * 16)], "server.log")
+            wait_for(lambda: os.path.exists(self.sock), 10, "gst shmsink's socket")
+        else:
+            raise ValueError(kind)
+
+    def gst_caps(self):
+        c = self.cfg
+        return "video/x-raw,format=YUY2,width=%d,height=%d,framerate=%d/1" % (
+            c["width"], c["height"], FPS)
+
+    def client_argv(self):
+        kind = self.cfg["kind"]
+        if kind in ("grab", "grab-dma"):
+            return [os.path.join(BIN, "lat-client"), self.sock]
+        if kind in ("copy", "copy-dma", "memsink", "notify"):
+            mode = {"copy-dma": "socket", "copy": "socket"}.get(kind, kind)
+            return [os.path.join(BIN, "copy-client"), mode, self.sock]
+        return ["gst-launch-1.0", "-v", "shmsrc", "socket-path=" + self.sock,
+                "is-live=true", "!", self.gst_caps(), "!", "fpsdisplaysink",
+                "video-sink=fakesink", "text-overlay=false", "sync=false",
+                "fps-update-interval=100"]
+
+    def start_clients(self):
+        env = dict(os.environ)
+        self.latdir = os.path.join(self.tmp, "lat")
+        os.makedirs(self.latdir, exist_ok=True)
+        env["BENCH_LAT_DIR"] = self.latdir
+        for i in range(self.cfg["clients"]):
+            self.clients.append(self.spawn(self.client_argv(), "client%d.log" % i, env))
+        if self.cfg.get("stalled"):
+            # One more client, stopped once it is attached: the healthy ones
+            # must not notice.
+            self.stalled = self.spawn(self.client_argv(), "stalled.log", env)
+
+    def gst_rendered(self, p):
+        """Frames a gst reader rendered so far (fpsdisplaysink's counter)."""
+        n = 0
+        try:
+            with open(p.outfile, errors="replace") as f:
+                for m in re.finditer(r"rendered: (\d+)", f.read()):
+                    n = int(m.group(1))
+        except OSError:
+            pass
+        return n
+
+    def measure(self):
+        c = self.cfg
+        self.start_server()
+        self.start_clients()
+        time.sleep(0.3 + 0.01 * c["clients"] + WARMUP)
+        for p in self.clients + [self.server]:
+            if p.poll() is not None:
+                raise RuntimeError("%s exited early:\n%s" % (
+                    p.args[0], open(p.outfile).read()[-2000:]))
+        gst = c["kind"] == "gst"
+        procs = [self.server] + self.clients
+        cpu0 = [cpu_ns(p.pid) for p in procs]
+        rend0 = [self.gst_rendered(p) for p in self.clients] if gst else None
+        t0 = time.monotonic()
+        if not gst:
+            for p in self.clients:
+                p.send_signal(signal.SIGUSR1)
+        phases = []
+        if self.stalled:
+            # Isolation: the extra client alternates between stalled
+            # (SIGSTOP) and healthy every PHASE s, so both conditions see
+            # the same drift of the machine; the first 100 ms of each phase
+            # (the resumed client draining) are left out.
+            n = max(2, int(round(SECS / PHASE)))
+            for i in range(n):
+                stalled = i % 2 == 0
+                self.stalled.send_signal(signal.SIGSTOP if stalled else signal.SIGCONT)
+                a = time.monotonic_ns()
+                time.sleep(SECS / n)
+                phases.append((a + 100000000, time.monotonic_ns(), stalled))
+            self.stalled.send_signal(signal.SIGCONT)
+        else:
+            time.sleep(SECS)
+        cpu1 = [cpu_ns(p.pid) for p in procs]
+        t1 = time.monotonic()
+        rss = rss_kb(self.server.pid)
+        if gst:
+            # Both counters lag by up to the 100 ms print interval alike.
+            rend1 = [self.gst_rendered(p) for p in self.clients]
+            for p in self.clients:
+                stop(p, signal.SIGINT)
+        else:
+            for p in self.clients:
+                p.send_signal(signal.SIGUSR2)
+            for p in self.clients:
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if self.stalled:
+            self.stalled.kill()
+            self.stalled.wait()
+        stop(self.server)
+        if None in cpu0 or None in cpu1:
+            raise RuntimeError("a process exited while measured")
+        window = t1 - t0
+        server_cpu = (cpu1[0] - cpu0[0]) / 1e9
+        client_cpu = sum(b - a for a, b in zip(cpu0[1:], cpu1[1:])) / 1e9
+        r = {"window_s": round(window, 3), "server_cpu_s": server_cpu,
+             "clients_cpu_s": client_cpu,
+             "server_rss_mb": round(rss.get("VmRSS", 0) / 1024, 1),
+             "server_rss_anon_mb": round(rss.get("RssAnon", 0) / 1024, 1)}
+        if gst:
+            delivered = sum(b - a for a, b in zip(rend0, rend1))
+            produced = max([b - a for a, b in zip(rend0, rend1)] + [0])
+            r.update(frames_delivered=delivered, frames_produced=produced,
+                     missed=max(0, produced * len(self.clients) - delivered))
+            lats = []
+        else:
+            res = []
+            for p in self.clients:
+                text = open(p.outfile).read()
+                m = re.search(r"^RESULT (.*)$", text, re.M)
+                if not m:
+                    raise RuntimeError("%s gave no RESULT:\n%s" % (p.args[0], text[-2000:]))
+                res.append(dict(kv.split("=", 1) for kv in m.group(1).split()))
+            got = [x for x in res if int(x["frames"]) > 0]
+            delivered = sum(int(x["frames"]) for x in res)
+            produced = (max(int(x["last"]) for x in got) -
+                        min(int(x["first"]) for x in got) + 1) if got else 0
+            r.update(frames_delivered=delivered, frames_produced=produced,
+                     missed=sum(int(x["missed"]) for x in res))
+            samples = []
+            for path in glob.glob(os.path.join(self.latdir, "*.lat")):
+                with open(path) as f:
+                    for line in f:
+                        ts, _, lat = line.partition(" ")
+                        if lat.strip():
+                            samples.append((int(ts), int(lat)))
+            lats = sorted(x[1] for x in samples)
+            for stalled, key in ((True, "lat_p99_us_stalled"), (False, "lat_p99_us_healthy")):
+                sel = sorted(lat for ts, lat in samples
+                             if any(a <= ts < b and st == stalled for a, b, st in phases))
+                if sel:
+                    r[key] = pct(sel, 0.99)
+            if "lat_p99_us_stalled" in r and "lat_p99_us_healthy" in r:
+                r["isolation_ratio"] = r["lat_p99_us_stalled"] / r["lat_p99_us_healthy"]
+        if lats:
+            r.update(lat_p50_us=pct(lats, 0.5), lat_p99_us=pct(lats, 0.99),
+                     lat_max_us=lats[-1] / 1000.0)
+        prod = max(r["frames_produced"], 1)
+        deliv = max(r["frames_delivered"], 1)
+        r["server_us_per_frame"] = server_cpu * 1e6 / prod
+        r["client_us_per_frame"] = client_cpu * 1e6 / deliv
+        r["total_us_per_frame"] = (server_cpu + client_cpu) * 1e6 / deliv
+        r["cpu_pct"] = 100.0 * (server_cpu + client_cpu) / window
+        r["missed_pct"] = 100.0 * r["missed"] / max(prod * c["clients"], 1)
+        r["fps_per_client"] = r["frames_delivered"] / max(c["clients"], 1) / window
+        return r, lats
+
+    def cleanup(self):
+        for p in self.clients + [self.server, self.stalled]:
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+        for f in self.files:
+            f.close()
+
+
+# --- the scenarios -----------------------------------------------------------
+
+def pct(sorted_ns, p):
+    """Percentile @p of sorted nanoseconds, in microseconds."""
+    return sorted_ns[min(len(sorted_ns) - 1, int(p * (len(sorted_ns) - 1) + 0.5))] / 1000.0
+
+
+def cfg(name, group, kind, size, clients, stalled=False, note=""):
+    w, h = SIZES[size]
+    return {"name": name, "group": group, "kind": kind, "size": size,
+            "width": w, "height": h, "fps": FPS, "format": "YUYV",
+            "clients": clients, "stalled": stalled, "note": note}
+
+
+CONFIGS = [
+    cfg("floor-1", "floor: 32-byte notification, no frame", "notify", "-", 1),
+    cfg("floor-16", "floor: 32-byte notification, no frame", "notify", "-", 16),
+    cfg("grab-1080p-1", "fan-out", "grab", "1080p", 1),
+    cfg("grab-1080p-4", "fan-out", "grab", "1080p", 4),
+    cfg("grab-1080p-16", "fan-out", "grab", "1080p", 16),
+    cfg("grab-1080p-64", "fan-out", "grab", "1080p", 64),
+    cfg("grab-VGA-16", "frame size", "grab", "VGA", 16),
+    cfg("grab-4K-16", "frame size", "grab", "4K", 16),
+    cfg("dma-VGA-16", "frame size (DMA stand-in)", "grab-dma", "VGA", 16),
+    cfg("dma-1080p-16", "frame size (DMA stand-in)", "grab-dma", "1080p", 16),
+    cfg("dma-4K-16", "frame size (DMA stand-in)", "grab-dma", "4K", 16),
+    cfg("copy-1080p-16", "copy baseline", "copy", "1080p", 16),
+    cfg("copy-4K-16", "copy baseline", "copy", "4K", 16),
+    cfg("copy-dma-4K-16", "copy baseline (DMA stand-in)", "copy-dma", "4K", 16),
+    cfg("memsink-1080p-16", "copy baseline", "memsink", "1080p", 16),
+    cfg("gst-1080p-1", "GStreamer shm", "gst", "1080p", 1),
+    cfg("gst-1080p-16", "GStreamer shm", "gst", "1080p", 16),
+    cfg("grab-1080p-16+stalled", "isolation", "grab", "1080p", 16, stalled=True),
+]
+
+
+def agg(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None, None
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt_cell(runs, key, digits=0):
+    med, lo, hi = agg([r.get(key) for r in runs])
+    if med is None:
+        return "-"
+    s = "%.*f" % (digits, med)
+    if len(runs) > 1 and med:
+        s += "±%d%%" % round(50.0 * (hi - lo) / med)
+    return s
+
+
+def machine():
+    info = {"nproc": os.cpu_count(), "kernel": os.uname().release}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            k, _, v = line.partition(":")
+            if k.strip() in ("Model name", "CPU(s)", "Hypervisor vendor"):
+                info[k.strip()] = v.strip()
+    except OSError:
+        pass
+    return info
+
+
+def http_scenario():
+    """tests/bench/http.sh (the HTTP engineer's), when it is in the tree: two
+    grabberds side by side, 1 and 16 MJPEG viewers; it prints its own table
+    and a line 'CPU ratio 16 / 1 viewers: R.RRx'.  Run REPEATS times."""
+    script = os.path.join(ROOT, "tests", "bench", "http.sh")
+    if not os.path.exists(script):
+        log("HTTP: scenario not available yet (tests/bench/http.sh is not in this tree)")
+        return {"available": False}
+    secs = max(5, int(SECS))
+    ratios, outputs = [], []
+    for rep in range(REPEATS):
+        log("HTTP: tests/bench/http.sh %d, run %d/%d" % (secs, rep + 1, REPEATS))
+        try:
+            p = subprocess.run(["bash", script, str(secs)], capture_output=True,
+                               text=True, cwd=ROOT, timeout=120)
+        except subprocess.TimeoutExpired:
+            log("  timed out")
+            continue
+        outputs.append(p.stdout + p.stderr)
+        m = re.search(r"CPU ratio 16 / 1 viewers: ([0-9.]+)x", p.stdout)
+        if p.returncode == 0 and m:
+            ratios.append(float(m.group(1)))
+        for line in (p.stdout + p.stderr).splitlines():
+            log("  " + line)
+    med, lo, hi = agg(ratios)
+    return {"available": True, "seconds": secs, "ratios": ratios,
+            "ratio_median": med, "ratio_min": lo, "ratio_max": hi,
+            "outputs": outputs}
+
+
+def write_cdf(series):
+    dat = os.path.join(OUT, "latency-cdf.dat")
+    png = os.path.join(OUT, "latency-cdf.png")
+    plots = []
+    with open(dat, "w") as f:
+        idx = 0
+        for title, lats in series:
+            if not lats:
+                continue
+            lats = sorted(lats)	# the runs' latencies, pooled
+            n = len(lats)
+            step = max(1, n // 2000)
+            f.write("# %s\n" % title)
+            for i in list(range(0, n, step)) + [n - 1]:
+                f.write("%.3f %.6f\n" % (max(lats[i], 1) / 1000.0, (i + 1) / n))
+            f.write("\n\n")
+            plots.append("'%s' index %d with lines lw 2 title '%s'" % (dat, idx, title))
+            idx += 1
+    if not plots:
+        log("latency CDF: no latencies measured")
+        return None
+    if not shutil.which("gnuplot"):
+        log("latency CDF: gnuplot missing, data in " + dat)
+        return None
+    script = "\n".join([
+        "set terminal pngcairo size 1000,600 noenhanced" if gp_has("pngcairo") else
+        "set terminal png size 1000,600 noenhanced",
+        "set output '%s'" % png,
+        "set title 'Delivery latency, 1080p60 YUYV: publish -> client holds the frame'",
+        "set logscale x", "set xlabel 'latency (us, log scale)'",
+        "set ylabel 'fraction of frames'", "set yrange [0:1]", "set grid",
+        "set key right bottom",
+        "plot " + ", \\\n  ".join(plots), ""])
+    p = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if p.returncode:
+        log("latency CDF: gnuplot failed: " + p.stderr.strip())
+        return None
+    return png
+
+
+def gp_has(term):
+    p = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True, text=True)
+    return term in (p.stdout + p.stderr)
+
+
+def main():
+    only = os.environ.get("BENCH_ONLY")
+    configs = [c for c in CONFIGS if not only or re.search(only, c["name"])]
+    os.makedirs(OUT, exist_ok=True)
+    start = time.monotonic()
+    log("grab benchmarks: %d scenarios x %d runs, %.0f s each after %.0f s warm-up, %s"
+        % (len(configs), REPEATS, SECS, WARMUP,
+           "; ".join("%s: %s" % kv for kv in machine().items())))
+    runs = {c["name"]: [] for c in configs}
+    lats = {c["name"]: [] for c in configs}
+    errors = []
+    for rep in range(REPEATS):
+        for c in configs:
+            tmp = tempfile.mkdtemp(prefix="grab-bench-")
+            run = Run(c, tmp)
+            try:
+                r, l = run.measure()
+                runs[c["name"]].append(r)
+                lats[c["name"]].extend(l)
+                log("  run %d/%d %-24s p99 %8s us  server %7.1f us/frame  total %8.1f us/frame  missed %.1f%%"
+                    % (rep + 1, REPEATS, c["name"],
+                       "%.0f" % r["lat_p99_us"] if "lat_p99_us" in r else "-",
+                       r["server_us_per_frame"], r["total_us_per_frame"], r["missed_pct"]))
+            except Exception as e:	# one broken scenario must not hide the others
+                errors.append("%s run %d: %s" % (c["name"], rep + 1, e))
+                log("  run %d/%d %-24s FAILED: %s" % (rep + 1, REPEATS, c["name"], e))
+            finally:
+                run.cleanup()
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    http = http_scenario()
+
+    # The table.
+    cols = [("lat p50 us", "lat_p50_us", 0), ("lat p99 us", "lat_p99_us", 0),
+            ("lat max us", "lat_max_us", 0), ("server us/fr", "server_us_per_frame", 1),
+            ("client us/fr", "client_us_per_frame", 1), ("total us/fr", "total_us_per_frame", 1),
+            ("CPU %", "cpu_pct", 1), ("missed %", "missed_pct", 2),
+            ("fps/client", "fps_per_client", 1), ("RSS MB", "server_rss_mb", 0)]
+    head = "%-24s %-8s %4s " % ("scenario", "size", "cli") + " ".join("%12s" % h for h, _, _ in cols)
+    lines = [head, "-" * len(head)]
+    group = None
+    for c in configs:
+        if c["group"] != group:
+            group = c["group"]
+            lines.append("[%s]" % group)
+        rs = runs[c["name"]]
+        cli = "%d%s" % (c["clients"], "+1" if c["stalled"] else "")
+        lines.append("%-24s %-8s %4s " % (c["name"], c["size"], cli) +
+                     " ".join("%12s" % fmt_cell(rs, k, d) for _, k, d in cols))
+    log("")
+    log("median of %d runs, ±: half the spread (max-min) in %% of the median" % REPEATS)
+    for line in lines:
+        log(line)
+
+    # The goals.
+    def med(name, key):
+        return agg([r.get(key) for r in runs.get(name, [])])[0]
+
+    goals = []
+
+    def goal(text, value, target, met, unit=""):
+        goals.append({"goal": text, "measured": value, "target": target,
+                      "met": bool(met) if value is not None and target is not None else None})
+
+    p99_16 = med("grab-1080p-16", "lat_p99_us")
+    goal("p99 delivery latency, 16 clients x 1080p60, at most 100 us (p99 us)",
+         p99_16, 100, p99_16 is not None and p99_16 <= 100)
+    f99 = med("floor-16", "lat_p99_us")
+    r = p99_16 / f99 if p99_16 and f99 else None
+    goal("  for information: grabberd's p99 over the machine's floor (16 bare notifications)",
+         r, None, None)
+    ms99 = med("memsink-1080p-16", "lat_p99_us")
+    r = ms99 / p99_16 if ms99 and p99_16 else None
+    goal("p99 at most 1/10 of the uStreamer-style polling reader's (their p99 / ours)",
+         r, 10, r is not None and r >= 10)
+    v, k = med("dma-VGA-16", "server_us_per_frame"), med("dma-4K-16", "server_us_per_frame")
+    r = k / v if v and k else None
+    goal("daemon CPU per frame at 4K within 1.2x of VGA (4K / VGA, DMA stand-in)",
+         r, 1.2, r is not None and r <= 1.2)
+    v, k = med("grab-VGA-16", "server_us_per_frame"), med("grab-4K-16", "server_us_per_frame")
+    r2 = k / v if v and k else None
+    goal("  the same with the test source filling the pattern (4K / VGA, for information)",
+         r2, None, None)
+    g, cp = med("dma-4K-16", "total_us_per_frame"), med("copy-dma-4K-16", "total_us_per_frame")
+    r = cp / g if g and cp else None
+    goal("4K x 16 clients: at least 50x less total CPU per delivered frame than the copy baseline (copy / grab, DMA stand-in both)",
+         r, 50, r is not None and r >= 50)
+    g, cp = med("grab-4K-16", "total_us_per_frame"), med("copy-4K-16", "total_us_per_frame")
+    r = cp / g if g and cp else None
+    goal("  the same with both filling the test pattern (copy / grab, for information)",
+         r, None, None)
+    a, b = med("grab-1080p-16+stalled", "lat_p99_us_healthy"), med("grab-1080p-16+stalled", "lat_p99_us_stalled")
+    r = med("grab-1080p-16+stalled", "isolation_ratio")
+    goal("healthy clients' p99 moves at most 10%% with one stalled client (stalled / healthy phases, %s / %s us)"
+         % ("%.0f" % b if b else "-", "%.0f" % a if a else "-"),
+         r, 1.1, r is not None and r <= 1.1)
+    r = http.get("ratio_median")
+    goal("HTTP: daemon CPU with 16 MJPEG viewers at most 1.3x that of 1 (16 / 1, 1080p30, median)"
+         + ("" if http.get("available") else " [scenario not available yet]"),
+         r, 1.3, r is not None and r <= 1.3)
+    log("")
+    log("goals (ratios from this run):")
+    for gl in goals:
+        state = ("info" if gl["target"] is None else "n/a") if gl["met"] is None else \
+            ("met" if gl["met"] else "NOT MET")
+        val = "-" if gl["measured"] is None else "%.2f" % gl["measured"]
+        log("  %-118s %8s  %s" % (gl["goal"], val, state))
+
+    png = write_cdf([
+        ("floor: bare notification, 16 clients", lats.get("floor-16")),
+        ("grabberd, 1 client", lats.get("grab-1080p-1")),
+        ("grabberd, 16 clients", lats.get("grab-1080p-16")),
+        ("grabberd, 64 clients", lats.get("grab-1080p-64")),
+        ("grabberd, 16 + 1 stalled", lats.get("grab-1080p-16+stalled")),
+        ("copy over socket, 16 clients", lats.get("copy-1080p-16")),
+        ("memsink polling reader, 16 clients", lats.get("memsink-1080p-16")),
+    ])
+    wall = time.monotonic() - start
+    result = {
+        "machine": machine(),
+        "parameters": {"seconds": SECS, "warmup": WARMUP, "repeats": REPEATS, "fps": FPS},
+        "scenarios": [dict(c, runs=runs[c["name"]],
+                           median={k: agg([r.get(k) for r in runs[c["name"]]])[0]
+                                   for _, k, _ in cols},
+                           spread={k: agg([r.get(k) for r in runs[c["name"]]])[1:]
+                                   for _, k, _ in cols})
+                      for c in configs],
+        "http": http,
+        "goals": goals,
+        "errors": errors,
+        "wall_s": round(wall, 1),
+    }
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    with open(os.path.join(OUT, "table.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    log("")
+    log("wrote %s/results.json, %s/table.txt%s; %.0f s" % (
+        OUT, OUT, ", " + png if png else "", wall))
+    if errors:
+        log("scenarios that could not run:")
+        for e in errors:
+            log("  " + e.splitlines()[0])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
