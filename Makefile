@@ -54,7 +54,7 @@ $(COMMON_LIB): $(COMMON_OBJS)
 
 ALL_TARGETS += $(COMMON_LIB)
 
--include $(sort $(wildcard */build.mk tests/*/build.mk))
+-include $(sort $(wildcard */build.mk */*/build.mk))
 
 .PHONY: build-all deps-if-missing
 build-all: $(ALL_TARGETS)

@@ -211,3 +211,26 @@ __s64 grab_pattern_verify(const void *frame, const struct grab_format *fmt,
 	}
 	return -1;
 }
+
+int grab_pattern_sequence(const void *frame, const struct grab_format *fmt,
+			  __u32 *ret_low32)
+{
+	const __u8 *line;
+	struct frame_geometry g;
+	__u32 bit, code = 0;
+
+	if (grab_format_valid(fmt))
+		return -EINVAL;
+	/* Only the barcode's geometry is needed; it does not move. */
+	geometry_init(&g, fmt, 0);
+	line = (const __u8 *)frame + (__u64)(g.height - 1) * fmt->bytesperline;
+	for (bit = 0; bit < g.code_bits; bit++) {
+		/* Sample the middle of each bar of the barcode. */
+		__u32 x = g.code_x0 + bit * g.code_bitw + g.code_bitw / 2;
+		__u32 offset = x * g.bpp;
+
+		code = code << 1 | (line[offset] > 128);
+	}
+	*ret_low32 = code;
+	return (int)g.code_bits;
+}

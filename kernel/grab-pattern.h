@@ -27,4 +27,13 @@ int grab_pattern_fill(void *frame, const struct grab_format *fmt,
 __s64 grab_pattern_verify(const void *frame, const struct grab_format *fmt,
 			  __u64 sequence, void *scratch);
 
+/*
+ * Read the sequence number back from a frame's barcode: its low bits (as
+ * many as the barcode holds, 32 from 128 pixels wide) into *@ret_low32.
+ * Returns the number of bits read, or -EINVAL for a bad format.  Lets a tool
+ * verify frames that arrive without their sequence (a raw file, a JPEG).
+ */
+int grab_pattern_sequence(const void *frame, const struct grab_format *fmt,
+			  __u32 *ret_low32);
+
 #endif /* GRAB_PATTERN_H */

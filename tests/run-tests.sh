@@ -13,7 +13,12 @@
 set -u
 cd "$(dirname "$0")/.."
 
-all_tiers=(unit integration kernel system fuzz)
+# The order tiers run in; any other tests/<dir>/run.sh (but bench) runs after.
+all_tiers=(unit integration capture http kernel system fuzz)
+for script in tests/*/run.sh; do
+	tier=$(basename "$(dirname "$script")")
+	case " ${all_tiers[*]} bench " in *" $tier "*) ;; *) all_tiers+=("$tier") ;; esac
+done
 read -r -a tiers <<<"${TIERS:-${all_tiers[*]}}"
 logdir=${BUILD:-build}/test-logs
 mkdir -p "$logdir"

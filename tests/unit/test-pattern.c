@@ -43,6 +43,15 @@ static void check_case(const struct size_case *c)
 	ok(grab_pattern_fill(frame, &fmt, seq) == 0 &&
 	   grab_pattern_verify(frame, &fmt, seq, scratch) == -1,
 	   "%s %ux%u: fill then verify matches", name, c->width, c->height);
+	{
+		uint32_t low = 0;
+		int bits = grab_pattern_sequence(frame, &fmt, &low);
+		uint32_t mask = bits >= 32 ? 0xffffffffu : (1u << bits) - 1;
+
+		ok(bits > 0 && low == ((uint32_t)seq & mask),
+		   "%s %ux%u: sequence read back from the barcode (%d bits)",
+		   name, c->width, c->height, bits);
+	}
 	ok(grab_pattern_verify(frame, &fmt, seq + 1, scratch) >= 0,
 	   "%s %ux%u: the next sequence does not verify", name, c->width,
 	   c->height);
