@@ -16,7 +16,10 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
-KDIR ?= /lib/modules/$(shell uname -r)/build
+# The running kernel's headers, else the newest installed (a build host need
+# not run the kernel it builds for).
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /lib/modules/*/build))))
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -41,7 +44,7 @@ all: deps-if-missing
 
 # The shared code: ring protocol and test pattern, linked by the daemon,
 # libgrab and the tests.
-COMMON_SRCS := common/grab-ring.c kernel/grab-pattern.c
+COMMON_SRCS := common/grab-ring.c common/grab-proto.c kernel/grab-pattern.c
 COMMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRCS))
 COMMON_LIB := $(BUILD)/libgrab-common.a
 
@@ -71,6 +74,7 @@ deps:
 module:
 	@if [ ! -f kernel/Kbuild ]; then \
 		echo "make module: grab.ko is not in this tree yet (kernel/Kbuild missing)" >&2; exit 1; fi
+	@echo "make module: building grab.ko against $(KDIR)"
 	$(MAKE) -C kernel KDIR=$(KDIR)
 
 run: all

@@ -20,6 +20,8 @@ packages=(
 	mmdebstrap systemd dkms
 	# peers used by the tests
 	curl ffmpeg v4l-utils libjpeg-turbo-progs valgrind
+	# capture tier: man pages rendered and checked
+	groff-base man-db
 )
 
 missing=()

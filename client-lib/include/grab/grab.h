@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libgrab: read frames from grabberd (or straight from /dev/grabN) in place,
+ * with no copies.
+ *
+ *   struct grab *g;
+ *   struct grab_frame *f;
+ *
+ *   if (grab_connect(NULL, "default", 0, &g) < 0) ...
+ *   while (grab_next_frame(g, 1000, &f) >= 0) {
+ *           use(grab_frame_data(f), grab_frame_bytes(f));
+ *           if (!grab_frame_intact(f))
+ *                   ... the frame was overwritten while used: discard ...
+ *           grab_frame_release(f);
+ *   }
+ *   grab_close(g);
+ *
+ * Every function that can fail returns >= 0 on success or a negative errno.
+ * The library never prints, never exits and never raises a signal (it sends
+ * with MSG_NOSIGNAL).  A handle is not thread safe: use one per thread, or
+ * lock around it.
+ */
+#ifndef GRAB_GRAB_H
+#define GRAB_GRAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GRAB_VERSION_MAJOR 1
+#define GRAB_VERSION_MINOR 0
+
+/* Where grabberd listens when grab_connect() is given NULL. */
+#define GRAB_DEFAULT_SOCKET "/run/grabberd/grabberd.sock"
+/* Environment variable that overrides GRAB_DEFAULT_SOCKET. */
+#define GRAB_SOCKET_ENV "GRAB_SOCKET"
+/* Stream used when grab_connect() is given NULL. */
+#define GRAB_DEFAULT_STREAM "default"
+
+/* Pixel formats: the V4L2 four-character codes. */
+#define GRAB_PIXFMT_YUYV  0x56595559u	/* 'YUYV': 4:2:2 packed, 16 bpp */
+#define GRAB_PIXFMT_GREY  0x59455247u	/* 'GREY': 8-bit luma */
+#define GRAB_PIXFMT_RGB24 0x33424752u	/* 'RGB3': R, G, B bytes */
+
+/* A connection to one stream (daemon mode) or one device (direct mode). */
+struct grab;
+/* A frame being read in place; valid until grab_frame_release(). */
+struct grab_frame;
+
+/* Geometry of every frame of a stream. */
+struct grab_image_format {
+	uint32_t width;
+	uint32_t height;
+	uint32_t fourcc;	/* GRAB_PIXFMT_* */
+	uint32_t bytesperline;
+	uint32_t sizeimage;
+};
+
+/* grab_stream_info.flags */
+#define GRAB_STREAM_DIRECT	(1u << 0)	/* opened with grab_open_device() */
+
+/* What grab_stream_info() returns. */
+struct grab_stream_info {
+	char name[64];			/* stream name ("default"), or the device path */
+	char source[128];		/* "test:", "grab:/dev/grab0", "v4l2:/dev/video0" */
+	struct grab_image_format format;
+	uint32_t fps_num;		/* configured rate is fps_num / fps_den */
+	uint32_t fps_den;
+	uint32_t nslots;		/* frames the ring holds */
+	uint32_t flags;			/* GRAB_STREAM_* */
+	uint64_t ring_size;		/* bytes mapped */
+	uint32_t reserved[8];
+};
+
+/* grab_stream_stats.state */
+enum grab_source_state {
+	GRAB_SOURCE_STOPPED = 0,	/* nobody watching: not capturing */
+	GRAB_SOURCE_RUNNING = 1,
+	GRAB_SOURCE_FAILED = 2,		/* failed or gone: being retried */
+};
+
+/* What grab_stream_stats() returns: the daemon's view of a stream. */
+struct grab_stream_stats {
+	uint32_t state;			/* enum grab_source_state */
+	uint32_t clients;		/* connected clients of the stream */
+	uint32_t fps_num;		/* configured rate */
+	uint32_t fps_den;
+	double fps;			/* measured over the last seconds */
+	uint64_t frames;		/* frames published since the source started */
+	uint64_t dropped;		/* frames the source could not produce in time */
+	uint64_t missed;		/* frame events clients missed, all clients */
+	struct grab_image_format format;
+	char source[128];
+	char error[128];		/* why the source failed, "" if it did not */
+	uint32_t reserved[8];
+};
+
+/* grab_connect() flags */
+#define GRAB_CONNECT_NO_RECONNECT (1u << 0)	/* fail instead of reconnecting */
+
+/*
+ * Connect to grabberd at @socket_path (NULL: $GRAB_SOCKET, else
+ * GRAB_DEFAULT_SOCKET) and attach to stream @stream (NULL: "default").
+ * Returns 0 and *@ret_grab, or -ENOENT (no such stream, or no socket),
+ * -ECONNREFUSED (daemon not running), -EPROTONOSUPPORT (daemon speaks another
+ * protocol version), -ETIMEDOUT (no answer), -ENOMEM, ...
+ *
+ * Unless GRAB_CONNECT_NO_RECONNECT is given, a handle whose daemon goes away
+ * reconnects by itself (every 100 ms) and goes on with the new stream.
+ */
+int grab_connect(const char *socket_path, const char *stream,
+		 unsigned int flags, struct grab **ret_grab);
+
+/*
+ * Open a grab device (/dev/grabN) directly, without the daemon: maps its
+ * ring read only and starts streaming.  Returns 0 or -errno.
+ */
+int grab_open_device(const char *path, struct grab **ret_grab);
+
+/* Close the handle.  Frames not yet released stay readable until released. */
+void grab_close(struct grab *grab);
+
+/*
+ * A file descriptor that polls readable when grab_next_frame() may have
+ * something to do (a frame, a reconnection attempt).  Stable for the life of
+ * the handle, across reconnections; owned by the handle: do not close it.
+ */
+int grab_fd(const struct grab *grab);
+
+/* The stream's name, source, geometry and rate.  -ENODATA while the source
+ * is not available yet. */
+int grab_stream_info(struct grab *grab, struct grab_stream_info *ret_info);
+
+/*
+ * Ask the daemon for the stream's counters (a short extra connection; direct
+ * mode asks the device).  Returns 0 or -errno.
+ */
+int grab_stream_stats(struct grab *grab, struct grab_stream_stats *ret_stats);
+
+/*
+ * The next frame after the last one returned, waiting up to @timeout_ms
+ * (0: do not wait, -1: forever).  A reader that falls behind gets the
+ * newest frame, and grab_frame_missed() says how many it missed.
+ * Returns 0 and *@ret_frame, or
+ *   -ETIMEDOUT  no frame in time (-EAGAIN when @timeout_ms is 0)
+ *   -ENOTCONN   the daemon is gone and reconnecting has not worked yet
+ *   -ENODEV     the source of the stream has failed (the daemon retries it)
+ *   -ENOENT     the stream no longer exists
+ *   -EBUSY      too many frames held (release some)
+ *   -EINTR      a signal arrived
+ */
+int grab_next_frame(struct grab *grab, int timeout_ms,
+		    struct grab_frame **ret_frame);
+
+/* Like grab_next_frame(), but skips to the newest frame available. */
+int grab_latest_frame(struct grab *grab, int timeout_ms,
+		      struct grab_frame **ret_frame);
+
+/*
+ * Go back in time: the next calls to grab_next_frame() first return the
+ * frames published before this call that are still in the ring (at most
+ * @max_frames of them, the newest ones), oldest first, then carry on with
+ * new frames.  A queued frame overwritten before it is read is counted as
+ * missed.  Returns how many frames were queued (0 when the ring is empty),
+ * -ENODATA while the source is not available yet, -ENOENT, -EINVAL.
+ */
+int grab_rewind(struct grab *grab, unsigned int max_frames);
+
+/* Frames this handle missed since it was opened (overwritten before read,
+ * or skipped because the reader was too slow). */
+uint64_t grab_missed(const struct grab *grab);
+
+/* How many times the handle has (re)attached to a stream: 1 after connect,
+ * more after each reconnection or stream reset. */
+uint64_t grab_generation(const struct grab *grab);
+
+/* The frame view. */
+const void *grab_frame_data(const struct grab_frame *frame);
+size_t grab_frame_bytes(const struct grab_frame *frame);
+uint64_t grab_frame_sequence(const struct grab_frame *frame);
+uint64_t grab_frame_timestamp_ns(const struct grab_frame *frame);	/* CLOCK_MONOTONIC */
+/* Frames missed between the previous frame returned and this one. */
+uint64_t grab_frame_missed(const struct grab_frame *frame);
+int grab_frame_format(const struct grab_frame *frame,
+		      struct grab_image_format *ret_format);
+/*
+ * 1 if the producer did not touch the frame since it was handed out, 0 if
+ * it was (being) overwritten: everything read from it must then be thrown
+ * away.  Call it after reading, before trusting what was read.
+ */
+int grab_frame_intact(const struct grab_frame *frame);
+void grab_frame_release(struct grab_frame *frame);
+
+/* "YUYV", "GREY", "RGB3", or "?" */
+const char *grab_pixfmt_name(uint32_t fourcc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRAB_GRAB_H */

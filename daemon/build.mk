@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: MIT
+# grabberd: the daemon.
+GRABBERD_VERSION ?= 0.1.0
+DAEMON_SRCS := $(wildcard daemon/*.c)
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
+DAEMON_LIBS := $(shell pkg-config --libs libevent inih libsystemd libv4l2 2>/dev/null)
+
+$(DAEMON_OBJS): GRAB_CFLAGS += -DGRABBERD_VERSION='"$(GRABBERD_VERSION)"' \
+	$(shell pkg-config --cflags libevent inih libsystemd libv4l2 2>/dev/null)
+
+$(BUILD)/grabberd: $(DAEMON_OBJS) $(COMMON_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
+
+ALL_TARGETS += $(BUILD)/grabberd
+
+.PHONY: install-grabberd uninstall-grabberd
+install-grabberd: $(BUILD)/grabberd
+	install -D -m 0755 $(BUILD)/grabberd $(DESTDIR)$(PREFIX)/sbin/grabberd
+	install -D -m 0644 conf/grabberd.conf $(DESTDIR)$(PREFIX)/share/doc/grab/grabberd.conf.example
+	install -D -m 0644 conf/grabberd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.service
+	install -D -m 0644 conf/grabberd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.socket
+uninstall-grabberd:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/grabberd \
+		$(DESTDIR)$(PREFIX)/share/doc/grab/grabberd.conf.example \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.socket
+INSTALL_TARGETS += install-grabberd
+UNINSTALL_TARGETS += uninstall-grabberd

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* grabberd's configuration: an INI file plus command-line overrides. */
+#ifndef GRABBERD_CONFIG_H
+#define GRABBERD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/grab.h>
+
+#include "grab-proto.h"
+#include "log.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/grabberd/grabberd.conf"
+#define CONFIG_MAX_STREAMS	32
+#define SOCKET_PATH_MAX		108
+
+/**
+ * struct stream_config - one [stream NAME] section
+ * @name:      stream name clients ask for
+ * @source:    "test:", "grab:/dev/grabN" or "v4l2:/dev/videoN"
+ * @format:    requested geometry (completed)
+ * @fps_num:   frames per second is @fps_num / @fps_den
+ * @slots:     frames in the ring
+ * @linger_ms: how long the source keeps running after its last client left
+ * @line:      line of the section header (0: not from a file)
+ */
+struct stream_config {
+	char name[GRAB_NAME_MAX];
+	char source[GRAB_SOURCE_MAX];
+	struct grab_format format;
+	uint32_t fps_num;
+	uint32_t fps_den;
+	uint32_t slots;
+	uint32_t linger_ms;
+	int line;
+};
+
+/**
+ * struct config - everything grabberd runs with
+ * @file:        where it came from ("" for the embedded default)
+ * @socket_path: unix socket clients connect to
+ * @socket_mode: permissions of the socket
+ * @socket_group: group of the socket ("" to leave it)
+ * @log_level:   most verbose level logged
+ * @streams:     the streams
+ */
+struct config {
+	char file[256];
+	char socket_path[SOCKET_PATH_MAX];
+	unsigned int socket_mode;
+	char socket_group[64];
+	enum log_level log_level;
+	uint32_t linger_ms;
+	size_t nstreams;
+	struct stream_config streams[CONFIG_MAX_STREAMS];
+};
+
+/**
+ * struct config_overrides - what the command line says, applied on top of
+ * the file at start and at every reload
+ */
+struct config_overrides {
+	const char *socket_path;
+	const char *stream;		/* which stream the ones below change */
+	const char *source;
+	const char *width, *height, *format, *fps, *slots, *linger;
+	int verbosity;			/* -v count minus -q count */
+};
+
+/*
+ * Load @path (NULL: the default path, or the embedded default if that does
+ * not exist) and apply @ov.  Returns 0, or -1 with a message naming the
+ * file, line and key in @err.
+ */
+int config_load(struct config *cfg, const char *path,
+		const struct config_overrides *ov, char *err, size_t errlen);
+
+/* The embedded default: one stream "default" on the test source. */
+void config_default(struct config *cfg);
+
+/* The default socket path for this user. */
+void config_default_socket(char *buf, size_t len);
+
+/* Same stream settings (the source need not be restarted)? */
+bool stream_config_equal(const struct stream_config *a,
+			 const struct stream_config *b);
+
+const struct stream_config *config_find_stream(const struct config *cfg,
+					       const char *name);
+
+#endif

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The test source: the grab test pattern written into a memfd ring at the
+ * configured rate.  Frame n is due at start + n / fps on CLOCK_MONOTONIC;
+ * when the daemon is late, the frames it could not make in time are
+ * counted as dropped (the ring's sequence numbers stay contiguous) and it
+ * goes on with the one due now, so the rate never drifts.
+ *
+ * Tests can stall it (SIGUSR1 to grabberd toggles a stall of every test
+ * source): it stays "running" but produces nothing, like a hung camera.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "grab-pattern.h"
+#include "log.h"
+#include "memring.h"
+
+struct test_source {
+	struct source *src;
+	struct memring ring;
+	struct event *timer;
+	uint64_t start_ns;
+	uint64_t tick;		/* number of the next due time */
+	bool stalled;
+};
+
+/* When tick @n is due. */
+static uint64_t due_ns(const struct test_source *t, uint64_t n)
+{
+	const struct source *src = t->src;
+
+	return t->start_ns + (uint64_t)((unsigned __int128)n * 1000000000u *
+					src->fps_den / src->fps_num);
+}
+
+static void arm(struct test_source *t, uint64_t now)
+{
+	uint64_t due = due_ns(t, t->tick);
+	uint64_t us = due > now ? (due - now + 999) / 1000 : 0;
+	struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
+
+	event_add(t->timer, &tv);
+}
+
+static void produce(struct test_source *t, uint64_t now)
+{
+	struct grab_ring_producer *p = &t->ring.prod;
+	const struct grab_format *fmt = &t->src->format;
+	struct grab_msg_frame f = { 0 };
+	uint64_t seq = p->next;
+	void *pixels;
+
+	pixels = grab_ring_begin(p);
+	grab_pattern_fill(pixels, fmt, seq);
+	grab_ring_commit(p, fmt->sizeimage, now, 0);
+	f.sequence = seq;
+	f.timestamp_ns = now;
+	f.slot = (uint32_t)(seq % p->nslots);
+	f.bytesused = fmt->sizeimage;
+	stream_publish(t->src->stream, &f);
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct test_source *t = arg;
+	uint64_t now = mono_ns();
+	uint64_t n = t->tick, newest;
+
+	/* The newest tick that is due; everything between was missed. */
+	newest = (uint64_t)((unsigned __int128)(now - t->start_ns) *
+			    t->src->fps_num / ((uint64_t)t->src->fps_den * 1000000000u));
+	if (newest > n)
+		n = newest;
+	if (!t->stalled) {
+		if (n > t->tick) {
+			t->src->dropped += n - t->tick;
+			grab_ring_add_dropped(&t->ring.prod, n - t->tick);
+		}
+		produce(t, now);
+	}
+	t->tick = n + 1;
+	arm(t, mono_ns());
+}
+
+static int test_start(struct source *src, char *why, size_t whylen)
+{
+	struct test_source *t = calloc(1, sizeof(*t));
+	char name[96];
+	int ret;
+
+	if (!t) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	t->src = src;
+	src->format = src->cfg.format;
+	src->nslots = src->cfg.slots;
+	src->fps_num = src->cfg.fps_num;
+	src->fps_den = src->cfg.fps_den;
+	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
+	ret = memring_create(&t->ring, name, &src->format, src->nslots,
+			     src->fps_num, src->fps_den, why, whylen);
+	if (ret) {
+		free(t);
+		return ret;
+	}
+	t->timer = evtimer_new(src->base, tick_cb, t);
+	if (!t->timer) {
+		memring_destroy(&t->ring);
+		free(t);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	src->ring_fd = t->ring.ro_fd;
+	src->ring_size = t->ring.size;
+	src->priv = t;
+	grab_ring_set_streaming(&t->ring.prod, true);
+	t->start_ns = mono_ns();
+	t->tick = 0;
+	arm(t, t->start_ns);
+	return 0;
+}
+
+static void test_stop(struct source *src)
+{
+	struct test_source *t = src->priv;
+
+	grab_ring_set_streaming(&t->ring.prod, false);
+	event_free(t->timer);
+	memring_destroy(&t->ring);
+	free(t);
+}
+
+static void test_stall(struct source *src, bool on)
+{
+	struct test_source *t = src->priv;
+
+	t->stalled = on;
+	log_info("stream %s: test source %s", src->cfg.name,
+		 on ? "stalled (SIGUSR1)" : "resumed (SIGUSR1)");
+}
+
+const struct source_ops source_test_ops = {
+	.prefix = "test:",
+	.start = test_start,
+	.stop = test_stop,
+	.stall = test_stall,
+};

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The V4L2 source, through libv4l2: negotiate the configured size and
+ * format, stream with mmap buffers, copy each frame once into a memfd ring
+ * (line by line when the camera pads its lines differently), from where
+ * every client reads it in place.  A camera that goes away (ENODEV on
+ * dequeue) is reported to the stream, which retries with backoff.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <libv4l2.h>
+#include <linux/videodev2.h>
+
+#include "daemon.h"
+#include "grab-format.h"
+#include "log.h"
+#include "memring.h"
+
+#define V4L2_NBUFS	4
+
+struct v4l2_buffer_map {
+	void *start;
+	size_t length;
+};
+
+struct v4l2_source {
+	struct source *src;
+	int fd;
+	struct memring ring;
+	struct v4l2_buffer_map bufs[V4L2_NBUFS];
+	unsigned int nbufs;
+	uint32_t cam_bytesperline;
+	struct event *ev;
+	bool streaming;
+	bool stalled;
+};
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do
+		r = v4l2_ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static void v4l2_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct v4l2_source *v = arg;
+	struct source *src = v->src;
+	const struct grab_format *fmt = &src->format;
+	struct v4l2_buffer buf = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				   .memory = V4L2_MEMORY_MMAP };
+	struct grab_msg_frame f = { 0 };
+	char why[GRAB_TEXT_MAX];
+	const uint8_t *in;
+	uint8_t *out;
+	uint64_t seq, now;
+	uint32_t y, line = fmt->width * grab_format_bpp(fmt->fourcc);
+
+	if (xioctl(v->fd, VIDIOC_DQBUF, &buf) < 0) {
+		if (errno == EAGAIN)
+			return;
+		snprintf(why, sizeof(why), "%s: VIDIOC_DQBUF: %s%s",
+			 src->cfg.source + 5, strerror(errno),
+			 errno == ENODEV ? " (camera gone)" : "");
+		event_del(v->ev);
+		stream_source_failed(src->stream, errno, why);
+		return;
+	}
+	if (buf.index >= v->nbufs)
+		return;
+	if (!v->stalled && !(buf.flags & V4L2_BUF_FLAG_ERROR) &&
+	    buf.bytesused >= (uint64_t)v->cam_bytesperline * (fmt->height - 1) + line) {
+		now = mono_ns();
+		seq = v->ring.prod.next;
+		out = grab_ring_begin(&v->ring.prod);
+		in = v->bufs[buf.index].start;
+		if (v->cam_bytesperline == fmt->bytesperline)
+			memcpy(out, in, fmt->sizeimage);
+		else
+			for (y = 0; y < fmt->height; y++)
+				memcpy(out + (size_t)y * fmt->bytesperline,
+				       in + (size_t)y * v->cam_bytesperline, line);
+		grab_ring_commit(&v->ring.prod, fmt->sizeimage, now, 0);
+		f.sequence = seq;
+		f.timestamp_ns = now;
+		f.slot = (uint32_t)(seq % v->ring.prod.nslots);
+		f.bytesused = fmt->sizeimage;
+		stream_publish(src->stream, &f);
+	} else if (!v->stalled) {
+		src->dropped++;
+		grab_ring_add_dropped(&v->ring.prod, 1);
+	}
+	if (xioctl(v->fd, VIDIOC_QBUF, &buf) < 0) {
+		snprintf(why, sizeof(why), "%s: VIDIOC_QBUF: %s",
+			 src->cfg.source + 5, strerror(errno));
+		event_del(v->ev);
+		stream_source_failed(src->stream, errno, why);
+	}
+}
+
+static void release(struct v4l2_source *v)
+{
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	unsigned int i;
+
+	if (v->ev)
+		event_free(v->ev);
+	if (v->streaming)
+		xioctl(v->fd, VIDIOC_STREAMOFF, &type);
+	for (i = 0; i < v->nbufs; i++)
+		v4l2_munmap(v->bufs[i].start, v->bufs[i].length);
+	if (v->fd >= 0)
+		v4l2_close(v->fd);
+	memring_destroy(&v->ring);
+	free(v);
+}
+
+static int v4l2_start(struct source *src, char *why, size_t whylen)
+{
+	const char *dev = src->cfg.source + strlen("v4l2:");
+	struct v4l2_source *v = calloc(1, sizeof(*v));
+	struct v4l2_capability cap;
+	struct v4l2_format vf;
+	struct v4l2_streamparm parm;
+	struct v4l2_requestbuffers req;
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	char name[96];
+	unsigned int i;
+	int ret;
+
+	if (!v) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	v->src = src;
+	v->ring.fd = v->ring.ro_fd = -1;
+	v->ring.mem = MAP_FAILED;
+	v->fd = v4l2_open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (v->fd < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "%s: cannot open: %s", dev, strerror(errno));
+		goto err;
+	}
+	memset(&cap, 0, sizeof(cap));
+	if (xioctl(v->fd, VIDIOC_QUERYCAP, &cap) < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "%s: VIDIOC_QUERYCAP: %s (not a V4L2 device?)",
+			 dev, strerror(errno));
+		goto err;
+	}
+	{
+		uint32_t caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
+				cap.device_caps : cap.capabilities;
+
+		if (!(caps & V4L2_CAP_VIDEO_CAPTURE) || !(caps & V4L2_CAP_STREAMING)) {
+			ret = -ENODEV;
+			snprintf(why, whylen, "%s: not a streaming video capture device",
+				 dev);
+			goto err;
+		}
+	}
+	memset(&vf, 0, sizeof(vf));
+	vf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	vf.fmt.pix.width = src->cfg.format.width;
+	vf.fmt.pix.height = src->cfg.format.height;
+	vf.fmt.pix.pixelformat = src->cfg.format.fourcc;	/* same fourccs */
+	vf.fmt.pix.field = V4L2_FIELD_NONE;
+	if (xioctl(v->fd, VIDIOC_S_FMT, &vf) < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "%s: VIDIOC_S_FMT: %s", dev, strerror(errno));
+		goto err;
+	}
+	memset(&src->format, 0, sizeof(src->format));
+	src->format.width = vf.fmt.pix.width;
+	src->format.height = vf.fmt.pix.height;
+	src->format.fourcc = vf.fmt.pix.pixelformat;
+	if (grab_format_complete(&src->format)) {
+		ret = -EINVAL;
+		snprintf(why, whylen, "%s: camera offers %ux%u %.4s, which grab cannot carry",
+			 dev, vf.fmt.pix.width, vf.fmt.pix.height,
+			 (const char *)&vf.fmt.pix.pixelformat);
+		goto err;
+	}
+	if (src->format.width != src->cfg.format.width ||
+	    src->format.height != src->cfg.format.height)
+		log_warn("stream %s: %s: asked for %ux%u, camera gives %ux%u",
+			 src->cfg.name, dev, src->cfg.format.width,
+			 src->cfg.format.height, src->format.width,
+			 src->format.height);
+	v->cam_bytesperline = vf.fmt.pix.bytesperline ? vf.fmt.pix.bytesperline
+						      : src->format.bytesperline;
+	src->fps_num = src->cfg.fps_num;
+	src->fps_den = src->cfg.fps_den;
+	memset(&parm, 0, sizeof(parm));
+	parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	parm.parm.capture.timeperframe.numerator = src->cfg.fps_den;
+	parm.parm.capture.timeperframe.denominator = src->cfg.fps_num;
+	if (xioctl(v->fd, VIDIOC_S_PARM, &parm) == 0 &&
+	    parm.parm.capture.timeperframe.numerator &&
+	    parm.parm.capture.timeperframe.denominator) {
+		src->fps_num = parm.parm.capture.timeperframe.denominator;
+		src->fps_den = parm.parm.capture.timeperframe.numerator;
+	}
+	src->nslots = src->cfg.slots;
+	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
+	ret = memring_create(&v->ring, name, &src->format, src->nslots,
+			     src->fps_num, src->fps_den, why, whylen);
+	if (ret)
+		goto err;
+	memset(&req, 0, sizeof(req));
+	req.count = V4L2_NBUFS;
+	req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	req.memory = V4L2_MEMORY_MMAP;
+	if (xioctl(v->fd, VIDIOC_REQBUFS, &req) < 0 || req.count < 2) {
+		ret = req.count < 2 ? -ENOMEM : -errno;
+		snprintf(why, whylen, "%s: VIDIOC_REQBUFS: %s", dev, strerror(-ret));
+		goto err;
+	}
+	if (req.count > V4L2_NBUFS)
+		req.count = V4L2_NBUFS;
+	for (i = 0; i < req.count; i++) {
+		struct v4l2_buffer buf = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+					   .memory = V4L2_MEMORY_MMAP, .index = i };
+
+		if (xioctl(v->fd, VIDIOC_QUERYBUF, &buf) < 0) {
+			ret = -errno;
+			snprintf(why, whylen, "%s: VIDIOC_QUERYBUF: %s", dev,
+				 strerror(errno));
+			goto err;
+		}
+		v->bufs[i].length = buf.length;
+		v->bufs[i].start = v4l2_mmap(NULL, buf.length, PROT_READ | PROT_WRITE,
+					     MAP_SHARED, v->fd, buf.m.offset);
+		if (v->bufs[i].start == MAP_FAILED) {
+			ret = -errno;
+			snprintf(why, whylen, "%s: mmap: %s", dev, strerror(errno));
+			goto err;
+		}
+		v->nbufs++;
+		if (xioctl(v->fd, VIDIOC_QBUF, &buf) < 0) {
+			ret = -errno;
+			snprintf(why, whylen, "%s: VIDIOC_QBUF: %s", dev,
+				 strerror(errno));
+			goto err;
+		}
+	}
+	if (xioctl(v->fd, VIDIOC_STREAMON, &type) < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "%s: VIDIOC_STREAMON: %s", dev, strerror(errno));
+		goto err;
+	}
+	v->streaming = true;
+	v->ev = event_new(src->base, v->fd, EV_READ | EV_PERSIST, v4l2_read_cb, v);
+	if (!v->ev) {
+		ret = -ENOMEM;
+		snprintf(why, whylen, "out of memory");
+		goto err;
+	}
+	event_add(v->ev, NULL);
+	grab_ring_set_streaming(&v->ring.prod, true);
+	src->ring_fd = v->ring.ro_fd;
+	src->ring_size = v->ring.size;
+	src->priv = v;
+	return 0;
+err:
+	release(v);
+	return ret;
+}
+
+static void v4l2_stop(struct source *src)
+{
+	release(src->priv);
+}
+
+static void v4l2_stall(struct source *src, bool on)
+{
+	struct v4l2_source *v = src->priv;
+
+	v->stalled = on;
+}
+
+const struct source_ops source_v4l2_ops = {
+	.prefix = "v4l2:",
+	.start = v4l2_start,
+	.stop = v4l2_stop,
+	.stall = v4l2_stall,
+};

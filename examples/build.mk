@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT
+# examples/: installed as documentation; the capture tier builds them
+# against the installed library through pkg-config.
+EXAMPLES_DIR ?= $(PREFIX)/share/doc/grab/examples
+
+.PHONY: install-examples uninstall-examples
+install-examples:
+	install -D -m 0644 examples/grab-frames.c $(DESTDIR)$(EXAMPLES_DIR)/grab-frames.c
+uninstall-examples:
+	rm -f $(DESTDIR)$(EXAMPLES_DIR)/grab-frames.c
+INSTALL_TARGETS += install-examples
+UNINSTALL_TARGETS += uninstall-examples

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * grab.ko: a simulated frame grabber with a zero-copy capture ring.
+ *
+ * Module parameters, the character device region and class, and one
+ * platform device per /dev/grabN: the platform device is what the ring's
+ * pages are DMA-mapped against, as they would be for a real PCIe grabber.
+ * Its driver's probe creates the grab device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "grab-compat.h"
+#include "grab-drv.h"
+
+static unsigned int devices = 1;
+module_param(devices, uint, 0444);
+MODULE_PARM_DESC(devices, "number of /dev/grabN devices (1-16, default 1)");
+
+static unsigned int slots = 4;
+module_param(slots, uint, 0444);
+MODULE_PARM_DESC(slots, "slots per capture ring (2-256, default 4)");
+
+static unsigned int width = 640;
+module_param(width, uint, 0444);
+MODULE_PARM_DESC(width, "frame width in pixels (16-8192, default 640)");
+
+static unsigned int height = 480;
+module_param(height, uint, 0444);
+MODULE_PARM_DESC(height, "frame height in lines (16-8192, default 480)");
+
+static char *format = "YUYV";
+module_param(format, charp, 0444);
+MODULE_PARM_DESC(format, "pixel format: YUYV, GREY or RGB3 (default YUYV)");
+
+static unsigned int fps = 30;
+module_param(fps, uint, 0444);
+MODULE_PARM_DESC(fps, "frames per second while streaming (1-240, default 30)");
+
+static struct grab_format grab_param_format;
+static dev_t grab_devt;
+static struct platform_device *grab_pdevs[GRAB_MAX_DEVICES];
+static int grab_probe_ret[GRAB_MAX_DEVICES];
+
+static struct class grab_class = {
+	.name = "grab",
+	.dev_groups = grab_groups,
+};
+
+static void grab_dev_release(struct device *dev)
+{
+	struct grab_dev *gd = to_grab_dev(dev);
+
+	grab_ring_put(gd->ring);
+	mutex_destroy(&gd->lock);
+	mutex_destroy(&gd->stream_lock);
+	kfree(gd);
+}
+
+static int grab_probe(struct platform_device *pdev)
+{
+	unsigned int index = pdev->id;
+	struct grab_ring *ring;
+	struct grab_dev *gd;
+	int ret;
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out;
+
+	ret = -ENOMEM;
+	gd = kzalloc(sizeof(*gd), GFP_KERNEL);
+	if (!gd)
+		goto out;
+	gd->pdev = pdev;
+	gd->index = index;
+	gd->fps = fps;
+	mutex_init(&gd->stream_lock);
+	mutex_init(&gd->lock);
+	init_waitqueue_head(&gd->wait);
+	atomic_set(&gd->open_files, 0);
+	grab_engine_init(gd);
+
+	ring = grab_ring_alloc(&pdev->dev, &grab_param_format, slots, fps, 0);
+	if (IS_ERR(ring)) {
+		ret = PTR_ERR(ring);
+		mutex_destroy(&gd->lock);
+		mutex_destroy(&gd->stream_lock);
+		kfree(gd);
+		goto out;
+	}
+	ring->hdr->format_gen = ++gd->format_gen;
+	gd->ring = ring;
+
+	/* From here on gd belongs to its device: put_device() frees it. */
+	device_initialize(&gd->dev);
+	gd->dev.class = &grab_class;
+	gd->dev.parent = &pdev->dev;
+	gd->dev.devt = MKDEV(MAJOR(grab_devt), index);
+	gd->dev.release = grab_dev_release;
+	ret = dev_set_name(&gd->dev, "grab%u", index);
+	if (ret)
+		goto err_put;
+	cdev_init(&gd->cdev, &grab_fops);
+	gd->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&gd->cdev, &gd->dev);
+	if (ret)
+		goto err_put;
+	platform_set_drvdata(pdev, gd);
+	dev_info(&gd->dev, "%ux%u %s, %u slots, %u fps, ring %llu bytes\n",
+		 ring->format.width, ring->format.height,
+		 grab_format_name(ring->format.fourcc), ring->nslots, gd->fps,
+		 ring->size);
+	goto out;
+
+err_put:
+	put_device(&gd->dev);
+out:
+	if (index < GRAB_MAX_DEVICES)
+		grab_probe_ret[index] = ret;
+	return ret;
+}
+
+static void grab_remove(struct platform_device *pdev)
+{
+	struct grab_dev *gd = platform_get_drvdata(pdev);
+
+	cdev_device_del(&gd->cdev, &gd->dev);
+	grab_engine_stop(gd);
+	put_device(&gd->dev);
+}
+
+static struct platform_driver grab_driver = {
+	.probe = grab_probe,
+	.GRAB_PLATFORM_REMOVE = grab_remove,
+	.driver = {
+		.name = "grab",
+		/* Unbinding under open files would free the device. */
+		.suppress_bind_attrs = true,
+	},
+};
+
+/* Check every module parameter, naming the first bad one. */
+static int grab_check_params(void)
+{
+	struct grab_format *fmt = &grab_param_format;
+	struct grab_layout layout;
+	u32 fourcc = 0;
+
+	if (devices < 1 || devices > GRAB_MAX_DEVICES) {
+		pr_err("devices=%u is out of range [1, %u]\n", devices,
+		       GRAB_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (slots < GRAB_MIN_SLOTS || slots > GRAB_MAX_SLOTS) {
+		pr_err("slots=%u is out of range [%u, %u]\n", slots,
+		       GRAB_MIN_SLOTS, GRAB_MAX_SLOTS);
+		return -EINVAL;
+	}
+	if (fps < GRAB_MIN_FPS || fps > GRAB_MAX_FPS) {
+		pr_err("fps=%u is out of range [%u, %u]\n", fps, GRAB_MIN_FPS,
+		       GRAB_MAX_FPS);
+		return -EINVAL;
+	}
+	if (width < GRAB_MIN_WIDTH || width > GRAB_MAX_WIDTH) {
+		pr_err("width=%u is out of range [%u, %u]\n", width,
+		       GRAB_MIN_WIDTH, GRAB_MAX_WIDTH);
+		return -EINVAL;
+	}
+	if (height < GRAB_MIN_HEIGHT || height > GRAB_MAX_HEIGHT) {
+		pr_err("height=%u is out of range [%u, %u]\n", height,
+		       GRAB_MIN_HEIGHT, GRAB_MAX_HEIGHT);
+		return -EINVAL;
+	}
+	if (format && !strcasecmp(format, "YUYV"))
+		fourcc = GRAB_FMT_YUYV;
+	else if (format && !strcasecmp(format, "GREY"))
+		fourcc = GRAB_FMT_GREY;
+	else if (format && !strcasecmp(format, "RGB3"))
+		fourcc = GRAB_FMT_RGB24;
+	if (!fourcc) {
+		pr_err("format=%s is not one of YUYV, GREY, RGB3\n",
+		       format ? format : "(null)");
+		return -EINVAL;
+	}
+
+	memset(fmt, 0, sizeof(*fmt));
+	fmt->width = width;
+	fmt->height = height;
+	fmt->fourcc = fourcc;
+	if (grab_format_complete(fmt)) {
+		pr_err("width=%u is odd, which format=YUYV cannot carry\n",
+		       width);
+		return -EINVAL;
+	}
+	if (grab_ring_layout(fmt, slots, PAGE_SIZE, &layout) ||
+	    layout.ring_size > GRAB_MAX_RING_BYTES) {
+		pr_err("width=%u height=%u format=%s slots=%u needs a %llu byte ring, more than %llu\n",
+		       width, height, format, slots, layout.ring_size,
+		       GRAB_MAX_RING_BYTES);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void grab_unregister_pdevs(void)
+{
+	unsigned int i;
+
+	for (i = GRAB_MAX_DEVICES; i-- > 0;) {
+		if (grab_pdevs[i])
+			platform_device_unregister(grab_pdevs[i]);
+		grab_pdevs[i] = NULL;
+	}
+}
+
+static int __init grab_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = grab_check_params();
+	if (ret)
+		return ret;
+
+	ret = alloc_chrdev_region(&grab_devt, 0, devices, "grab");
+	if (ret)
+		return ret;
+	ret = class_register(&grab_class);
+	if (ret)
+		goto err_chrdev;
+	ret = platform_driver_register(&grab_driver);
+	if (ret)
+		goto err_class;
+
+	for (i = 0; i < devices; i++) {
+		struct platform_device_info info = {
+			.name = "grab",
+			.id = i,
+			.dma_mask = DMA_BIT_MASK(64),
+		};
+		struct platform_device *pdev;
+
+		grab_probe_ret[i] = -ENODEV;
+		pdev = platform_device_register_full(&info);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err_pdevs;
+		}
+		grab_pdevs[i] = pdev;
+		/* Probing is synchronous: its result is known here. */
+		ret = grab_probe_ret[i];
+		if (ret) {
+			pr_err("grab%u: setup failed (%d)\n", i, ret);
+			goto err_pdevs;
+		}
+	}
+	return 0;
+
+err_pdevs:
+	grab_unregister_pdevs();
+	platform_driver_unregister(&grab_driver);
+err_class:
+	class_unregister(&grab_class);
+err_chrdev:
+	unregister_chrdev_region(grab_devt, devices);
+	return ret;
+}
+
+static void __exit grab_exit(void)
+{
+	grab_unregister_pdevs();
+	platform_driver_unregister(&grab_driver);
+	class_unregister(&grab_class);
+	unregister_chrdev_region(grab_devt, devices);
+}
+
+module_init(grab_init);
+module_exit(grab_exit);
+
+MODULE_DESCRIPTION("grab: simulated frame grabber with a zero-copy capture ring");
+MODULE_AUTHOR("grab developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,1178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * grab.ko tests, run inside the QEMU guest by tests/kernel/guest-init.sh.
+ *
+ *   grab-ktest <test> [args]
+ *
+ * Each test prints TAP lines and exits non-zero when one failed.  Every
+ * check looks at content: frames are compared byte for byte with the
+ * pattern, events and counters against exact expected values.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "ktest-util.h"
+
+/* ---- info: the device describes what the module parameters asked for */
+
+static uint32_t parse_fourcc(const char *s)
+{
+	if (!strcmp(s, "YUYV"))
+		return GRAB_FMT_YUYV;
+	if (!strcmp(s, "GREY"))
+		return GRAB_FMT_GREY;
+	if (!strcmp(s, "RGB3"))
+		return GRAB_FMT_RGB24;
+	return 0;
+}
+
+static int test_info(int argc, char **argv)
+{
+	int ndev, i;
+	uint32_t slots, w, h, fourcc, fps;
+
+	if (argc < 7) {
+		fprintf(stderr, "usage: info NDEV SLOTS W H FMT FPS\n");
+		return 2;
+	}
+	ndev = atoi(argv[1]);
+	slots = atoi(argv[2]);
+	w = atoi(argv[3]);
+	h = atoi(argv[4]);
+	fourcc = parse_fourcc(argv[5]);
+	fps = atoi(argv[6]);
+
+	for (i = 0; i < ndev; i++) {
+		struct grab_format fmt = { .width = w, .height = h, .fourcc = fourcc };
+		struct grab_ring_reader r;
+		struct grab_layout lay = { 0 };
+		struct grab_info info;
+		struct grab_stats st;
+		char buf[64], want[64];
+		size_t len = 0;
+		void *map;
+		int fd = dev_open(i, O_RDWR);
+
+		if (!ok(fd >= 0, "info: /dev/grab%d opens", i))
+			continue;
+		grab_format_complete(&fmt);
+		grab_ring_layout(&fmt, slots, getpagesize(), &lay);
+		ok(dev_info(fd, &info) == 0, "info: GRAB_IOC_INFO on grab%d", i);
+		ok(info.abi_version == GRAB_ABI_VERSION && info.index == (uint32_t)i,
+		   "info: grab%d abi %u index %u", i, info.abi_version, info.index);
+		ok(info.nslots == slots && info.format.width == w &&
+		   info.format.height == h && info.format.fourcc == fourcc &&
+		   info.fps_num == fps && info.fps_den == 1,
+		   "info: grab%d %ux%u %s %u slots %u/%u fps matches the parameters",
+		   i, info.format.width, info.format.height,
+		   grab_format_name(info.format.fourcc), info.nslots,
+		   info.fps_num, info.fps_den);
+		ok(info.format.bytesperline == fmt.bytesperline &&
+		   info.format.sizeimage == fmt.sizeimage &&
+		   info.ring_size == lay.ring_size &&
+		   info.slot_stride == lay.slot_stride &&
+		   info.data_offset == lay.data_offset,
+		   "info: grab%d layout matches grab_ring_layout (ring %llu bytes)",
+		   i, (unsigned long long)info.ring_size);
+		ok(info.flags == 0 && !info.reserved[0] && !info.reserved[1] &&
+		   !info.reserved[2] && !info.reserved[3] &&
+		   !info.format.reserved[0],
+		   "info: grab%d idle, reserved fields zero", i);
+
+		map = ring_map(fd, &r, &len);
+		if (ok(map != NULL, "info: grab%d ring maps and its header validates", i)) {
+			ok(r.nslots == slots && r.slot_stride == info.slot_stride &&
+			   r.data_offset == info.data_offset &&
+			   !memcmp(&r.format, &info.format, sizeof(r.format)) &&
+			   r.hdr->fps_num == fps && r.hdr->format_gen >= 1,
+			   "info: grab%d ring header agrees with GRAB_IOC_INFO", i);
+			dev_info(fd, &info);
+			ok(info.flags == GRAB_INFO_MAPPED,
+			   "info: grab%d reports MAPPED while mapped", i);
+			ok(sysfs_num(i, "mappings") == 1,
+			   "info: grab%d sysfs mappings = 1", i);
+			dev_stats(fd, &st);
+			ok(st.mappings == 1 && st.open_files == 1 &&
+			   st.frames == grab_ring_head(&r),
+			   "info: grab%d stats: %u mappings %u files %llu frames",
+			   i, st.mappings, st.open_files,
+			   (unsigned long long)st.frames);
+			munmap(map, len);
+		}
+		snprintf(want, sizeof(want), "%ux%u %s", w, h, argv[5]);
+		ok(read_sysfs(i, "format", buf, sizeof(buf)) == 0 &&
+		   !strcmp(buf, want), "info: grab%d sysfs format '%s'", i, buf);
+		ok(sysfs_num(i, "open_files") == 1 && sysfs_num(i, "mappings") == 0,
+		   "info: grab%d sysfs open_files 1, mappings 0 after munmap", i);
+		close(fd);
+	}
+	ok(dev_open(ndev, O_RDONLY) < 0 && errno == ENOENT,
+	   "info: no /dev/grab%d beyond devices=%d", ndev, ndev);
+	return done_testing();
+}
+
+/* ---- independent: two devices share nothing */
+
+static int test_independent(int argc, char **argv)
+{
+	int a = dev_open(0, O_RDWR), b = dev_open(1, O_RDWR);
+	struct grab_stats sa0, sb0, sa1, sb1;
+	struct grab_info ia0, ia1, ib;
+	struct grab_ring_reader ra, rb;
+	struct grab_ring_frame f;
+	struct grab_event ev;
+	size_t la = 0, lb = 0;
+	void *ma, *mb;
+	int i, good;
+
+	if (!ok(a >= 0 && b >= 0, "independent: grab0 and grab1 open"))
+		return done_testing();
+	fcntl(b, F_SETFL, O_NONBLOCK);
+	dev_info(a, &ia0);
+	ok(dev_set_format(b, 64, 48, GRAB_FMT_GREY) == 0,
+	   "independent: S_FMT 64x48 GREY on grab1");
+	dev_info(a, &ia1);
+	dev_info(b, &ib);
+	ok(!memcmp(&ia0, &ia1, sizeof(ia0)) && ib.format.width == 64 &&
+	   ib.format.fourcc == GRAB_FMT_GREY,
+	   "independent: grab0 keeps %ux%u while grab1 is %ux%u",
+	   ia1.format.width, ia1.format.height, ib.format.width,
+	   ib.format.height);
+
+	ma = ring_map(a, &ra, &la);
+	mb = ring_map(b, &rb, &lb);
+	if (!ok(ma && mb, "independent: both rings map"))
+		return done_testing();
+	dev_stats(a, &sa0);
+	dev_stats(b, &sb0);
+	ok(dev_produce(a, 3) == 0, "independent: PRODUCE 3 on grab0");
+	dev_stats(a, &sa1);
+	dev_stats(b, &sb1);
+	ok(sa1.frames == sa0.frames + 3 && sb1.frames == sb0.frames &&
+	   grab_ring_head(&rb) == sb0.frames,
+	   "independent: grab0 counted 3 frames, grab1 none");
+	ok(read(b, &ev, sizeof(ev)) < 0 && errno == EAGAIN,
+	   "independent: grab1 has no event for grab0's frames");
+	ok(ioctl(a, GRAB_IOC_STREAMON) == 0, "independent: STREAMON grab0");
+	dev_info(b, &ib);
+	ok(!(ib.flags & GRAB_INFO_STREAMING), "independent: grab1 not streaming");
+	ioctl(a, GRAB_IOC_STREAMOFF);
+	ok(dev_produce(b, 2) == 0, "independent: PRODUCE 2 on grab1");
+	good = 0;
+	for (i = 0; i < 2; i++)
+		if (grab_ring_next(&rb, &f, NULL) == 0 && frame_check(&rb, &f) == -1 &&
+		    grab_ring_frame_intact(&rb, &f))
+			good++;
+	ok(good == 2, "independent: grab1's 64x48 GREY frames verify (%d/2)", good);
+	good = 0;
+	while (grab_ring_next(&ra, &f, NULL) == 0)
+		if (frame_check(&ra, &f) == -1 && grab_ring_frame_intact(&ra, &f))
+			good++;
+	ok(good >= 3, "independent: grab0's frames verify in its own format (%d)",
+	   good);
+	munmap(ma, la);
+	munmap(mb, lb);
+	close(a);
+	close(b);
+	return done_testing();
+}
+
+/* ---- frames: mapping, read() events, missed counts, bad buffers */
+
+static int test_frames(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int fd = dev_open(dev, O_RDWR | O_NONBLOCK);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	struct grab_event ev[8];
+	uint64_t head0, missed, last_ts = 0;
+	int i, k, good = 0, in_order = 1, total = 0;
+	size_t len = 0;
+	ssize_t n;
+	void *map, *bad, *volatile nowhere = NULL;
+
+	if (!ok(fd >= 0, "frames: open grab%d", dev))
+		return done_testing();
+	map = ring_map(fd, &r, &len);
+	if (!ok(map != NULL, "frames: map the whole ring read-only"))
+		return done_testing();
+	head0 = grab_ring_head(&r);
+	ok(read(fd, ev, sizeof(ev)) < 0 && errno == EAGAIN,
+	   "frames: read() with no new frame: EAGAIN");
+
+	/* 20 rounds of 2 frames: every frame and every event, in order. */
+	for (k = 0; k < 20; k++) {
+		if (dev_produce(fd, 2))
+			break;
+		for (i = 0; i < 2; i++) {
+			if (grab_ring_next(&r, &f, &missed) || missed)
+				continue;
+			if (f.sequence == head0 + total && frame_check(&r, &f) == -1 &&
+			    grab_ring_frame_intact(&r, &f) &&
+			    f.timestamp_ns >= last_ts && f.timestamp_ns <= now_ns())
+				good++;
+			last_ts = f.timestamp_ns;
+			total++;
+		}
+		n = read(fd, ev, sizeof(ev));
+		if (n != 2 * (ssize_t)sizeof(ev[0]))
+			in_order = 0;
+		for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++) {
+			uint64_t want = head0 + 2 * k + i;
+
+			if (ev[i].sequence != want || ev[i].missed ||
+			    ev[i].slot != want % r.nslots ||
+			    ev[i].bytesused != r.format.sizeimage ||
+			    ev[i].flags || ev[i].reserved[0])
+				in_order = 0;
+		}
+	}
+	ok(good == 40, "frames: 40 frames through the mapping verify byte for byte (%d)",
+	   good);
+	ok(in_order, "frames: 40 read() events in order, missed 0, right slot and size");
+
+	/* Fall behind by nslots + 3: exactly 3 missed, then the rest. */
+	dev_produce(fd, r.nslots + 3);
+	n = read(fd, ev, sizeof(ev));
+	ok(n == (ssize_t)(r.nslots * sizeof(ev[0])) && ev[0].missed == 3 &&
+	   ev[0].sequence == head0 + 43 && ev[1].missed == 0 &&
+	   ev[r.nslots - 1].sequence == head0 + 42 + r.nslots,
+	   "frames: after nslots+3 frames, read() reports missed 3 then %u events",
+	   r.nslots);
+	missed = 0;
+	ok(grab_ring_next(&r, &f, &missed) == 0 && missed == 3 &&
+	   f.sequence == head0 + 43 && frame_check(&r, &f) == -1,
+	   "frames: the mapping reader also misses exactly 3 (%llu)",
+	   (unsigned long long)missed);
+	while (grab_ring_next(&r, &f, NULL) == 0)
+		;
+
+	/* Short buffers and bad pointers. */
+	dev_produce(fd, 1);
+	ok(read(fd, ev, sizeof(ev[0]) - 1) < 0 && errno == EINVAL,
+	   "frames: read() into a buffer smaller than an event: EINVAL");
+	ok(read(fd, nowhere, sizeof(ev[0])) < 0 && errno == EFAULT,
+	   "frames: read() into NULL: EFAULT");
+	bad = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(read(fd, bad, sizeof(ev[0])) < 0 && errno == EFAULT,
+	   "frames: read() into read-only memory: EFAULT");
+	ok(read(fd, map, sizeof(ev[0])) < 0 && errno == EFAULT,
+	   "frames: read() into the ring mapping itself: EFAULT");
+	munmap(bad, 4096);
+	n = read(fd, ev, sizeof(ev));
+	ok(n == sizeof(ev[0]) && ev[0].sequence == head0 + 43 + r.nslots &&
+	   ev[0].missed == 0, "frames: the event survives the failed reads");
+	/* Several readers of the same file share one cursor. */
+	dev_produce(fd, 1);
+	n = read(fd, ev, sizeof(ev));
+	ok(n == sizeof(ev[0]) && ev[0].sequence == head0 + 44 + r.nslots,
+	   "frames: next event follows");
+	munmap(map, len);
+	close(fd);
+	return done_testing();
+}
+
+/* ---- poll: sleeps without frames, wakes on one */
+
+struct poll_arg {
+	int fd;
+	int ret;
+	short revents;
+	double waited;
+};
+
+static void *poller(void *p)
+{
+	struct poll_arg *a = p;
+	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+	double t0 = now_s();
+
+	a->ret = poll(&pfd, 1, 10000);
+	a->revents = pfd.revents;
+	a->waited = now_s() - t0;
+	return NULL;
+}
+
+static int test_poll(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int fd = dev_open(dev, O_RDWR), fd2 = dev_open(dev, O_RDWR);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct poll_arg a = { .fd = fd };
+	struct grab_event ev;
+	pthread_t t;
+	double t0;
+
+	if (!ok(fd >= 0 && fd2 >= 0, "poll: open grab%d twice", dev))
+		return done_testing();
+	ok(poll(&pfd, 1, 100) == 0, "poll: no frame, times out");
+	pthread_create(&t, NULL, poller, &a);
+	usleep(300000);
+	dev_produce(fd2, 1);
+	pthread_join(t, NULL);
+	ok(a.ret == 1 && (a.revents & POLLIN) && a.waited > 0.2 && a.waited < 5,
+	   "poll: a sleeping poll wakes on PRODUCE (ret %d after %.2f s)", a.ret,
+	   a.waited);
+	ok(read(fd, &ev, sizeof(ev)) == sizeof(ev), "poll: the event is readable");
+	ok(poll(&pfd, 1, 0) == 0, "poll: not readable once read");
+
+	/* Streaming: a blocking read wakes on the engine's frame. */
+	ok(ioctl(fd, GRAB_IOC_STREAMON) == 0, "poll: STREAMON");
+	t0 = now_s();
+	a.ret = -1;
+	pthread_create(&t, NULL, poller, &a);
+	pthread_join(t, NULL);
+	ok(a.ret == 1 && read(fd, &ev, sizeof(ev)) == sizeof(ev) &&
+	   now_s() - t0 < 5, "poll: the capture engine wakes pollers (%.2f s)",
+	   now_s() - t0);
+	ok(ioctl(fd, GRAB_IOC_STREAMOFF) == 0, "poll: STREAMOFF");
+	close(fd);
+	close(fd2);
+	return done_testing();
+}
+
+/* ---- readers: several processes each see every frame while streaming */
+
+static int reader_child(int dev, int ready_w, int go_r, int result_w)
+{
+	int fd = dev_open(dev, O_RDWR);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	struct grab_event ev;
+	size_t len = 0;
+	uint64_t first, expect, stop = 0;
+	long bad = 0, seen = 0, missed = 0;
+	char c = 0;
+	long res[4];
+
+	if (fd < 0 || !ring_map(fd, &r, &len))
+		_exit(3);
+	first = expect = grab_ring_head(&r);
+	if (write(ready_w, &c, 1) != 1)
+		_exit(3);
+	/* The parent sends the final head once streaming stopped. */
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = go_r, .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, 10000) <= 0)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			if (read(fd, &ev, sizeof(ev)) != sizeof(ev))
+				break;
+			missed += ev.missed;
+			if (ev.sequence != expect)
+				bad++;
+			expect = ev.sequence + 1;
+			if (grab_ring_read(&r, ev.sequence, &f) == 0 &&
+			    frame_check(&r, &f) == -1 &&
+			    grab_ring_frame_intact(&r, &f))
+				seen++;
+			else
+				bad++;
+			continue;
+		}
+		if (pfd[1].revents) {
+			if (read(go_r, &stop, sizeof(stop)) != sizeof(stop))
+				break;
+			if (expect >= stop)
+				break;
+		}
+	}
+	res[0] = seen;
+	res[1] = bad;
+	res[2] = missed;
+	res[3] = (long)(expect - first);
+	if (write(result_w, res, sizeof(res)) != sizeof(res))
+		_exit(4);
+	_exit(0);
+}
+
+static int test_readers(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int nproc = argc > 2 ? atoi(argv[2]) : 4;
+	double secs = argc > 3 ? atof(argv[3]) : 3;
+	int ready[2], go[64][2], result[2], i, fd, all_good = 1;
+	pid_t pids[64];
+	struct grab_stats st0, st1;
+	uint64_t published;
+	char c;
+
+	fd = dev_open(dev, O_RDWR);
+	if (!ok(fd >= 0 && nproc <= 64, "readers: open grab%d", dev))
+		return done_testing();
+	if (pipe(ready) || pipe(result))
+		return 1;
+	for (i = 0; i < nproc; i++) {
+		if (pipe(go[i]))
+			return 1;
+		pids[i] = fork();
+		if (pids[i] == 0)
+			reader_child(dev, ready[1], go[i][0], result[1]);
+	}
+	for (i = 0; i < nproc; i++)
+		if (read(ready[0], &c, 1) != 1)
+			all_good = 0;
+	dev_stats(fd, &st0);
+	ok(ioctl(fd, GRAB_IOC_STREAMON) == 0, "readers: STREAMON with %d readers",
+	   nproc);
+	usleep(secs * 1e6);
+	ioctl(fd, GRAB_IOC_STREAMOFF);
+	dev_stats(fd, &st1);
+	published = st1.frames - st0.frames;
+	for (i = 0; i < nproc; i++) {
+		uint64_t stop = st1.frames;
+
+		if (write(go[i][1], &stop, sizeof(stop)) != sizeof(stop))
+			all_good = 0;
+	}
+	ok(published >= secs * 5,
+	   "readers: %llu frames published in %.1f s (%llu dropped by the engine)",
+	   (unsigned long long)published, secs,
+	   (unsigned long long)(st1.dropped - st0.dropped));
+	for (i = 0; i < nproc; i++) {
+		long res[4] = { 0 };
+		int status = 0;
+
+		if (read(result[0], res, sizeof(res)) != sizeof(res))
+			all_good = 0;
+		waitpid(pids[i], &status, 0);
+		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+			res[0] == (long)published && res[1] == 0 && res[2] == 0 &&
+			res[3] == (long)published,
+			"readers: a reader saw %ld/%llu frames verified, %ld bad, %ld missed",
+			res[0], (unsigned long long)published, res[1], res[2]))
+			all_good = 0;
+	}
+	ok(all_good, "readers: every reader saw every frame");
+	close(fd);
+	return done_testing();
+}
+
+/* ---- behind: PRODUCE N > nslots, exact missed counts */
+
+static int test_behind(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int fd = dev_open(dev, O_RDWR | O_NONBLOCK);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	struct grab_event ev[GRAB_MAX_SLOTS];
+	uint64_t head0, missed;
+	size_t len = 0;
+	void *map;
+	int round;
+
+	if (!ok(fd >= 0, "behind: open grab%d", dev))
+		return done_testing();
+	map = ring_map(fd, &r, &len);
+	if (!ok(map != NULL, "behind: map"))
+		return done_testing();
+	for (round = 0; round < 3; round++) {
+		uint32_t n = r.nslots * (round + 1) + round * 2 + 1;
+		int good = 0, events_ok = 1;
+		uint32_t i, nev = 0;
+		ssize_t got;
+
+		head0 = grab_ring_head(&r);
+		ok(dev_produce(fd, n) == 0, "behind: PRODUCE %u with %u slots", n,
+		   r.nslots);
+		missed = 0;
+		if (grab_ring_next(&r, &f, &missed) == 0 && frame_check(&r, &f) == -1 &&
+		    grab_ring_frame_intact(&r, &f))
+			good++;
+		ok(missed == n - r.nslots && f.sequence == head0 + n - r.nslots,
+		   "behind: mapping reader misses exactly %llu (want %u), resumes at frame %llu",
+		   (unsigned long long)missed, n - r.nslots,
+		   (unsigned long long)f.sequence);
+		for (i = 1; i < r.nslots; i++) {
+			missed = 1;
+			if (grab_ring_next(&r, &f, &missed) == 0 && !missed &&
+			    frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f))
+				good++;
+		}
+		ok(good == (int)r.nslots && grab_ring_next(&r, &f, NULL) == -EAGAIN,
+		   "behind: the %u frames still in the ring verify (%d)", r.nslots,
+		   good);
+		while ((got = read(fd, ev + nev, sizeof(ev) - nev * sizeof(ev[0]))) > 0)
+			nev += got / sizeof(ev[0]);
+		if (nev != r.nslots)
+			events_ok = 0;
+		for (i = 0; events_ok && i < nev; i++)
+			if (ev[i].sequence != head0 + n - r.nslots + i ||
+			    ev[i].missed != (i ? 0 : n - r.nslots))
+				events_ok = 0;
+		ok(events_ok, "behind: read() gives %u events, the first with missed %llu",
+		   nev, nev ? (unsigned long long)ev[0].missed : 0ull);
+	}
+	munmap(map, len);
+	close(fd);
+	return done_testing();
+}
+
+/* ---- torn: a reader racing the producer never accepts a torn frame */
+
+struct torn_arg {
+	int fd;
+	volatile int stop;
+	long calls;
+};
+
+static void *torn_producer(void *p)
+{
+	struct torn_arg *a = p;
+
+	while (!a->stop) {
+		if (dev_produce(a->fd, 1))
+			break;
+		a->calls++;
+	}
+	return NULL;
+}
+
+static int test_torn(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	double secs = argc > 2 ? atof(argv[2]) : 3;
+	struct torn_arg a = { .fd = dev_open(dev, O_RDWR) };
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	long good = 0, torn = 0, accepted_bad = 0;
+	uint64_t head0, head1;
+	size_t len = 0;
+	pthread_t t;
+	double end;
+	void *map;
+
+	if (!ok(a.fd >= 0, "torn: open grab%d", dev))
+		return done_testing();
+	/* Small frames: the producer laps the reader as often as possible. */
+	ok(dev_set_format(a.fd, 64, 48, GRAB_FMT_GREY) == 0,
+	   "torn: S_FMT 64x48 GREY");
+	map = ring_map(a.fd, &r, &len);
+	if (!ok(map != NULL, "torn: map"))
+		return done_testing();
+	head0 = r.next;
+	pthread_create(&t, NULL, torn_producer, &a);
+	end = now_s() + secs;
+	while (now_s() < end) {
+		int ret = grab_ring_next(&r, &f, NULL);
+
+		if (ret == -EAGAIN)
+			continue;
+		if (ret)
+			break;
+		if (frame_check(&r, &f) == -1) {
+			if (grab_ring_frame_intact(&r, &f))
+				good++;
+			else
+				torn++;	/* fine either way: not accepted */
+		} else if (grab_ring_frame_intact(&r, &f)) {
+			accepted_bad++;
+		} else {
+			torn++;
+		}
+	}
+	a.stop = 1;
+	pthread_join(t, NULL);
+	while (grab_ring_next(&r, &f, NULL) == 0) {
+		if (frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f))
+			good++;
+		else
+			accepted_bad++;
+	}
+	head1 = grab_ring_head(&r);
+	diag("torn: %ld produced, %ld verified, %ld torn and rejected, %llu missed",
+	     a.calls, good, torn, (unsigned long long)r.missed);
+	ok(accepted_bad == 0, "torn: no torn or wrong frame accepted as intact (%ld)",
+	   accepted_bad);
+	ok(good > 0 && (uint64_t)(good + torn) + r.missed == head1 - head0,
+	   "torn: every frame accounted for: %ld good + %ld torn + %llu missed = %llu",
+	   good, torn, (unsigned long long)r.missed,
+	   (unsigned long long)(head1 - head0));
+	munmap(map, len);
+	close(a.fd);
+	return done_testing();
+}
+
+/* ---- refuse: bad mappings and bad state changes, each with its errno */
+
+static int child_signal(void (*fn)(void *), void *arg)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void poke(void *p)
+{
+	*(volatile uint8_t *)p = 0x5a;
+}
+
+static int test_refuse(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int fd = dev_open(dev, O_RDWR), rofd = dev_open(dev, O_RDONLY), mem;
+	size_t pg = getpagesize(), len;
+	struct grab_ring_reader r;
+	struct grab_info info;
+	uint32_t magic = 0;
+	void *p;
+
+	if (!ok(fd >= 0 && rofd >= 0 && dev_info(fd, &info) == 0,
+		"refuse: open grab%d", dev))
+		return done_testing();
+	len = info.ring_size;
+#define MAP_FAILS(prot, flags, off, length, err, what)                        \
+	do {                                                                   \
+		void *m_ = mmap(NULL, (length), (prot), (flags), fd, (off));  \
+		int e_ = errno;                                                \
+		ok(m_ == MAP_FAILED && e_ == (err), "refuse: %s: %s (%s)",     \
+		   what, strerror(err), m_ == MAP_FAILED ? strerror(e_) : "mapped"); \
+		if (m_ != MAP_FAILED)                                          \
+			munmap(m_, (length));                                  \
+	} while (0)
+	MAP_FAILS(PROT_READ | PROT_WRITE, MAP_SHARED, 0, len, EACCES, "PROT_WRITE");
+	MAP_FAILS(PROT_WRITE, MAP_SHARED, 0, len, EACCES, "PROT_WRITE alone");
+	MAP_FAILS(PROT_READ | PROT_EXEC, MAP_SHARED, 0, len, EPERM, "PROT_EXEC");
+	MAP_FAILS(PROT_READ, MAP_PRIVATE, 0, len, EINVAL, "MAP_PRIVATE");
+	MAP_FAILS(PROT_READ | PROT_WRITE, MAP_PRIVATE, 0, len, EINVAL,
+		  "MAP_PRIVATE|PROT_WRITE");
+	MAP_FAILS(PROT_READ, MAP_SHARED, len, pg, EINVAL, "offset at the ring's end");
+	MAP_FAILS(PROT_READ, MAP_SHARED, len + 16 * pg, pg, EINVAL,
+		  "offset past the ring");
+	MAP_FAILS(PROT_READ, MAP_SHARED, 0, len + pg, EINVAL,
+		  "length one page past the ring");
+	MAP_FAILS(PROT_READ, MAP_SHARED, pg, len, EINVAL,
+		  "offset one page + whole length");
+	MAP_FAILS(PROT_READ, MAP_SHARED, (off_t)0x7ffffffffffff000ll, pg, EINVAL,
+		  "huge offset");
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0);
+	ok(p == MAP_FAILED && errno == EACCES,
+	   "refuse: PROT_WRITE on an O_RDONLY file: EACCES");
+
+	/* A partial mapping at an offset works and shows that page. */
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, info.data_offset);
+	ok(p != MAP_FAILED, "refuse: a one-page mapping of slot 0 is allowed");
+	if (p != MAP_FAILED)
+		munmap(p, pg);
+
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (!ok(p != MAP_FAILED, "refuse: read-only shared mapping of the ring"))
+		return done_testing();
+	ok(mprotect(p, len, PROT_READ | PROT_WRITE) < 0 && errno == EACCES,
+	   "refuse: mprotect(PROT_WRITE) later: EACCES");
+	ok(mprotect(p, pg, PROT_READ | PROT_EXEC) < 0 && errno == EACCES,
+	   "refuse: mprotect(PROT_EXEC) later: EACCES");
+	ok(mremap(p, len, len + pg, 0) == MAP_FAILED,
+	   "refuse: mremap() cannot grow the mapping (%s)", strerror(errno));
+	ok(child_signal(poke, p) == SIGSEGV,
+	   "refuse: a store into the mapping kills with SIGSEGV");
+	mem = open("/proc/self/mem", O_RDWR);
+	ok(mem >= 0 && pwrite(mem, &magic, sizeof(magic), (off_t)(uintptr_t)p) < 0,
+	   "refuse: writing the ring through /proc/self/mem fails (%s)",
+	   strerror(errno));
+	if (mem >= 0)
+		close(mem);
+	ok(grab_ring_reader_attach(&r, p, len, NULL) == 0 &&
+	   r.hdr->magic == GRAB_MAGIC, "refuse: the ring is intact after all that");
+
+	ok(dev_set_format(fd, 32, 32, GRAB_FMT_GREY) < 0 && errno == EBUSY,
+	   "refuse: S_FMT while mapped: EBUSY");
+	/* A forked copy of the mapping counts too. */
+	munmap(p, len);
+	ok(dev_set_format(fd, info.format.width, info.format.height,
+			  info.format.fourcc) == 0,
+	   "refuse: S_FMT once unmapped succeeds");
+	ok(ioctl(fd, GRAB_IOC_STREAMON) == 0, "refuse: STREAMON");
+	ok(dev_set_format(fd, 32, 32, GRAB_FMT_GREY) < 0 && errno == EBUSY,
+	   "refuse: S_FMT while streaming: EBUSY");
+	ok(dev_produce(fd, 1) < 0 && errno == EBUSY,
+	   "refuse: PRODUCE while streaming: EBUSY");
+	ok(ioctl(fd, GRAB_IOC_STREAMOFF) == 0, "refuse: STREAMOFF");
+
+	{
+		struct grab_format f = { .width = 33, .height = 32,
+					 .fourcc = GRAB_FMT_YUYV };
+		struct grab_format g = { .width = 64, .height = 64,
+					 .fourcc = GRAB_FMT_GREY,
+					 .reserved = { 1 } };
+		struct grab_format big = { .width = 8192, .height = 8192,
+					   .fourcc = GRAB_FMT_RGB24 };
+		uint32_t many = 1025;
+
+		ok(ioctl(fd, GRAB_IOC_S_FMT, &f) < 0 && errno == EINVAL,
+		   "refuse: S_FMT odd-width YUYV: EINVAL");
+		ok(ioctl(fd, GRAB_IOC_S_FMT, &g) < 0 && errno == EINVAL,
+		   "refuse: S_FMT with reserved set: EINVAL");
+		ok(ioctl(fd, GRAB_IOC_S_FMT, &big) < 0 && errno == ENOMEM,
+		   "refuse: S_FMT whose ring exceeds the limit: ENOMEM");
+		ok(ioctl(fd, GRAB_IOC_PRODUCE, &many) < 0 && errno == EINVAL,
+		   "refuse: PRODUCE 1025: EINVAL");
+	}
+	ok(ioctl(fd, _IO('G', 0x42)) < 0 && errno == ENOTTY,
+	   "refuse: unknown ioctl: ENOTTY");
+	ok(ioctl(fd, _IOR('G', 0x00, uint32_t), &magic) < 0 && errno == ENOTTY,
+	   "refuse: INFO number with the wrong size: ENOTTY");
+	ok(ioctl(fd, GRAB_IOC_INFO, NULL) < 0 && errno == EFAULT,
+	   "refuse: INFO to NULL: EFAULT");
+	ok(ioctl(fd, GRAB_IOC_STATS, (void *)1) < 0 && errno == EFAULT,
+	   "refuse: STATS to a bad pointer: EFAULT");
+	ok(ioctl(fd, GRAB_IOC_S_FMT, (void *)-4096l) < 0 && errno == EFAULT,
+	   "refuse: S_FMT from a kernel address: EFAULT");
+	ok(ioctl(fd, GRAB_IOC_PRODUCE, NULL) < 0 && errno == EFAULT,
+	   "refuse: PRODUCE from NULL: EFAULT");
+	ok(lseek(fd, 0, SEEK_SET) < 0 && errno == ESPIPE, "refuse: lseek: ESPIPE");
+	{
+		char c;
+
+		ok(write(fd, &c, 1) < 0 && errno == EINVAL, "refuse: write(): EINVAL");
+	}
+	close(fd);
+	close(rofd);
+	return done_testing();
+}
+
+/* ---- fuzz: random ioctls, random sizes, random pointers */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static int test_fuzz(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	long calls = argc > 2 ? atol(argv[2]) : 100000, i, wrong = 0, ok0 = 0;
+	static const unsigned int valid[] = {
+		GRAB_IOC_INFO, GRAB_IOC_S_FMT, GRAB_IOC_STREAMON,
+		GRAB_IOC_STREAMOFF, GRAB_IOC_STATS, GRAB_IOC_PRODUCE,
+	};
+	size_t pg = getpagesize();
+	uint8_t *buf, *edge, *gone;
+	int fd = dev_open(dev, O_RDWR);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	struct grab_info info;
+	size_t len = 0;
+	void *map;
+
+	rng_state = argc > 3 ? strtoull(argv[3], NULL, 0) : (uint64_t)now_ns() | 1;
+	diag("fuzz: seed 0x%llx", (unsigned long long)rng_state);
+	if (!ok(fd >= 0, "fuzz: open grab%d", dev))
+		return done_testing();
+	/* Small frames keep random PRODUCE calls cheap. */
+	dev_set_format(fd, 64, 48, GRAB_FMT_YUYV);
+	buf = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(buf + 2 * pg, pg, PROT_NONE);
+	edge = buf + 2 * pg;	/* a buffer right before this is cut short */
+	gone = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(gone, pg);
+
+	for (i = 0; i < calls; i++) {
+		uint64_t x = rnd();
+		unsigned int cmd, kind = x & 3, pk = (x >> 2) % 8;
+		void *arg;
+		size_t sz;
+		int ret, e, is_valid = 0, bad = 0;
+		unsigned int j;
+
+		if (kind == 0)
+			cmd = (unsigned int)(x >> 32);
+		else if (kind == 1)
+			cmd = _IOC((x >> 8) & 3, 'G', (x >> 10) & 15, (x >> 16) & 0x3fff);
+		else
+			cmd = valid[(x >> 8) % 6];
+		for (j = 0; j < 6; j++)
+			if (cmd == valid[j])
+				is_valid = 1;
+		sz = _IOC_SIZE(cmd);
+		switch (pk) {
+		case 0: arg = NULL; break;
+		case 1: arg = (void *)(uintptr_t)rnd(); break;
+		case 2: arg = (void *)0xffffffff81000000ul; break;
+		case 3: arg = gone; break;
+		case 4: arg = edge - (sz > 1 ? sz / 2 : 1); break;
+		default:
+			for (j = 0; j < 2 * pg / 8; j++)
+				((uint64_t *)buf)[j] = rnd();
+			if ((x >> 40) % 4 == 0) {
+				/* Interesting small values instead of noise. */
+				static const uint32_t vals[] = { 0, 1, 2, 5, 16, 1024, 1025,
+								 0xffffffff };
+				((uint32_t *)buf)[0] = vals[(x >> 44) % 8];
+				((uint32_t *)buf)[1] = vals[(x >> 48) % 8];
+			}
+			arg = buf;
+			break;
+		}
+		ret = ioctl(fd, cmd, arg);
+		e = errno;
+		if (ret == 0)
+			ok0++;
+		/* Exact expectations where the answer is known. */
+		if (is_valid && pk == 0 && cmd != GRAB_IOC_STREAMON &&
+		    cmd != GRAB_IOC_STREAMOFF && !(ret < 0 && e == EFAULT))
+			bad = 1;
+		else if (!is_valid && _IOC_TYPE(cmd) == 'G' &&
+			 !(ret < 0 && e == ENOTTY))
+			bad = 1;
+		else if (is_valid && pk >= 5 &&
+			 (cmd == GRAB_IOC_INFO || cmd == GRAB_IOC_STATS) && ret)
+			bad = 1;
+		if (bad && !wrong++)
+			diag("fuzz: cmd 0x%08x arg %p: ret %d errno %d", cmd, arg,
+			     ret, e);
+	}
+	ioctl(fd, GRAB_IOC_STREAMOFF);
+	ok(wrong == 0, "fuzz: %ld random ioctls, every known case answered right (%ld succeeded)",
+	   calls, ok0);
+	/* The device still works and still produces the right frames. */
+	dev_set_format(fd, 64, 48, GRAB_FMT_YUYV);
+	map = ring_map(fd, &r, &len);
+	ok(map && dev_produce(fd, 1) == 0 && grab_ring_next(&r, &f, NULL) == 0 &&
+	   frame_check(&r, &f) == -1 && dev_info(fd, &info) == 0 &&
+	   info.format.width == 64,
+	   "fuzz: the device still produces verified frames afterwards");
+	if (map)
+		munmap(map, len);
+	close(fd);
+	return done_testing();
+}
+
+/* ---- rmmod: refused while mapped, fine after munmap */
+
+static int test_rmmod(int argc, char **argv)
+{
+	int fd = dev_open(0, O_RDWR), sync_pipe[2], status = 0;
+	struct grab_ring_reader r;
+	size_t len = 0;
+	void *map;
+	pid_t pid;
+	char c;
+	int ret, e;
+
+	if (!ok(fd >= 0, "rmmod: open grab0"))
+		return done_testing();
+	map = ring_map(fd, &r, &len);
+	close(fd);	/* only the mapping holds the device now */
+	if (!ok(map != NULL, "rmmod: map, then close the fd"))
+		return done_testing();
+	if (pipe(sync_pipe))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		/* A second process holds a copy of the mapping (fork). */
+		if (read(sync_pipe[0], &c, 1) != 1)
+			_exit(3);
+		_exit(((const struct grab_ring_header *)map)->magic == GRAB_MAGIC ?
+		      0 : 2);
+	}
+	ret = syscall(SYS_delete_module, "grab", O_NONBLOCK);
+	e = errno;
+	ok(ret < 0 && (e == EBUSY || e == EAGAIN),
+	   "rmmod: delete_module while mapped fails cleanly (%s)", strerror(e));
+	ok(access("/dev/grab0", F_OK) == 0 &&
+	   ((const struct grab_ring_header *)map)->magic == GRAB_MAGIC,
+	   "rmmod: the device and the mapping are still there");
+	munmap(map, len);
+	ret = syscall(SYS_delete_module, "grab", O_NONBLOCK);
+	ok(ret < 0, "rmmod: still refused while the forked copy is mapped");
+	if (write(sync_pipe[1], "x", 1) != 1)
+		return 1;
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "rmmod: the forked copy still read the ring");
+	ret = syscall(SYS_delete_module, "grab", O_NONBLOCK);
+	e = errno;
+	ok(ret == 0, "rmmod: delete_module after munmap succeeds (%s)",
+	   ret ? strerror(e) : "ok");
+	ok(access("/dev/grab0", F_OK) < 0, "rmmod: /dev/grab0 is gone");
+	return done_testing();
+}
+
+/* ---- touch: map every page, produce and check (load/unload cycles) */
+
+static int test_touch(int argc, char **argv)
+{
+	int fd = dev_open(argc > 1 ? atoi(argv[1]) : 0, O_RDWR);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	volatile uint8_t sum = 0;
+	size_t len = 0, i;
+	int good = 0;
+	void *map;
+
+	if (fd < 0)
+		return 1;
+	map = ring_map(fd, &r, &len);
+	if (!map)
+		return 1;
+	dev_produce(fd, r.nslots);
+	while (grab_ring_next(&r, &f, NULL) == 0)
+		if (frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f))
+			good++;
+	for (i = 0; i < len; i += getpagesize())
+		sum += ((uint8_t *)map)[i];
+	munmap(map, len);
+	close(fd);
+	return good == (int)r.nslots ? 0 : 1;
+}
+
+/* ---- stress: 8 threads of everything against a streaming device */
+
+struct stress {
+	int dev;
+	int fd;		/* shared by the read and poll threads */
+	volatile int stop;
+	long ops[8];
+	long errors[8];
+	char what[8][120];
+};
+
+static void stress_err(struct stress *s, int id, const char *what)
+{
+	if (!s->errors[id]++)
+		snprintf(s->what[id], sizeof(s->what[id]), "%s (%s)", what,
+			 strerror(errno));
+}
+
+static void stress_mapper(struct stress *s, int id)
+{
+	int fd = dev_open(s->dev, O_RDONLY);
+	struct grab_info info, after;
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	void *map;
+
+	while (!s->stop) {
+		if (dev_info(fd, &info)) {
+			stress_err(s, id, "INFO");
+			continue;
+		}
+		map = mmap(NULL, info.ring_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED ||
+		    grab_ring_reader_attach(&r, map, info.ring_size, NULL)) {
+			/*
+			 * The ioctl thread may change the format between INFO
+			 * and mmap: then the length no longer fits the new
+			 * ring and mmap or attach rightly refuse it.
+			 */
+			if (dev_info(fd, &after) || after.ring_size == info.ring_size)
+				stress_err(s, id, "mmap/attach");
+			if (map != MAP_FAILED)
+				munmap(map, info.ring_size);
+			continue;
+		}
+		r.next = grab_ring_head(&r) > 2 ? grab_ring_head(&r) - 2 : 0;
+		while (grab_ring_next(&r, &f, NULL) == 0)
+			if (frame_check(&r, &f) != -1 && grab_ring_frame_intact(&r, &f))
+				stress_err(s, id, "accepted a bad frame");
+		munmap(map, info.ring_size);
+		s->ops[id]++;
+	}
+	close(fd);
+}
+
+static void stress_reader(struct stress *s, int id)
+{
+	struct grab_event ev[4];
+	uint64_t last = 0;
+	ssize_t n;
+	int i;
+
+	while (!s->stop) {
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 50) < 0)
+			stress_err(s, id, "poll");
+		n = read(s->fd, ev, sizeof(ev));
+		if (n < 0 && errno != EAGAIN)
+			stress_err(s, id, "read");
+		for (i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++) {
+			/* Threads share the file: each sees increasing numbers. */
+			if (ev[i].sequence < last && last)
+				stress_err(s, id, "event out of order");
+			last = ev[i].sequence;
+			s->ops[id]++;
+		}
+	}
+}
+
+static void stress_poller(struct stress *s, int id)
+{
+	int fd = dev_open(s->dev, O_RDONLY | O_NONBLOCK);
+	struct grab_event ev;
+
+	while (!s->stop) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) > 0 &&
+		    read(fd, &ev, sizeof(ev)) < 0 && errno != EAGAIN)
+			stress_err(s, id, "read after poll");
+		s->ops[id]++;
+	}
+	close(fd);
+}
+
+static void stress_ioctl(struct stress *s, int id)
+{
+	int fd = dev_open(s->dev, O_RDWR);
+	struct grab_stats st;
+	struct grab_info info;
+	uint64_t frames = 0;
+
+	while (!s->stop) {
+		if (dev_info(fd, &info) || info.abi_version != GRAB_ABI_VERSION)
+			stress_err(s, id, "INFO");
+		if (dev_stats(fd, &st) || st.frames < frames)
+			stress_err(s, id, "STATS");
+		frames = st.frames;
+		switch (s->ops[id] % 16) {
+		case 0:
+			ioctl(fd, GRAB_IOC_STREAMOFF);
+			/* EBUSY while a mapper holds the ring; fine. */
+			if (dev_set_format(fd, (s->ops[id] / 16) % 2 ? 160 : 96, 64,
+					   GRAB_FMT_YUYV) && errno != EBUSY)
+				stress_err(s, id, "S_FMT");
+			if (dev_produce(fd, 3))
+				stress_err(s, id, "PRODUCE");
+			if (ioctl(fd, GRAB_IOC_STREAMON))
+				stress_err(s, id, "STREAMON");
+			break;
+		case 5:
+			if (dev_produce(fd, 1) == 0 || errno != EBUSY)
+				stress_err(s, id, "PRODUCE while streaming");
+			break;
+		}
+		s->ops[id]++;
+		usleep(1000);
+	}
+	close(fd);
+}
+
+static void stress_opener(struct stress *s, int id)
+{
+	while (!s->stop) {
+		int fd = dev_open(s->dev, O_RDONLY);
+		size_t pg = getpagesize();
+		void *p;
+
+		if (fd < 0) {
+			stress_err(s, id, "open");
+			continue;
+		}
+		p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		if (p == MAP_FAILED ||
+		    ((const struct grab_ring_header *)p)->magic != GRAB_MAGIC)
+			stress_err(s, id, "header page");
+		if (p != MAP_FAILED)
+			munmap(p, pg);
+		s->ops[id]++;
+	}
+}
+
+struct stress_thread {
+	struct stress *s;
+	int id;
+};
+
+static void *stress_main(void *p)
+{
+	struct stress_thread *t = p;
+
+	switch (t->id) {
+	case 0: case 1: stress_mapper(t->s, t->id); break;
+	case 2: case 3: stress_reader(t->s, t->id); break;
+	case 4: case 5: stress_poller(t->s, t->id); break;
+	case 6: stress_ioctl(t->s, t->id); break;
+	default: stress_opener(t->s, t->id); break;
+	}
+	return NULL;
+}
+
+static int test_stress(int argc, char **argv)
+{
+	static const char *const names[8] = {
+		"mmap/verify/munmap", "mmap/verify/munmap", "shared-fd read",
+		"shared-fd read", "poll+read", "poll+read",
+		"ioctl (INFO STATS S_FMT PRODUCE STREAMON/OFF)",
+		"open/mmap header/close",
+	};
+	struct stress s = { .dev = argc > 1 ? atoi(argv[1]) : 0 };
+	double secs = argc > 2 ? atof(argv[2]) : 10;
+	struct stress_thread t[8];
+	pthread_t tid[8];
+	struct grab_stats st;
+	int i;
+
+	s.fd = dev_open(s.dev, O_RDWR | O_NONBLOCK);
+	if (!ok(s.fd >= 0 && ioctl(s.fd, GRAB_IOC_STREAMON) == 0,
+		"stress: grab%d streaming", s.dev))
+		return done_testing();
+	for (i = 0; i < 8; i++) {
+		t[i].s = &s;
+		t[i].id = i;
+		pthread_create(&tid[i], NULL, stress_main, &t[i]);
+	}
+	usleep(secs * 1e6);
+	s.stop = 1;
+	for (i = 0; i < 8; i++)
+		pthread_join(tid[i], NULL);
+	for (i = 0; i < 8; i++)
+		ok(s.errors[i] == 0 && s.ops[i] > 0,
+		   "stress: thread %d %s: %ld ops, %ld errors%s%s", i, names[i],
+		   s.ops[i], s.errors[i], s.errors[i] ? ", first: " : "", s.what[i]);
+	ioctl(s.fd, GRAB_IOC_STREAMOFF);
+	dev_stats(s.fd, &st);
+	ok(st.open_files == 1 && st.mappings == 0,
+	   "stress: afterwards 1 open file, 0 mappings (%u, %u)", st.open_files,
+	   st.mappings);
+	close(s.fd);
+	return done_testing();
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} tests[] = {
+	{ "info", test_info },		{ "independent", test_independent },
+	{ "frames", test_frames },	{ "poll", test_poll },
+	{ "readers", test_readers },	{ "behind", test_behind },
+	{ "torn", test_torn },		{ "refuse", test_refuse },
+	{ "fuzz", test_fuzz },		{ "rmmod", test_rmmod },
+	{ "touch", test_touch },	{ "stress", test_stress },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; argc > 1 && i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!strcmp(argv[1], tests[i].name))
+			return tests[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "usage: grab-ktest TEST [ARGS]\n");
+	return 2;
+}

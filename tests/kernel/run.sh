@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Kernel tier: grab.ko loaded for real, under QEMU (TCG; KVM hangs on these
+# machines), on every Debian kernel that has both headers under
+# /lib/modules/<ver>/build and an image at /boot/vmlinuz-<ver>.  6.1 and 6.12
+# must be among them: a missing QEMU, busybox or kernel is a failure.
+#
+# Per kernel: build grab.ko out of tree in build/kernel-<ver>/ with W=1 and
+# sparse (C=1), pack a busybox initramfs with it and the static test
+# programs, boot, and copy the guest's TAP lines (second serial port) to
+# stdout with the kernel version in each test name.  A panic, a timeout or
+# a bad exit status is one more failing test.
+set -u
+cd "$(dirname "$0")/../.."
+build=${BUILD:-build}
+out=$build/kernel-tier
+boot_timeout=${GRAB_KTEST_TIMEOUT:-300}
+required_series=(6.1 6.12)
+failed=0
+
+fail() { echo "not ok - $*"; failed=1; }
+pass() { echo "ok - $*"; }
+
+for tool in qemu-system-x86_64 gcc cpio gzip make strip; do
+	if ! command -v "$tool" >/dev/null; then
+		fail "kernel tier: $tool is not installed (tests/lib/install-deps.sh)"
+		exit 1
+	fi
+done
+busybox=/bin/busybox
+# A static busybox: the initramfs has no libc.
+if [ ! -x $busybox ] || ldd $busybox >/dev/null 2>&1; then
+	fail "kernel tier: a static $busybox is needed (busybox-static)"
+	exit 1
+fi
+
+kernels=()
+for d in /lib/modules/*/build; do
+	[ -d "$d" ] || continue
+	ver=$(basename "$(dirname "$d")")
+	[ -f "/boot/vmlinuz-$ver" ] && kernels+=("$ver")
+done
+for s in "${required_series[@]}"; do
+	found=0
+	for ver in "${kernels[@]}"; do
+		case "$ver" in "$s".*) found=1 ;; esac
+	done
+	[ $found -eq 1 ] || fail "kernel tier: no Debian $s kernel with headers and image installed"
+done
+[ ${#kernels[@]} -gt 0 ] || exit 1
+
+# The guest's test programs: static, so the initramfs needs no libc.
+mkdir -p "$out"
+if gcc -static -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Ikernel/uapi -Ikernel -Icommon \
+	-o "$out/grab-ktest" tests/kernel/grab-ktest.c common/grab-ring.c \
+	kernel/grab-pattern.c -lpthread 2>"$out/ktest-build.log"; then
+	pass "kernel tier: static test programs build"
+else
+	fail "kernel tier: static test programs build"
+	sed 's/^/# /' "$out/ktest-build.log"
+	exit 1
+fi
+
+for ver in "${kernels[@]}"; do
+	kb=$build/kernel-$ver
+	rm -rf "$kb"
+	mkdir -p "$kb/src" "$kb/root"
+	# Build from a copy: the source directory stays clean.
+	cp kernel/Kbuild kernel/Makefile kernel/*.c kernel/*.h "$kb/src/"
+	cp -r kernel/uapi "$kb/src/"
+	if make -C "$kb/src" KDIR="/lib/modules/$ver/build" W=1 C=1 \
+		>"$kb/build.log" 2>&1 && [ -f "$kb/src/grab.ko" ]; then
+		if grep -Ei 'warning|error' "$kb/build.log" | grep -v 'Skipping BTF' \
+			>"$kb/warnings.log"; then
+			fail "$ver: grab.ko builds with W=1 C=1 and no warnings"
+			sed 's/^/# /' "$kb/warnings.log" | head -40
+		else
+			pass "$ver: grab.ko builds with W=1 C=1 and no warnings"
+		fi
+	else
+		fail "$ver: grab.ko builds"
+		sed 's/^/# /' "$kb/build.log" | tail -40
+		continue
+	fi
+
+	cp "$busybox" "$kb/root/busybox"
+	mkdir -p "$kb/root/bin" "$kb/root/proc" "$kb/root/sys" "$kb/root/dev" \
+		"$kb/root/tmp"
+	mv "$kb/root/busybox" "$kb/root/bin/busybox"
+	cp tests/kernel/guest-init.sh "$kb/root/init"
+	chmod 755 "$kb/root/init"
+	strip --strip-debug -o "$kb/root/grab.ko" "$kb/src/grab.ko"
+	cp "$out/grab-ktest" "$kb/root/grab-ktest"
+	(cd "$kb/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) \
+		>"$kb/initramfs.cpio.gz"
+
+	append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
+	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
+	start=$(date +%s%N)
+	timeout --foreground -k 10 "$boot_timeout" qemu-system-x86_64 \
+		-machine q35,accel=tcg -cpu max -smp 2 -m 1G -nographic \
+		-no-reboot -monitor none -serial stdio \
+		-serial "file:$kb/tap.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "/boot/vmlinuz-$ver" -initrd "$kb/initramfs.cpio.gz" \
+		-append "$append" </dev/null >"$kb/console.log" 2>&1
+	status=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "# $ver: boot took $((ms / 1000)).$((ms % 1000 / 100)) s (QEMU status $status)"
+
+	tr -d '\r' <"$kb/tap.log" | sed -nE \
+		-e "s/^(not ok|ok)( [0-9]+)? - (.*)$/\1 - $ver: \3/p" \
+		-e 's/^# (.*)$/# '"$ver"': \1/p'
+	grep -aqE '^(not ok)' <(tr -d '\r' <"$kb/tap.log") && failed=1
+	if [ $status -eq 33 ] && grep -aq 'GRAB-GUEST-DONE failed=0' "$kb/tap.log"; then
+		pass "$ver: guest ran every test and exited cleanly"
+	else
+		why="exit status $status"
+		[ $status -eq 124 ] && why="timed out after $boot_timeout s"
+		grep -aq 'Kernel panic' "$kb/console.log" && why="kernel panic"
+		grep -aq 'GRAB-GUEST-DONE failed=1' "$kb/tap.log" && why="a test failed"
+		fail "$ver: guest ran every test and exited cleanly ($why)"
+		echo "# $ver: last lines of the console ($kb/console.log):"
+		tr -d '\r' <"$kb/console.log" | tail -40 | sed 's/^/#   /'
+	fi
+done
+exit $failed
