@@ -46,16 +46,18 @@ for kver in "${kernels[@]}"; do
 		sed 's/^/# /' "$payload/install.log" | tail -20
 		fail "make install failed"
 	fi
-	if ! make -s -C kernel KDIR="/lib/modules/$kver/build" BUILD_DIR="$top/$build/system-kernel-$kver" \
-		>"$payload/module.log" 2>&1; then
+	# grab.ko for the booted kernel, built from a copy (the source stays clean).
+	kb=$top/$build/system-kernel-$kver
+	rm -rf "$kb" && mkdir -p "$kb"
+	cp -r kernel/. "$kb/"
+	if ! make -C "$kb" KDIR="/lib/modules/$kver/build" >"$payload/module.log" 2>&1; then
 		sed 's/^/# /' "$payload/module.log" | tail -20
 		fail "grab.ko does not build for $kver"
 	fi
-	install -D -m 0644 "$(find "$top/$build/system-kernel-$kver" kernel -name grab.ko -newer kernel/Kbuild 2>/dev/null | head -1)" \
-		"$payload/root/lib/modules/$kver/updates/grab.ko" || fail "grab.ko for $kver not found after the build"
-	cp tests/system/guest.sh "$payload/guest.sh"
-	cp -a tests/system/guest "$payload/" 2>/dev/null || true
-	cp -a "$build/tests/system" "$payload/bin" 2>/dev/null || true
+	install -D -m 0644 "$kb/grab.ko" "$payload/root/usr/lib/modules/$kver/updates/grab.ko"
+	mkdir -p "$payload/bin"
+	cp "$build/tests/verify-frames" "$payload/bin/"
+	cp tests/system/guest.sh tests/system/guest-checks.sh "$payload/"
 
 	cmdline="root=LABEL=grabroot rw console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet systemd.show_status=0"
 	start=$(date +%s)
@@ -68,7 +70,8 @@ for kver in "${kernels[@]}"; do
 		-virtfs "local,path=$payload,mount_tag=payload,security_model=none,id=payload" \
 		>"$payload/serial.log" 2>&1
 	qemu_status=$?
-	cp "$payload/serial.log" "$build/test-logs/system-$kver-serial.log" 2>/dev/null || true
+	mkdir -p "$build/test-logs"
+	cp "$payload/serial.log" "$build/test-logs/system-$kver-serial.log"
 	echo "# $kver: guest ran for $(($(date +%s) - start)) s (qemu status $qemu_status)"
 	# TAP lines from the guest, named by kernel.
 	tr -d '\r' <"$payload/serial.log" | grep -aE '^(ok|not ok) |^# ' |
