@@ -3,8 +3,10 @@
  * grabberd's configuration file, parsed with inih.  Every error names the
  * file, the line and the key, and nothing starts with a bad file.
  *
- *   [grabberd]            socket, socket_mode, socket_group, log_level, linger_ms
- *   [stream NAME]         source, width, height, format, fps, slots, linger_ms
+ *   [grabberd]            socket, socket_mode, socket_group, log_level, linger_ms,
+ *                         listen_http
+ *   [stream NAME]         source, width, height, format, fps, slots, linger_ms,
+ *                         quality
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +27,7 @@
 #define DEFAULT_FPS	30
 #define DEFAULT_SLOTS	8
 #define DEFAULT_LINGER	2000
+#define DEFAULT_QUALITY	80
 
 struct parse_ctx {
 	struct config *cfg;
@@ -159,6 +162,7 @@ static void stream_defaults(struct stream_config *s, const char *name,
 	s->fps_den = 1;
 	s->slots = DEFAULT_SLOTS;
 	s->linger_ms = linger_ms;
+	s->quality = DEFAULT_QUALITY;
 }
 
 /* Apply one key of a stream: NULL or a message saying what is wrong. */
@@ -187,6 +191,9 @@ static const char *stream_key(struct stream_config *s, const char *key,
 	} else if (!strcmp(key, "linger_ms")) {
 		if (parse_u32(v, 0, 3600000, &s->linger_ms))
 			return "must be a number of milliseconds up to 3600000";
+	} else if (!strcmp(key, "quality")) {
+		if (parse_u32(v, 1, 100, &s->quality))
+			return "must be a JPEG quality from 1 to 100";
 	} else {
 		return "unknown key";
 	}
@@ -195,6 +202,52 @@ static const char *stream_key(struct stream_config *s, const char *key,
 
 /* A section header, seen by the line reader (inih does not report empty
  * sections).  Returns 1 if good. */
+int config_parse_listen(const char *v, char *host, size_t hostlen,
+			uint16_t *port)
+{
+	const char *colon, *h = v;
+	size_t hl;
+	uint32_t p;
+
+	if (v[0] == '[') {
+		colon = strstr(v, "]:");
+		if (!colon)
+			return -1;
+		h = v + 1;
+		hl = (size_t)(colon - h);
+		colon++;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon || memchr(v, ':', (size_t)(colon - v)))
+			return -1;
+		hl = (size_t)(colon - v);
+	}
+	if (hl == 0 || hl >= hostlen || parse_u32(colon + 1, 0, 65535, &p))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* "HOST:PORT", or "off"/"no"/"" for no HTTP. */
+static int set_listen(struct config *cfg, const char *v)
+{
+	char host[CONFIG_LISTEN_MAX];
+	uint16_t port;
+
+	if (!*v || !strcmp(v, "off") || !strcmp(v, "no")) {
+		cfg->listen_http[0] = 0;
+		return 0;
+	}
+	if (strlen(v) >= sizeof(cfg->listen_http) ||
+	    config_parse_listen(v, host, sizeof(host), &port))
+		return -1;
+	strcpy(cfg->listen_http, v);
+	cfg->listen_http_set = true;
+	return 0;
+}
+
 static int section_start(struct parse_ctx *c, const char *section)
 {
 	struct config *cfg = c->cfg;
@@ -282,6 +335,12 @@ static int handler(void *user, const char *section, const char *key,
 				fail(c, "[grabberd] linger_ms: must be a number of milliseconds up to 3600000");
 				return 0;
 			}
+		} else if (!strcmp(key, "listen_http")) {
+			if (set_listen(cfg, value)) {
+				fail(c, "[grabberd] listen_http = %s: must be HOST:PORT (such as 127.0.0.1:8080 or [::1]:8080) or off",
+				     value);
+				return 0;
+			}
 		} else {
 			fail(c, "[grabberd] %s: unknown key", key);
 			return 0;
@@ -349,6 +408,7 @@ static void main_defaults(struct config *cfg)
 	cfg->socket_mode = 0660;
 	cfg->log_level = LOG_INFO;
 	cfg->linger_ms = DEFAULT_LINGER;
+	strcpy(cfg->listen_http, CONFIG_DEFAULT_HTTP);
 }
 
 void config_default(struct config *cfg)
@@ -383,6 +443,7 @@ static int apply_overrides(struct config *cfg, const struct config_overrides *ov
 		{ "fps", "--fps", offsetof(struct config_overrides, fps) },
 		{ "slots", "--slots", offsetof(struct config_overrides, slots) },
 		{ "linger_ms", "--linger", offsetof(struct config_overrides, linger) },
+		{ "quality", "--quality", offsetof(struct config_overrides, quality) },
 	};
 	struct stream_config *s = NULL;
 	const char *name = ov->stream;
@@ -397,6 +458,13 @@ static int apply_overrides(struct config *cfg, const struct config_overrides *ov
 			return -1;
 		}
 		strcpy(cfg->socket_path, ov->socket_path);
+	}
+	if (ov->no_http) {
+		cfg->listen_http[0] = 0;
+	} else if (ov->http && set_listen(cfg, ov->http)) {
+		snprintf(err, errlen, "--http %s: must be HOST:PORT, such as 127.0.0.1:8080, [::1]:8080 or 0.0.0.0:8080",
+			 ov->http);
+		return -1;
 	}
 	if (ov->verbosity) {
 		int l = (int)cfg->log_level + ov->verbosity;

@@ -16,6 +16,8 @@
 #define CONFIG_DEFAULT_PATH	"/etc/grabberd/grabberd.conf"
 #define CONFIG_MAX_STREAMS	32
 #define SOCKET_PATH_MAX		108
+#define CONFIG_LISTEN_MAX	128
+#define CONFIG_DEFAULT_HTTP	"127.0.0.1:8080"
 
 /**
  * struct stream_config - one [stream NAME] section
@@ -25,6 +27,7 @@
  * @fps_num:   frames per second is @fps_num / @fps_den
  * @slots:     frames in the ring
  * @linger_ms: how long the source keeps running after its last client left
+ * @quality:   JPEG quality (1-100) of the HTTP live view
  * @line:      line of the section header (0: not from a file)
  */
 struct stream_config {
@@ -35,6 +38,7 @@ struct stream_config {
 	uint32_t fps_den;
 	uint32_t slots;
 	uint32_t linger_ms;
+	uint32_t quality;
 	int line;
 };
 
@@ -45,6 +49,9 @@ struct stream_config {
  * @socket_mode: permissions of the socket
  * @socket_group: group of the socket ("" to leave it)
  * @log_level:   most verbose level logged
+ * @listen_http: HOST:PORT of the HTTP live view, "" when it is off
+ * @listen_http_set: it was asked for; the default may be busy (a warning),
+ *               an address asked for must work (an error)
  * @streams:     the streams
  */
 struct config {
@@ -54,6 +61,8 @@ struct config {
 	char socket_group[64];
 	enum log_level log_level;
 	uint32_t linger_ms;
+	char listen_http[CONFIG_LISTEN_MAX];
+	bool listen_http_set;	/* asked for (file or --http), not the default */
 	size_t nstreams;
 	struct stream_config streams[CONFIG_MAX_STREAMS];
 };
@@ -66,7 +75,9 @@ struct config_overrides {
 	const char *socket_path;
 	const char *stream;		/* which stream the ones below change */
 	const char *source;
-	const char *width, *height, *format, *fps, *slots, *linger;
+	const char *width, *height, *format, *fps, *slots, *linger, *quality;
+	const char *http;		/* --http ADDR:PORT */
+	bool no_http;			/* --no-http */
 	int verbosity;			/* -v count minus -q count */
 };
 
@@ -87,6 +98,13 @@ void config_default_socket(char *buf, size_t len);
 /* Same stream settings (the source need not be restarted)? */
 bool stream_config_equal(const struct stream_config *a,
 			 const struct stream_config *b);
+
+/*
+ * Split "HOST:PORT" ("127.0.0.1:8080", "[::1]:8080", "localhost:0") into
+ * @host (brackets removed) and @port.  0, or -1 if it is not of that form.
+ */
+int config_parse_listen(const char *v, char *host, size_t hostlen,
+			uint16_t *port);
 
 const struct stream_config *config_find_stream(const struct config *cfg,
 					       const char *name);

@@ -23,6 +23,7 @@
 
 struct stream;
 struct client;
+struct http;
 
 TAILQ_HEAD(client_list, client);
 
@@ -43,6 +44,7 @@ struct daemon {
 	unsigned int nclients;
 	unsigned int next_client_id;
 	bool test_stall;		/* SIGUSR1: test sources stop producing */
+	struct http *http;		/* the HTTP live view, NULL when off */
 	int exit_status;
 };
 
@@ -233,6 +235,14 @@ struct client {
 #define LIST_FOREACH_SAFE_T(var, head, field, tmp)			\
 	for ((var) = TAILQ_FIRST(head);					\
 	     (var) && ((tmp) = TAILQ_NEXT(var, field), 1); (var) = (tmp))
+
+/* --- http.c: the HTTP live view ----------------------------------------- */
+
+/* Listen on cfg.listen_http (nothing if ""). 0, or -errno (logged). */
+int http_start(struct daemon *d);
+void http_stop(struct daemon *d);
+/* @s is being destroyed: its HTTP viewers are told and let go. */
+void http_stream_gone(struct daemon *d, struct stream *s);
 
 /* --- notify.c: systemd ---------------------------------------------------- */
 

@@ -4,7 +4,7 @@
  * destroyed in reverse (like µStreamer's main), one libevent event_base.
  *
  *   options -> config -> log -> event_base -> signals -> socket -> streams
- *           -> systemd notify -> loop
+ *           -> HTTP -> systemd notify -> loop
  *
  * Signals: SIGHUP reloads the configuration (a bad file is rejected and the
  * running one kept), SIGTERM and SIGINT exit with status 0, SIGUSR1 toggles
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http.h"
 #include "grab-format.h"
 #include "log.h"
 
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 "      --fps RATE       frames per second: N, N.NNN or N/D\n"
 "      --slots N        frames in the ring (2-256)\n"
 "      --linger MS      keep a source running MS ms after its last client\n"
+"      --quality N      JPEG quality (1-100) of the stream's HTTP live view\n"
+"      --http ADDR:PORT serve the HTTP live view there (default %s)\n"
+"      --no-http        no HTTP live view\n"
 "  -v, --verbose        log more (twice: debug)\n"
 "  -q, --quiet          log less\n"
 "  -h, --help           this help\n"
@@ -50,12 +54,14 @@ static void usage(FILE *f)
 "\n"
 "Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT exit,\n"
 "SIGUSR1 stalls/resumes the test sources (to test the watchdog).\n",
-		CONFIG_DEFAULT_PATH, "/run/grabberd/grabberd.sock");
+		CONFIG_DEFAULT_PATH, "/run/grabberd/grabberd.sock",
+		CONFIG_DEFAULT_HTTP);
 }
 
 enum {
 	OPT_CHECK = 256, OPT_STREAM, OPT_SOURCE, OPT_WIDTH, OPT_HEIGHT,
-	OPT_FORMAT, OPT_FPS, OPT_SLOTS, OPT_LINGER,
+	OPT_FORMAT, OPT_FPS, OPT_SLOTS, OPT_LINGER, OPT_QUALITY, OPT_HTTP,
+	OPT_NO_HTTP,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +76,9 @@ static const struct option long_opts[] = {
 	{ "fps", required_argument, NULL, OPT_FPS },
 	{ "slots", required_argument, NULL, OPT_SLOTS },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "quality", required_argument, NULL, OPT_QUALITY },
+	{ "http", required_argument, NULL, OPT_HTTP },
+	{ "no-http", no_argument, NULL, OPT_NO_HTTP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -97,6 +106,9 @@ static int parse_options(int argc, char **argv, struct daemon *d, bool *check)
 		case OPT_FPS: ov->fps = optarg; break;
 		case OPT_SLOTS: ov->slots = optarg; break;
 		case OPT_LINGER: ov->linger = optarg; break;
+		case OPT_QUALITY: ov->quality = optarg; break;
+		case OPT_HTTP: ov->http = optarg; ov->no_http = false; break;
+		case OPT_NO_HTTP: ov->no_http = true; break;
 		case 'v': ov->verbosity++; break;
 		case 'q': ov->verbosity--; break;
 		case 'h': usage(stdout); return 0;
@@ -155,6 +167,11 @@ static void reload(struct daemon *d)
 		log_warn("reload: socket path changed to %s: takes effect at restart",
 			 next.socket_path);
 		strcpy(next.socket_path, d->cfg.socket_path);
+	}
+	if (strcmp(next.listen_http, d->cfg.listen_http)) {
+		log_warn("reload: listen_http changed to %s: takes effect at restart",
+			 next.listen_http[0] ? next.listen_http : "off");
+		strcpy(next.listen_http, d->cfg.listen_http);
 	}
 	log_set_level(next.log_level);
 	/* Streams gone from the file go away, with a message to their clients. */
@@ -231,6 +248,8 @@ static void print_banner(struct daemon *d)
 	log_info("capture from it: grab-capture --socket %s --stream %s -n 100 -o frames/%%04d.ppm",
 		 d->cfg.socket_path, d->cfg.streams[0].name);
 	log_info("or, from any libgrab program: GRAB_SOCKET=%s", d->cfg.socket_path);
+	if (d->http)
+		log_info("live view: open %s in a browser", d->http->url);
 }
 
 int main(int argc, char **argv)
@@ -285,6 +304,8 @@ int main(int argc, char **argv)
 		goto out_server;
 	if (start_streams(d))
 		goto out_streams;
+	if (http_start(d))
+		goto out_streams;
 	if (notify_init(d)) {
 		log_err("cannot set up the systemd notifications");
 		goto out_streams;
@@ -298,6 +319,7 @@ int main(int argc, char **argv)
 	notify_stopping(d);
 	notify_close();
 out_streams:
+	http_stop(d);
 	client_drop_all(d);
 	for (i = d->nstreams; i-- > 0;)
 		stream_destroy(d->streams[i], "grabberd is stopping");

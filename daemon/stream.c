@@ -191,6 +191,7 @@ void stream_destroy(struct stream *s, const char *why)
 
 	if (!s)
 		return;
+	http_stream_gone(s->d, s);
 	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
 		client_kick(c, ENOENT, why ? why : "stream removed");
 	stop_source(s);

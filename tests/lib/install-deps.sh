@@ -22,6 +22,8 @@ packages=(
 	curl ffmpeg v4l-utils libjpeg-turbo-progs valgrind
 	# capture tier: man pages rendered and checked
 	groff-base man-db
+	# http tier: promtool, a headless browser, JSON on the command line
+	prometheus chromium jq python3
 )
 
 missing=()

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The HTTP side of a stream: JPEG encoded once per frame, shared by every
+ * viewer, and only while somebody watches.
+ *
+ * A stream hook sees every published frame.  When at least one viewer is
+ * ready for a frame (an MJPEG viewer with nothing in flight, or a snapshot
+ * waiting), the frame is read from the ring (mapped read-only, like any
+ * client does), encoded with grab-capture's encoder (client-lib/cli/jpeg.c)
+ * and kept as the stream's current JPEG; each ready viewer gets a reference
+ * to that one buffer (evbuffer_add_reference: no copy per viewer).  With no
+ * viewer the hook does nothing and the source is released, so it stops
+ * after its linger like for any other client.
+ *
+ * Slow viewers: a viewer holds at most one frame in flight.  Its frame is
+ * handed to evhttp with evhttp_send_reply_chunk_with_cb(), whose callback
+ * runs once the connection's output buffer is written out; until then new
+ * frames are skipped for it (and counted as missed), and when it drains it
+ * gets the newest JPEG if that is newer than the one it had.  The daemon
+ * therefore never holds more than one JPEG per viewer, and the JPEG is the
+ * shared one.
+ *
+ * A connection that goes away: libevent calls our close callback before it
+ * frees the connection; a streaming request it detached (req->evcon NULL)
+ * is ours to free.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "grab-format.h"
+#include "http.h"
+#include "jpeg.h"
+#include "log.h"
+
+#define BOUNDARY "grabframe"
+
+static void viewer_send(struct viewer *v);
+
+static void frame_unref(struct jpeg_frame *f)
+{
+	if (f && --f->refs == 0)
+		free(f);
+}
+
+static void frame_unref_cb(const void *data, size_t len, void *arg)
+{
+	frame_unref(arg);
+}
+
+bool live_encoding(const struct live *l)
+{
+	return l->nviewers > 0;
+}
+
+uint64_t viewer_lag(const struct viewer *v)
+{
+	const struct live *l = v->live;
+
+	if (!l->any_published)
+		return 0;
+	if (!v->sent_any)
+		return 0;
+	return l->newest_seq > v->last_seq ? l->newest_seq - v->last_seq : 0;
+}
+
+/* --- holding the stream --------------------------------------------------- */
+
+static void update_hold(struct live *l)
+{
+	if (l->nviewers && !l->held) {
+		l->held = true;
+		stream_hold(l->stream);
+	} else if (!l->nviewers && l->held) {
+		l->held = false;
+		stream_unhold(l->stream);
+	}
+}
+
+/* --- the ring and the encoder ---------------------------------------------- */
+
+static void unmap_ring(struct live *l)
+{
+	if (l->map)
+		munmap(l->map, l->map_size);
+	l->map = NULL;
+	l->map_size = 0;
+	l->ring_dev = 0;
+	l->ring_ino = 0;
+}
+
+/* Map the stream's current ring if it is not the one mapped.  0 or -errno. */
+static int map_ring(struct live *l)
+{
+	const struct source *src = stream_source(l->stream);
+	const char *why = "?";
+	struct stat st;
+	void *m;
+
+	if (!src || src->ring_fd < 0)
+		return -ENODEV;
+	if (fstat(src->ring_fd, &st) < 0)
+		return -errno;
+	if (l->map && st.st_dev == l->ring_dev && st.st_ino == l->ring_ino &&
+	    l->map_size == src->ring_size)
+		return 0;
+	unmap_ring(l);
+	m = mmap(NULL, src->ring_size, PROT_READ, MAP_SHARED, src->ring_fd, 0);
+	if (m == MAP_FAILED) {
+		snprintf(l->error, sizeof(l->error), "cannot map the ring: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	l->map = m;
+	l->map_size = src->ring_size;
+	if (grab_ring_reader_attach(&l->reader, m, l->map_size, &why)) {
+		snprintf(l->error, sizeof(l->error), "bad ring: %s", why);
+		unmap_ring(l);
+		return -EPROTO;
+	}
+	l->ring_dev = st.st_dev;
+	l->ring_ino = st.st_ino;
+	return 0;
+}
+
+static int ensure_encoder(struct live *l)
+{
+	const struct grab_format *f = &l->reader.format;
+	int quality = (int)stream_config(l->stream)->quality;
+	struct grab_image_format img = {
+		.width = f->width, .height = f->height, .fourcc = f->fourcc,
+		.bytesperline = f->bytesperline, .sizeimage = f->sizeimage,
+	};
+	int ret;
+
+	if (l->enc && l->enc_quality == quality &&
+	    !memcmp(&l->enc_fmt, f, sizeof(*f)))
+		return 0;
+	jpeg_encoder_free(l->enc);
+	l->enc = NULL;
+	ret = jpeg_encoder_new(&img, quality, &l->enc);
+	if (ret) {
+		snprintf(l->error, sizeof(l->error),
+			 "cannot encode %ux%u %s at quality %d: %s", f->width,
+			 f->height, grab_format_name(f->fourcc), quality,
+			 strerror(-ret));
+		return ret;
+	}
+	l->enc_fmt = *f;
+	l->enc_quality = quality;
+	return 0;
+}
+
+/* A buffer for @len bytes: the spare one if it is big enough. */
+static struct jpeg_frame *frame_alloc(struct live *l, size_t len)
+{
+	struct jpeg_frame *f = l->spare;
+
+	if (f && f->cap >= len) {
+		l->spare = NULL;
+	} else {
+		size_t cap = len + len / 8;
+
+		f = malloc(sizeof(*f) + cap);
+		if (!f)
+			return NULL;
+		f->cap = cap;
+	}
+	f->refs = 1;
+	return f;
+}
+
+/* Make @frame the current JPEG.  0, or -errno (frame skipped). */
+static int encode(struct live *l, const struct grab_msg_frame *frame)
+{
+	struct grab_ring_frame rf;
+	struct jpeg_frame *jf;
+	const uint8_t *data;
+	size_t len;
+	uint64_t t0;
+	int ret;
+
+	ret = map_ring(l);
+	if (ret)
+		return ret;
+	ret = grab_ring_read(&l->reader, frame->sequence, &rf);
+	if (ret) {
+		if (ret == -ESTALE)
+			l->torn++;
+		return ret;
+	}
+	ret = ensure_encoder(l);
+	if (ret)
+		return ret;
+	t0 = mono_ns();
+	ret = jpeg_encode(l->enc, rf.data, &data, &len);
+	if (ret) {
+		snprintf(l->error, sizeof(l->error), "JPEG: %s",
+			 jpeg_encoder_error(l->enc));
+		return ret;
+	}
+	l->encode_ns += mono_ns() - t0;
+	/* Overwritten while we encoded it: never show a torn frame. */
+	if (!grab_ring_frame_intact(&l->reader, &rf)) {
+		l->torn++;
+		return -ESTALE;
+	}
+	jf = frame_alloc(l, len);
+	if (!jf)
+		return -ENOMEM;
+	memcpy(jf->data, data, len);
+	jf->len = len;
+	jf->sequence = rf.sequence;
+	jf->timestamp_ns = rf.timestamp_ns;
+	if (l->current) {
+		/* Nobody else holds the previous one: keep it for the next. */
+		if (l->current->refs == 1 && !l->spare)
+			l->spare = l->current;
+		else
+			frame_unref(l->current);
+	}
+	l->current = jf;
+	l->encoded++;
+	l->encoded_bytes += len;
+	l->error[0] = 0;
+	return 0;
+}
+
+/* --- viewers --------------------------------------------------------------- */
+
+static bool wants_frame(const struct live *l)
+{
+	const struct viewer *v;
+
+	TAILQ_FOREACH(v, &l->viewers, link)
+		if (!v->in_flight && v->req)
+			return true;
+	return false;
+}
+
+static void viewer_free(struct viewer *v)
+{
+	struct live *l = v->live;
+
+	TAILQ_REMOVE(&l->viewers, v, link);
+	l->nviewers--;
+	l->h->nviewers--;
+	l->viewer_missed += v->missed;
+	l->viewer_frames += v->frames;
+	if (v->timer)
+		event_free(v->timer);
+	free(v);
+	update_hold(l);
+}
+
+/* The connection is going away (libevent frees it after this). */
+static void viewer_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct viewer *v = arg;
+
+	log_debug("http: viewer %u (%s) of %s: connection closed after %llu frames",
+		  v->id, v->peer, stream_name(v->live->stream),
+		  (unsigned long long)v->frames);
+	/* A reply in progress that libevent let go of is ours to free. */
+	if (v->req && !evhttp_request_get_connection(v->req))
+		evhttp_request_free(v->req);
+	v->req = NULL;
+	viewer_free(v);
+}
+
+/* Finish a viewer's reply (stream gone, daemon stopping) and forget it. */
+static void viewer_end(struct viewer *v, int code, const char *why)
+{
+	if (v->evcon)
+		evhttp_connection_set_closecb(v->evcon, NULL, NULL);
+	if (v->req) {
+		if (v->kind == VIEWER_MJPEG)
+			evhttp_send_reply_end(v->req);
+		else
+			http_reply_error(v->req, code, "%s", why);
+	}
+	v->req = NULL;
+	viewer_free(v);
+}
+
+static struct viewer *viewer_new(struct live *l, struct evhttp_request *req,
+				 enum viewer_kind kind)
+{
+	struct viewer *v = calloc(1, sizeof(*v));
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (!v)
+		return NULL;
+	v->live = l;
+	v->req = req;
+	v->kind = kind;
+	v->id = ++l->h->next_viewer_id;
+	v->connected_ns = mono_ns();
+	v->evcon = evhttp_request_get_connection(req);
+	evhttp_connection_get_peer(v->evcon, &addr, &port);
+	snprintf(v->peer, sizeof(v->peer), "%s%s%s:%u",
+		 addr && strchr(addr, ':') ? "[" : "", addr ? addr : "?",
+		 addr && strchr(addr, ':') ? "]" : "", (unsigned int)port);
+	evhttp_connection_set_closecb(v->evcon, viewer_close_cb, v);
+	TAILQ_INSERT_TAIL(&l->viewers, v, link);
+	l->nviewers++;
+	l->h->nviewers++;
+	update_hold(l);
+	return v;
+}
+
+static void account_sent(struct viewer *v, const struct jpeg_frame *jf)
+{
+	if (v->sent_any && jf->sequence > v->last_seq + 1)
+		v->missed += jf->sequence - v->last_seq - 1;
+	v->sent_any = true;
+	v->last_seq = jf->sequence;
+	v->frames++;
+	v->bytes += jf->len;
+	v->live->bytes_sent += jf->len;
+}
+
+static void add_jpeg(struct evbuffer *buf, struct jpeg_frame *jf)
+{
+	jf->refs++;
+	if (evbuffer_add_reference(buf, jf->data, jf->len, frame_unref_cb, jf))
+		jf->refs--;
+}
+
+static void chunk_sent_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct viewer *v = arg;
+
+	v->in_flight = false;
+	/* Drained: the newest frame, if it has one it did not get yet. */
+	if (v->live->current && v->live->current->sequence > v->last_seq)
+		viewer_send(v);
+}
+
+static void viewer_send(struct viewer *v)
+{
+	struct jpeg_frame *jf = v->live->current;
+	struct evbuffer *buf;
+
+	if (!v->req || v->in_flight || !jf)
+		return;
+	buf = evbuffer_new();
+	if (!buf)
+		return;
+	evbuffer_add_printf(buf,
+			    "--" BOUNDARY "\r\n"
+			    "Content-Type: image/jpeg\r\n"
+			    "Content-Length: %zu\r\n"
+			    "X-Frame-Sequence: %llu\r\n"
+			    "X-Timestamp: %llu.%06llu\r\n"
+			    "\r\n",
+			    jf->len, (unsigned long long)jf->sequence,
+			    (unsigned long long)(jf->timestamp_ns / 1000000000u),
+			    (unsigned long long)(jf->timestamp_ns % 1000000000u / 1000u));
+	add_jpeg(buf, jf);
+	evbuffer_add(buf, "\r\n", 2);
+	account_sent(v, jf);
+	v->in_flight = true;
+	evhttp_send_reply_chunk_with_cb(v->req, buf, chunk_sent_cb, v);
+	evbuffer_free(buf);
+}
+
+static void snapshot_reply(struct viewer *v)
+{
+	struct jpeg_frame *jf = v->live->current;
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(v->req);
+	struct evbuffer *buf = evhttp_request_get_output_buffer(v->req);
+	char val[64];
+
+	evhttp_add_header(hdr, "Content-Type", "image/jpeg");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)jf->sequence);
+	evhttp_add_header(hdr, "X-Frame-Sequence", val);
+	snprintf(val, sizeof(val), "%llu.%06llu",
+		 (unsigned long long)(jf->timestamp_ns / 1000000000u),
+		 (unsigned long long)(jf->timestamp_ns % 1000000000u / 1000u));
+	evhttp_add_header(hdr, "X-Timestamp", val);
+	add_jpeg(buf, jf);
+	account_sent(v, jf);
+	v->live->snapshots++;
+	evhttp_connection_set_closecb(v->evcon, NULL, NULL);
+	evhttp_send_reply(v->req, HTTP_OK, "OK", NULL);
+	http_count_status(v->live->h, HTTP_OK);
+	v->req = NULL;
+	viewer_free(v);
+}
+
+static void snapshot_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct viewer *v = arg;
+	struct stream_stats st;
+
+	stream_get_stats(v->live->stream, &st);
+	if (st.error[0])
+		viewer_end(v, HTTP_SERVUNAVAIL, st.error);
+	else
+		viewer_end(v, HTTP_SERVUNAVAIL,
+			   "no frame within 5 seconds");
+}
+
+/* The stream hook: a frame was published. */
+static void live_frame(struct stream *s, const struct grab_msg_frame *frame,
+		       void *arg)
+{
+	struct live *l = arg;
+	struct viewer *v, *tmp;
+
+	l->newest_seq = frame->sequence;
+	l->any_published = true;
+	if (!l->nviewers)
+		return;
+	if (!wants_frame(l)) {
+		l->idle_skips++;
+		return;
+	}
+	if (encode(l, frame))
+		return;
+	LIST_FOREACH_SAFE_T(v, &l->viewers, link, tmp) {
+		if (!v->req || v->in_flight)
+			continue;
+		if (v->kind == VIEWER_SNAPSHOT)
+			snapshot_reply(v);
+		else
+			viewer_send(v);
+	}
+}
+
+/* --- the API for http.c ----------------------------------------------------- */
+
+struct live *live_get(struct http *h, struct stream *s)
+{
+	struct live *l;
+
+	TAILQ_FOREACH(l, &h->lives, link)
+		if (l->stream == s)
+			return l;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->h = h;
+	l->stream = s;
+	TAILQ_INIT(&l->viewers);
+	if (stream_add_hook(s, live_frame, l)) {
+		free(l);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&h->lives, l, link);
+	return l;
+}
+
+void live_add_mjpeg(struct live *l, struct evhttp_request *req)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct viewer *v;
+
+	if (l->h->nviewers >= HTTP_MAX_VIEWERS) {
+		http_reply_error(req, HTTP_SERVUNAVAIL,
+				 "too many viewers (%d): try again later",
+				 HTTP_MAX_VIEWERS);
+		return;
+	}
+	v = viewer_new(l, req, VIEWER_MJPEG);
+	if (!v) {
+		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	l->viewers_total++;
+	evhttp_add_header(hdr, "Content-Type",
+			  "multipart/x-mixed-replace;boundary=" BOUNDARY);
+	evhttp_add_header(hdr, "Cache-Control",
+			  "no-store, no-cache, must-revalidate, max-age=0");
+	evhttp_add_header(hdr, "Pragma", "no-cache");
+	evhttp_add_header(hdr, "Connection", "close");
+	evhttp_send_reply_start(req, HTTP_OK, "OK");
+	http_count_status(l->h, HTTP_OK);
+	log_debug("http: viewer %u (%s) of %s: streaming", v->id, v->peer,
+		  stream_name(l->stream));
+	/* Something to show right away if a recent frame is there. */
+	if (l->current && l->current->sequence == l->newest_seq)
+		viewer_send(v);
+}
+
+void live_snapshot(struct live *l, struct evhttp_request *req)
+{
+	struct timeval tv = { HTTP_SNAPSHOT_TIMEOUT_S, 0 };
+	struct stream_stats st;
+	struct viewer *v;
+
+	if (l->h->nviewers >= HTTP_MAX_VIEWERS) {
+		http_reply_error(req, HTTP_SERVUNAVAIL,
+				 "too many viewers (%d): try again later",
+				 HTTP_MAX_VIEWERS);
+		return;
+	}
+	v = viewer_new(l, req, VIEWER_SNAPSHOT);
+	if (!v) {
+		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	/* The current JPEG is the newest frame of a running source. */
+	stream_get_stats(l->stream, &st);
+	if (l->current && st.state == STREAM_RUNNING &&
+	    l->current->sequence == l->newest_seq && stream_source(l->stream)) {
+		snapshot_reply(v);
+		return;
+	}
+	if (st.state == STREAM_FAILED) {
+		viewer_end(v, HTTP_SERVUNAVAIL, st.error);
+		return;
+	}
+	/* Wait for the next frame (the hold above started the source). */
+	v->timer = evtimer_new(l->h->d->base, snapshot_timeout_cb, v);
+	if (!v->timer) {
+		viewer_end(v, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	event_add(v->timer, &tv);
+}
+
+void live_free(struct live *l, const char *why)
+{
+	struct viewer *v;
+
+	while ((v = TAILQ_FIRST(&l->viewers)))
+		viewer_end(v, HTTP_NOTFOUND, why);
+	stream_remove_hook(l->stream, live_frame, l);
+	TAILQ_REMOVE(&l->h->lives, l, link);
+	frame_unref(l->current);
+	frame_unref(l->spare);
+	jpeg_encoder_free(l->enc);
+	unmap_ring(l);
+	free(l);
+}

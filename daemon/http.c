@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/*
+ * grabberd's HTTP server (libevent's evhttp, in the daemon's event_base):
+ *
+ *   GET /                        the live page (http-page.h)
+ *   GET /stream?stream=NAME      MJPEG, multipart/x-mixed-replace
+ *   GET /snapshot?stream=NAME    one JPEG
+ *   GET /state                   JSON
+ *   GET /metrics                 Prometheus text format
+ *   GET /?action=stream|snapshot the mjpg-streamer URLs
+ *
+ * stream= may be left out: the first configured stream.  HEAD works for
+ * everything; any other method gets 405, an unknown path 404, an unknown
+ * stream 404 with a message, a malformed query 400.  Headers are capped
+ * (evhttp answers a larger request with 4xx and closes).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http.h"
+#include "http-page.h"
+#include "log.h"
+
+#define MAX_HEADERS_SIZE	8192
+#define MAX_BODY_SIZE		4096
+#define HTTP_TIMEOUT_S		30
+
+void http_count_status(struct http *h, int code)
+{
+	if (code >= 500)
+		h->responses_5xx++;
+	else if (code >= 400)
+		h->responses_4xx++;
+}
+
+static const char *reason(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+/* An error with a one-line text/plain message saying what was wrong. */
+void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
+	va_list ap;
+
+	evbuffer_drain(buf, evbuffer_get_length(buf));
+	evhttp_remove_header(hdr, "Content-Type");
+	evhttp_add_header(hdr, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	evbuffer_add_printf(buf, "%d %s: ", code, reason(code));
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(buf, fmt, ap);
+	va_end(ap);
+	evbuffer_add(buf, "\n", 1);
+	evhttp_send_reply(req, code, reason(code), NULL);
+}
+
+static void reply_error(struct http *h, struct evhttp_request *req, int code,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void reply_error(struct http *h, struct evhttp_request *req, int code,
+			const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug("http: %s %s: %d %s", evhttp_request_get_command(req) ==
+		  EVHTTP_REQ_HEAD ? "HEAD" : "GET", evhttp_request_get_uri(req),
+		  code, msg);
+	http_count_status(h, code);
+	http_reply_error(req, code, "%s", msg);
+}
+
+static void reply_ok(struct http *h, struct evhttp_request *req,
+		     const char *type)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(hdr, "Content-Type", type);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	evhttp_send_reply(req, HTTP_OK, "OK", NULL);
+}
+
+/* --- queries ----------------------------------------------------------------- */
+
+struct query {
+	const char *stream;	/* NULL: not given */
+	const char *action;
+};
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Parse @raw into @q (pointing into @kv).  Only the keys in @allowed
+ * (space-separated) are accepted; keys starting with "_" are ignored (cache
+ * busters).  0, or -1 with a message in @why.
+ */
+static int parse_query(const char *raw, const char *allowed,
+		       struct evkeyvalq *kv, struct query *q, char *why,
+		       size_t whylen)
+{
+	struct evkeyval *e;
+	const char *p;
+
+	memset(q, 0, sizeof(*q));
+	TAILQ_INIT(kv);
+	if (!raw)
+		return 0;
+	for (p = raw; *p; p++) {
+		if (*p == '%' && !(is_hex(p[1]) && is_hex(p[2]))) {
+			snprintf(why, whylen, "bad %%-escape in the query");
+			return -1;
+		}
+	}
+	if (evhttp_parse_query_str(raw, kv) < 0) {
+		snprintf(why, whylen, "malformed query (expected key=value&key=value)");
+		return -1;
+	}
+	TAILQ_FOREACH(e, kv, next) {
+		const char **slot = NULL;
+		size_t n = strlen(e->key);
+		const char *a;
+
+		if (e->key[0] == '_')
+			continue;
+		for (a = allowed; n && (a = strstr(a, e->key)); a += n)
+			if ((a == allowed || a[-1] == ' ') &&
+			    (a[n] == ' ' || a[n] == 0))
+				break;
+		if (!n || !a) {
+			snprintf(why, whylen, "unknown query parameter \"%.64s\"%s%s",
+				 e->key, allowed[0] ? " (this path takes: " : "",
+				 allowed[0] ? allowed : "");
+			if (allowed[0])
+				strncat(why, ")", whylen - strlen(why) - 1);
+			return -1;
+		}
+		if (!strcmp(e->key, "stream"))
+			slot = &q->stream;
+		else if (!strcmp(e->key, "action"))
+			slot = &q->action;
+		if (*slot) {
+			snprintf(why, whylen, "\"%s\" given twice", e->key);
+			return -1;
+		}
+		*slot = e->value;
+	}
+	return 0;
+}
+
+/* The stream a query names (or the first one), or NULL after a 4xx reply. */
+static struct stream *query_stream(struct http *h, struct evhttp_request *req,
+				   const struct query *q)
+{
+	struct daemon *d = h->d;
+	struct stream *s;
+
+	if (!q->stream) {
+		if (d->nstreams)
+			return d->streams[0];
+		reply_error(h, req, HTTP_NOTFOUND, "no stream is configured");
+		return NULL;
+	}
+	if (!grab_stream_name_valid(q->stream)) {
+		reply_error(h, req, HTTP_BADREQUEST,
+			    "stream name must be 1-63 of A-Z a-z 0-9 _ . -");
+		return NULL;
+	}
+	s = daemon_find_stream(d, q->stream);
+	if (!s)
+		reply_error(h, req, HTTP_NOTFOUND, "no stream named \"%s\"",
+			    q->stream);
+	return s;
+}
+
+/* --- routes ------------------------------------------------------------------ */
+
+static void do_stream(struct http *h, struct evhttp_request *req,
+		      const struct query *q, bool snapshot)
+{
+	struct stream *s = query_stream(h, req, q);
+	struct live *l;
+
+	if (!s)
+		return;
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		reply_ok(h, req, snapshot ? "image/jpeg" :
+			 "multipart/x-mixed-replace;boundary=grabframe");
+		return;
+	}
+	l = live_get(h, s);
+	if (!l) {
+		reply_error(h, req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	if (snapshot)
+		live_snapshot(l, req);
+	else
+		live_add_mjpeg(l, req);
+}
+
+static void do_page(struct http *h, struct evhttp_request *req)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	evbuffer_add_reference(out, http_page_top, sizeof(http_page_top) - 1,
+			       NULL, NULL);
+	evbuffer_add_printf(out, "<script>window.GRAB_STATE = ");
+	state_json(h, out);
+	evbuffer_add_printf(out, ";</script>\n");
+	evbuffer_add_reference(out, http_page_script,
+			       sizeof(http_page_script) - 1, NULL, NULL);
+	reply_ok(h, req, "text/html; charset=utf-8");
+}
+
+static void do_state(struct http *h, struct evhttp_request *req)
+{
+	state_json(h, evhttp_request_get_output_buffer(req));
+	reply_ok(h, req, "application/json");
+}
+
+static void do_metrics(struct http *h, struct evhttp_request *req)
+{
+	metrics_text(h, evhttp_request_get_output_buffer(req));
+	reply_ok(h, req, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static void request_cb(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *raw = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq kv;
+	struct query q;
+	char why[256];
+
+	h->requests++;
+	/* evhttp hands over requests it could not parse with no URI. */
+	if (!uri || !path) {
+		reply_error(h, req, HTTP_BADREQUEST, "malformed request");
+		return;
+	}
+	if (!*path)
+		path = "/";
+	if (strcmp(path, "/") && strcmp(path, "/stream") &&
+	    strcmp(path, "/snapshot") && strcmp(path, "/state") &&
+	    strcmp(path, "/metrics") && strcmp(path, "/favicon.ico") &&
+	    strcmp(path, "/index.html")) {
+		reply_error(h, req, HTTP_NOTFOUND,
+			    "no such page (try /, /stream, /snapshot, /state or /metrics)");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+				  "Allow", "GET, HEAD");
+		reply_error(h, req, HTTP_BADMETHOD, "only GET and HEAD are served here");
+		return;
+	}
+	if (!strcmp(path, "/favicon.ico")) {
+		http_count_status(h, HTTP_NOTFOUND);
+		http_reply_error(req, HTTP_NOTFOUND, "no icon");
+		return;
+	}
+	if (!strcmp(path, "/stream") || !strcmp(path, "/snapshot")) {
+		if (parse_query(raw, "stream", &kv, &q, why, sizeof(why)))
+			reply_error(h, req, HTTP_BADREQUEST, "%s", why);
+		else
+			do_stream(h, req, &q, path[2] == 'n');
+	} else if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
+		if (parse_query(raw, "action stream", &kv, &q, why, sizeof(why))) {
+			reply_error(h, req, HTTP_BADREQUEST, "%s", why);
+		} else if (!q.action) {
+			do_page(h, req);
+		} else if (!strcmp(q.action, "stream")) {
+			do_stream(h, req, &q, false);
+		} else if (!strcmp(q.action, "snapshot")) {
+			do_stream(h, req, &q, true);
+		} else {
+			reply_error(h, req, HTTP_BADREQUEST,
+				    "action must be stream or snapshot");
+		}
+	} else {
+		if (parse_query(raw, "", &kv, &q, why, sizeof(why)))
+			reply_error(h, req, HTTP_BADREQUEST, "%s", why);
+		else if (!strcmp(path, "/state"))
+			do_state(h, req);
+		else
+			do_metrics(h, req);
+	}
+	evhttp_clear_headers(&kv);
+}
+
+/* --- the server ---------------------------------------------------------------- */
+
+int http_start(struct daemon *d)
+{
+	struct http *h;
+	const char *addr = d->cfg.listen_http;
+
+	if (!addr[0]) {
+		log_info("HTTP live view: off");
+		return 0;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		log_err("HTTP: out of memory");
+		return -ENOMEM;
+	}
+	h->d = d;
+	h->start_ns = mono_ns();
+	TAILQ_INIT(&h->lives);
+	if (config_parse_listen(addr, h->host, sizeof(h->host), &h->port)) {
+		log_err("HTTP: bad listen address %s", addr);
+		free(h);
+		return -EINVAL;
+	}
+	h->evh = evhttp_new(d->base);
+	if (!h->evh) {
+		log_err("HTTP: cannot create the server");
+		free(h);
+		return -ENOMEM;
+	}
+	/* Every method reaches us, so that the wrong ones get 405. */
+	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+				   EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(h->evh, MAX_HEADERS_SIZE);
+	evhttp_set_max_body_size(h->evh, MAX_BODY_SIZE);
+	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_S);
+	evhttp_set_gencb(h->evh, request_cb, h);
+	errno = 0;
+	h->sock = evhttp_bind_socket_with_handle(h->evh, h->host, h->port);
+	if (!h->sock) {
+		int err = errno ? errno : EADDRNOTAVAIL;
+
+		if (err == EADDRINUSE && !d->cfg.listen_http_set) {
+			/* Only the default address: the daemon is still useful. */
+			log_warn("HTTP: 127.0.0.1:8080 (the default) is already in use: no live view; choose a port with --http ADDR:PORT or listen_http");
+			evhttp_free(h->evh);
+			free(h);
+			return 0;
+		}
+		if (err == EADDRINUSE)
+			log_err("HTTP: cannot listen on %s: the port is already in use (another grabberd?); choose another with --http ADDR:PORT or listen_http, or turn HTTP off with --no-http",
+				addr);
+		else
+			log_err("HTTP: cannot listen on %s: %s", addr,
+				strerror(err));
+		evhttp_free(h->evh);
+		free(h);
+		return -err;
+	}
+	if (h->port == 0) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = evhttp_bound_socket_get_fd(h->sock);
+
+		if (!getsockname(fd, (struct sockaddr *)&ss, &len)) {
+			if (ss.ss_family == AF_INET)
+				h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			else if (ss.ss_family == AF_INET6)
+				h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		}
+	}
+	snprintf(h->url, sizeof(h->url), "http://%s%s%s:%u/",
+		 strchr(h->host, ':') ? "[" : "", h->host,
+		 strchr(h->host, ':') ? "]" : "", (unsigned int)h->port);
+	d->http = h;
+	log_info("HTTP live view on %s (MJPEG: %sstream?stream=NAME)", h->url,
+		 h->url);
+	return 0;
+}
+
+void http_stream_gone(struct daemon *d, struct stream *s)
+{
+	struct live *l;
+
+	if (!d->http)
+		return;
+	TAILQ_FOREACH(l, &d->http->lives, link) {
+		if (l->stream == s) {
+			live_free(l, "stream removed from the configuration");
+			return;
+		}
+	}
+}
+
+void http_stop(struct daemon *d)
+{
+	struct http *h = d->http;
+	struct live *l;
+
+	if (!h)
+		return;
+	while ((l = TAILQ_FIRST(&h->lives)))
+		live_free(l, "grabberd is stopping");
+	evhttp_free(h->evh);
+	free(h);
+	d->http = NULL;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP live view, inside grabberd's event_base (libevent's evhttp):
+ *
+ *   http.c         the server: listening, routing, queries, errors, the page
+ *   http-live.c    per stream: the ring read, JPEG encoded once per frame
+ *                  (only while someone watches), MJPEG viewers, snapshots
+ *   state-json.c   GET /state
+ *   metrics.c      GET /metrics (Prometheus text format)
+ *   http-page.h    GET / (one self-contained page)
+ *
+ * Objects:
+ *   struct http    one per daemon (d->http), NULL when HTTP is off
+ *   struct live    one per stream somebody asked for over HTTP
+ *   struct viewer  one per MJPEG reply in progress or snapshot waiting
+ *   struct jpeg_frame  one encoded frame, shared (refcounted) by every
+ *                  viewer it is being sent to: never copied per viewer
+ */
+#ifndef GRABBERD_HTTP_H
+#define GRABBERD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "grab-ring.h"
+#include "daemon.h"
+
+struct jpeg_encoder;
+
+struct jpeg_frame {
+	unsigned int refs;
+	uint64_t sequence;
+	uint64_t timestamp_ns;
+	size_t len;
+	size_t cap;
+	uint8_t data[];
+};
+
+enum viewer_kind {
+	VIEWER_MJPEG,		/* GET /stream, /?action=stream */
+	VIEWER_SNAPSHOT,	/* GET /snapshot waiting for a frame */
+};
+
+/**
+ * struct viewer - one HTTP consumer of a stream's JPEGs
+ * @req:        the request being answered (NULL once the connection went)
+ * @in_flight:  a frame was handed to the connection and is not written out
+ *              yet; while set, new frames are skipped (counted in @missed)
+ * @last_seq:   sequence of the last frame sent (valid if @sent_any)
+ * @timer:      snapshot: give up if no frame comes
+ */
+struct viewer {
+	TAILQ_ENTRY(viewer) link;
+	struct live *live;
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+	struct event *timer;
+	enum viewer_kind kind;
+	unsigned int id;
+	char peer[64];
+	bool in_flight;
+	bool sent_any;
+	uint64_t last_seq;
+	uint64_t frames;
+	uint64_t missed;
+	uint64_t bytes;
+	uint64_t connected_ns;
+};
+
+TAILQ_HEAD(viewer_list, viewer);
+
+/**
+ * struct live - the HTTP side of one stream
+ * @map, @map_size, @reader: the stream's ring, mapped read-only
+ * @ring_dev, @ring_ino: which ring is mapped (a new source means a new ring)
+ * @current:    the newest JPEG encoded (one reference held here)
+ * @spare:      a buffer kept for the next encode, so a steady stream does
+ *              not allocate
+ * @newest_seq: sequence of the newest frame the stream published
+ * @held:       we hold the stream's source running (someone watches)
+ */
+struct live {
+	struct http *h;
+	struct stream *stream;
+	TAILQ_ENTRY(live) link;
+	void *map;
+	size_t map_size;
+	dev_t ring_dev;
+	ino_t ring_ino;
+	struct grab_ring_reader reader;
+	struct jpeg_encoder *enc;
+	struct grab_format enc_fmt;
+	int enc_quality;
+	struct jpeg_frame *current, *spare;
+	uint64_t newest_seq;
+	bool any_published;
+	struct viewer_list viewers;
+	unsigned int nviewers;		/* MJPEG + snapshots waiting */
+	bool held;
+	/* counters, since the daemon started */
+	uint64_t encoded;		/* JPEGs made */
+	uint64_t encoded_bytes;
+	uint64_t encode_ns;		/* time spent encoding */
+	uint64_t idle_skips;		/* frames nobody was ready for */
+	uint64_t torn;			/* overwritten while being encoded */
+	uint64_t viewer_missed;		/* missed by viewers that left */
+	uint64_t viewer_frames;		/* sent to viewers that left */
+	uint64_t bytes_sent;		/* to every viewer */
+	uint64_t snapshots;		/* answered */
+	uint64_t viewers_total;		/* MJPEG viewers that came */
+	char error[GRAB_TEXT_MAX];	/* last encoding problem */
+};
+
+TAILQ_HEAD(live_list, live);
+
+struct http {
+	struct daemon *d;
+	struct evhttp *evh;
+	struct evhttp_bound_socket *sock;
+	char host[CONFIG_LISTEN_MAX];
+	uint16_t port;			/* bound (port 0 in the config: chosen) */
+	char url[CONFIG_LISTEN_MAX + 16];
+	struct live_list lives;
+	unsigned int nviewers;		/* all streams */
+	unsigned int next_viewer_id;
+	uint64_t start_ns;
+	uint64_t requests;
+	uint64_t responses_4xx;
+	uint64_t responses_5xx;
+};
+
+#define HTTP_MAX_VIEWERS	256
+#define HTTP_SNAPSHOT_TIMEOUT_S	5
+
+/* http.c */
+void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void http_count_status(struct http *h, int code);
+
+/* http-live.c */
+struct live *live_get(struct http *h, struct stream *s);
+void live_add_mjpeg(struct live *l, struct evhttp_request *req);
+void live_snapshot(struct live *l, struct evhttp_request *req);
+void live_free(struct live *l, const char *why);
+bool live_encoding(const struct live *l);
+/* Frames between the stream's newest and the last one @v got. */
+uint64_t viewer_lag(const struct viewer *v);
+
+/* state-json.c, metrics.c: append the reply body to @out. */
+void state_json(struct http *h, struct evbuffer *out);
+void metrics_text(struct http *h, struct evbuffer *out);
+/* A JSON string literal of @s (quotes included). */
+void json_string(struct evbuffer *out, const char *s);
+
+#endif

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * GET /state: the daemon's state as JSON, for the live page and for scripts.
+ *
+ *   { "version", "uptime_s", "http": {...},
+ *     "streams": [ { "name", "source", "state", "error",
+ *                    "format": { "fourcc", "width", "height", ... },
+ *                    "fps": { "configured", "measured" },
+ *                    "frames", "dropped", "missed", "client_count",
+ *                    "encoding", "quality", "jpeg": {...},
+ *                    "clients": [ { "id", "kind", "frames", "missed",
+ *                                   "lag", ... } ] } ] }
+ *
+ * A client's "kind" is "socket" (libgrab over the unix socket), "mjpeg" (an HTTP
+ * stream viewer) or "snapshot" (an HTTP snapshot waiting for its frame);
+ * "lag" is how many frames its newest delivered frame is behind the
+ * stream's newest.  Strings never hold a '<' (written \u003c), so the
+ * page can inline this JSON in a <script>.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "grab-format.h"
+#include "http.h"
+
+void json_string(struct evbuffer *out, const char *s)
+{
+	const unsigned char *p;
+
+	evbuffer_add(out, "\"", 1);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			evbuffer_add_printf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f || *p == '<')
+			evbuffer_add_printf(out, "\\u%04x", *p);
+		else
+			evbuffer_add(out, p, 1);
+	}
+	evbuffer_add(out, "\"", 1);
+}
+
+static const char *state_name(enum stream_state st)
+{
+	switch (st) {
+	case STREAM_RUNNING: return "running";
+	case STREAM_FAILED: return "failed";
+	default: return "stopped";
+	}
+}
+
+static struct live *find_live(struct http *h, const struct stream *s)
+{
+	struct live *l;
+
+	TAILQ_FOREACH(l, &h->lives, link)
+		if (l->stream == s)
+			return l;
+	return NULL;
+}
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+struct client_ctx {
+	struct evbuffer *out;
+	bool *first;
+	uint64_t now;
+};
+
+static void one_client(const struct client_info *c, void *arg)
+{
+	struct client_ctx *x = arg;
+
+	evbuffer_add_printf(x->out, "%s{\"id\":%u,\"kind\":", *x->first ? "" : ",",
+			    c->id);
+	json_string(x->out, c->kind);
+	evbuffer_add_printf(x->out,
+		",\"pid\":%d,\"frames\":%llu,\"missed\":%llu,\"lag\":%llu}",
+		c->pid, (unsigned long long)c->frames_sent,
+		(unsigned long long)c->missed, (unsigned long long)c->lag);
+	*x->first = false;
+}
+
+static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
+{
+	const struct stream_config *cfg = stream_config(s);
+	const struct source *src = stream_source(s);
+	const struct grab_format *f = src ? &src->format : &cfg->format;
+	uint32_t num = src ? src->fps_num : cfg->fps_num;
+	uint32_t den = src ? src->fps_den : cfg->fps_den;
+	struct live *l = find_live(h, s);
+	uint64_t now = mono_ns();
+	struct stream_stats st;
+	struct client_ctx ctx;
+	const struct viewer *v;
+	bool first = true;
+	unsigned int n = 0;
+
+	stream_get_stats(s, &st);
+	n = st.clients + (l ? l->nviewers : 0);
+	evbuffer_add_printf(out, "{\"name\":");
+	json_string(out, cfg->name);
+	evbuffer_add_printf(out, ",\"source\":");
+	json_string(out, cfg->source);
+	evbuffer_add_printf(out, ",\"state\":\"%s\",\"error\":", state_name(st.state));
+	json_string(out, st.error);
+	evbuffer_add_printf(out,
+		",\"format\":{\"fourcc\":\"%s\",\"width\":%u,\"height\":%u,"
+		"\"bytesperline\":%u,\"sizeimage\":%u}"
+		",\"fps\":{\"configured\":%.3f,\"measured\":%.3f}"
+		",\"frames\":%llu,\"dropped\":%llu,\"missed\":%llu"
+		",\"client_count\":%u,\"encoding\":%s,\"quality\":%u",
+		grab_format_name(f->fourcc), f->width, f->height, f->bytesperline,
+		f->sizeimage, den ? (double)num / den : 0.0, st.fps,
+		(unsigned long long)st.frames, (unsigned long long)st.dropped,
+		(unsigned long long)st.missed, n,
+		l && live_encoding(l) ? "true" : "false", cfg->quality);
+	if (l) {
+		evbuffer_add_printf(out,
+			",\"jpeg\":{\"encoded\":%llu,\"bytes\":%llu,\"last_bytes\":%zu,"
+			"\"encode_ms_avg\":%.3f,\"torn\":%llu,\"idle_skips\":%llu,"
+			"\"snapshots\":%llu,\"bytes_sent\":%llu,\"error\":",
+			(unsigned long long)l->encoded,
+			(unsigned long long)l->encoded_bytes,
+			l->current ? l->current->len : (size_t)0,
+			l->encoded ? (double)l->encode_ns / 1e6 / (double)l->encoded : 0.0,
+			(unsigned long long)l->torn,
+			(unsigned long long)l->idle_skips,
+			(unsigned long long)l->snapshots,
+			(unsigned long long)l->bytes_sent);
+		json_string(out, l->error);
+		evbuffer_add(out, "}", 1);
+	} else {
+		evbuffer_add_printf(out, ",\"jpeg\":null");
+	}
+	evbuffer_add_printf(out, ",\"clients\":[");
+	ctx.out = out;
+	ctx.first = &first;
+	ctx.now = now;
+	stream_foreach_client(s, one_client, &ctx);
+	if (l) {
+		TAILQ_FOREACH(v, &l->viewers, link) {
+			evbuffer_add_printf(out, "%s{\"id\":\"http-%u\",\"kind\":\"%s\",\"peer\":",
+					    first ? "" : ",", v->id,
+					    v->kind == VIEWER_MJPEG ? "mjpeg" : "snapshot");
+			json_string(out, v->peer);
+			evbuffer_add_printf(out,
+				",\"frames\":%llu,\"missed\":%llu,\"lag\":%llu,"
+				"\"in_flight\":%s,\"bytes\":%llu,\"connected_s\":%.3f}",
+				(unsigned long long)v->frames,
+				(unsigned long long)v->missed,
+				(unsigned long long)viewer_lag(v),
+				v->in_flight ? "true" : "false",
+				(unsigned long long)v->bytes,
+				secs(now - v->connected_ns));
+			first = false;
+		}
+	}
+	evbuffer_add(out, "]}", 2);
+}
+
+void state_json(struct http *h, struct evbuffer *out)
+{
+	struct daemon *d = h->d;
+	size_t i;
+
+	evbuffer_add_printf(out, "{\"version\":\"%s\",\"uptime_s\":%.3f,\"http\":{\"url\":",
+			    GRABBERD_VERSION, secs(mono_ns() - h->start_ns));
+	json_string(out, h->url);
+	evbuffer_add_printf(out, ",\"viewers\":%u,\"requests\":%llu},\"streams\":[",
+			    h->nviewers, (unsigned long long)h->requests);
+	for (i = 0; i < d->nstreams; i++) {
+		if (i)
+			evbuffer_add(out, ",", 1);
+		one_stream(h, out, d->streams[i]);
+	}
+	evbuffer_add(out, "]}\n", 3);
+}

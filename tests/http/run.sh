@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# HTTP tier: grabberd's live view for real.  Daemons on private unix sockets
+# and on HTTP ports the kernel picks (--http 127.0.0.1:0; the daemon logs
+# the URL), read by curl, ffprobe/ffmpeg, promtool, headless Chromium and a
+# strict MJPEG parser (viewers.py); JPEGs checked against the test pattern
+# by the capture tier's check-frames (TurboJPEG decode, PSNR).
+set -u
+cd "$(dirname "$0")/../.."
+build=${BUILD:-build}
+GD=$build/grabberd
+GC=$build/grab-capture
+CHK=$build/tests/capture/check-frames
+VIEWERS=tests/http/viewers.py
+tmp=$(mktemp -d /tmp/grab-http-tier.XXXXXX)
+daemons=()
+bgs=()
+
+cleanup() {
+	local p
+	for p in "${bgs[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${daemons[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${bgs[@]}" "${daemons[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+result() {	# result NAME STATUS [diagnostics file]
+	if [ "$2" -eq 0 ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | head -40
+	fi
+}
+
+for tool in "$GD" "$GC" "$CHK" curl ffprobe ffmpeg promtool chromium python3 jq; do
+	if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
+		echo "not ok - $tool is missing (tests/lib/install-deps.sh installs it)"
+		exit 1
+	fi
+done
+
+# start_daemon NAME ARGS...: grabberd on $tmp/NAME.sock and a free HTTP
+# port; sets $pid and $url (http://127.0.0.1:PORT).
+start_daemon() {
+	local name=$1 i
+	shift
+	rm -f "$tmp/$name.sock"
+	"$GD" --socket "$tmp/$name.sock" --http 127.0.0.1:0 "$@" >"$tmp/$name.log" 2>&1 &
+	pid=$!
+	daemons+=("$pid")
+	for i in $(seq 100); do
+		url=$(grep -o 'HTTP live view on http://127\.0\.0\.1:[0-9]*' "$tmp/$name.log" | grep -o 'http://.*')
+		[ -S "$tmp/$name.sock" ] && [ -n "$url" ] && return 0
+		sleep 0.05
+	done
+	echo "# grabberd $name did not come up:"; sed 's/^/#   /' "$tmp/$name.log"
+	return 1
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+# status URL [curl options]: the HTTP status code (000 if none)
+status() { local u=$1; shift; curl -s -o "$tmp/body" -w '%{http_code}' --max-time 10 "$@" "$u"; }
+state() { curl -sf --max-time 5 "$1/state"; }
+
+cat >"$tmp/grabberd.conf" <<'EOF'
+[grabberd]
+linger_ms = 300
+listen_http = 127.0.0.1:1
+
+[stream yuyv]
+width = 640
+height = 480
+format = YUYV
+fps = 30
+
+[stream grey]
+width = 320
+height = 240
+format = GREY
+fps = 30
+quality = 95
+
+[stream rgb]
+width = 320
+height = 240
+format = RGB24
+fps = 30
+quality = 90
+EOF
+# --http on the command line overrides listen_http from the file.
+start_daemon main -c "$tmp/grabberd.conf" || exit 1
+main_pid=$pid main=$url
+declare -A fourcc=([yuyv]=YUYV [grey]=GREY [rgb]=RGB3)
+declare -A size=([yuyv]=640,480 [grey]=320,240 [rgb]=320,240)
+declare -A jpgfmt=([yuyv]=yuvj422p [grey]=gray [rgb]=yuvj444p)
+
+# ---- configuration and command line ---------------------------------------
+d=$tmp/cfg.diag
+(
+	printf '[grabberd]\nlisten_http = nonsense\n' >"$tmp/bad1.conf"
+	printf '[stream s]\nquality = 101\n' >"$tmp/bad2.conf"
+	printf '[grabberd]\nlisten_http = off\n[stream s]\nquality = 1\n' >"$tmp/good.conf"
+	"$GD" -c "$tmp/bad1.conf" --check-config; r1=$?
+	"$GD" -c "$tmp/bad1.conf" --check-config 2>&1 | grep -q 'bad1.conf:2: \[grabberd\] listen_http = nonsense: must be HOST:PORT'; g1=$?
+	"$GD" -c "$tmp/bad2.conf" --check-config 2>&1 | grep -q 'bad2.conf:2: \[stream s\] quality = 101: must be a JPEG quality from 1 to 100'; g2=$?
+	"$GD" -c "$tmp/good.conf" --check-config; r3=$?
+	"$GD" --http 'no-port' --check-config 2>&1 | grep -q -- '--http no-port: must be HOST:PORT'; g4=$?
+	"$GD" --help | grep -q -- '--no-http'; g5=$?
+	echo "bad1 exit $r1 msg $g1, bad2 msg $g2, good exit $r3, --http msg $g4, help $g5"
+	[ $r1 -ne 0 ] && [ $g1 -eq 0 ] && [ $g2 -eq 0 ] && [ $r3 -eq 0 ] && [ $g4 -eq 0 ] && [ $g5 -eq 0 ]
+) >"$d" 2>&1
+result "config: listen_http and quality are checked with file:line messages; --http is checked; --help lists --no-http" $? "$d"
+
+d=$tmp/inuse.diag
+(
+	port=${main##*:}
+	timeout 10 "$GD" --socket "$tmp/second.sock" --http "127.0.0.1:$port" >"$tmp/second.log" 2>&1
+	r=$?
+	cat "$tmp/second.log"
+	echo "exit $r"
+	[ $r -ne 0 ] && [ $r -ne 124 ] &&
+	grep -q "HTTP: cannot listen on 127.0.0.1:$port: the port is already in use" "$tmp/second.log" &&
+	grep -q -- '--no-http' "$tmp/second.log" && [ ! -S "$tmp/second.sock" ]
+) >"$d" 2>&1
+result "a second grabberd on a port already in use exits with a clear error (and removes its socket)" $? "$d"
+
+d=$tmp/nohttp.diag
+(
+	"$GD" --socket "$tmp/nohttp.sock" --no-http --width 320 --height 240 >"$tmp/nohttp.log" 2>&1 &
+	p=$!
+	for i in $(seq 100); do [ -S "$tmp/nohttp.sock" ] && break; sleep 0.05; done
+	cat "$tmp/nohttp.log"
+	grep -q 'HTTP live view: off' "$tmp/nohttp.log" && [ -S "$tmp/nohttp.sock" ] &&
+	! grep -q 'HTTP live view on' "$tmp/nohttp.log" &&
+	! grep -q ':8080' <(ss -Htlnp | grep "pid=$p,")
+	r=$?
+	kill "$p"; wait "$p" 2>/dev/null
+	exit $r
+) >"$d" 2>&1
+result "--no-http: the daemon serves its socket and no HTTP" $? "$d"
+
+# ---- /snapshot -----------------------------------------------------------------
+for s in yuyv grey rgb; do
+	d=$tmp/snap-$s.diag
+	{
+		code=$(curl -s -D "$tmp/snap-$s.h" -o "$tmp/snap-$s.jpg" -w '%{http_code}' --max-time 10 "$main/snapshot?stream=$s")
+		cat "$tmp/snap-$s.h"
+		seq=$(tr -d '\r' <"$tmp/snap-$s.h" | awk -F': ' 'tolower($1)=="x-frame-sequence"{print $2}')
+		got=$(ffprobe -v error -i "$tmp/snap-$s.jpg" -select_streams v:0 \
+			-show_entries stream=width,height,pix_fmt -of csv=p=0)
+		echo "status $code, seq $seq, ffprobe: $got"
+		[ "$code" = 200 ] && grep -qi '^content-type: image/jpeg' "$tmp/snap-$s.h" &&
+		[ "$got" = "${size[$s]},${jpgfmt[$s]}" ] &&
+		"$CHK" jpeg "$tmp/snap-$s.jpg" "$seq" "${fourcc[$s]}" 30 &&
+		! "$CHK" jpeg "$tmp/snap-$s.jpg" $((seq + 1)) "${fourcc[$s]}" 30
+	} >"$d" 2>&1
+	result "/snapshot?stream=$s: a JPEG ffprobe reads as ${size[$s]/,/x} ${jpgfmt[$s]}; decoded it matches the pattern of its X-Frame-Sequence at PSNR >= 30 dB (and not the next frame)" $? "$d"
+	grep -m1 'PSNR' "$d"
+done
+
+d=$tmp/mjpg-snap.diag
+(
+	code=$(curl -s -D "$tmp/ms.h" -o "$tmp/ms.jpg" -w '%{http_code}' --max-time 10 "$main/?action=snapshot")
+	seq=$(tr -d '\r' <"$tmp/ms.h" | awk -F': ' 'tolower($1)=="x-frame-sequence"{print $2}')
+	echo "status $code seq $seq"
+	[ "$code" = 200 ] && "$CHK" jpeg "$tmp/ms.jpg" "$seq" YUYV 30
+) >"$d" 2>&1
+result "/?action=snapshot (mjpg-streamer URL): the first stream's JPEG, matching the pattern" $? "$d"
+
+d=$tmp/ondemand.diag
+(
+	# Nobody watches: after the linger the source is stopped, then a
+	# snapshot alone starts it and gets a frame.
+	sleep 0.6
+	before=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | .state')
+	code=$(status "$main/snapshot?stream=grey")
+	after=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | "\(.state) \(.encoding)"')
+	sleep 0.8
+	later=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | "\(.state) \(.encoding)"')
+	echo "before: $before; snapshot: $code; just after: $after; after the linger: $later"
+	[ "$before" = stopped ] && [ "$code" = 200 ] && [ "${after%% *}" = running ] &&
+	[ "$later" = "stopped false" ]
+) >"$d" 2>&1
+result "a snapshot starts a stopped source on demand; with nobody watching it stops again after the linger" $? "$d"
+
+# ---- /stream with ffmpeg -------------------------------------------------------
+for path in "/stream?stream=yuyv" "/?action=stream"; do
+	d=$tmp/ffmpeg.diag
+	{
+		timeout 60 ffmpeg -nostdin -y -v error -i "$main$path" -frames:v 30 -f framemd5 "$tmp/ff.md5"
+		r=$?
+		n=$(grep -vc '^#' "$tmp/ff.md5")
+		echo "ffmpeg exit $r, $n frames"
+		[ $r -eq 0 ] && [ "$n" -eq 30 ]
+	} >"$d" 2>&1
+	result "ffmpeg reads 30 frames from $path without error" $? "$d"
+done
+
+# ---- /state --------------------------------------------------------------------
+d=$tmp/state.diag
+(
+	python3 "$VIEWERS" "$main/stream?stream=rgb" --viewers 1 --window 3 >"$tmp/v1.json" &
+	vpid=$!
+	bgs+=("$vpid")
+	sleep 1
+	state "$main" >"$tmp/s1.json" && python3 -m json.tool "$tmp/s1.json" >/dev/null || exit 1
+	sleep 1
+	state "$main" >"$tmp/s2.json" && python3 -m json.tool "$tmp/s2.json" >/dev/null || exit 1
+	wait "$vpid"
+	q='.streams[] | select(.name=="rgb")'
+	jq -c "$q" "$tmp/s2.json"
+	for k in name source state format.fourcc format.width fps.configured fps.measured frames dropped missed client_count encoding quality clients; do
+		jq -e "$q | .${k} != null" "$tmp/s2.json" >/dev/null || { echo "missing $k"; exit 1; }
+	done
+	f1=$(jq "$q | .frames" "$tmp/s1.json") f2=$(jq "$q | .frames" "$tmp/s2.json")
+	e1=$(jq "$q | .jpeg.encoded" "$tmp/s1.json") e2=$(jq "$q | .jpeg.encoded" "$tmp/s2.json")
+	echo "frames $f1 -> $f2, encoded $e1 -> $e2"
+	[ "$f2" -gt "$f1" ] && [ "$e2" -gt "$e1" ] &&
+	jq -e "$q | .encoding == true and .quality == 90 and .format.fourcc == \"RGB3\" and .fps.configured == 30 and .fps.measured > 0" "$tmp/s2.json" >/dev/null &&
+	jq -e "$q | [.clients[] | select(.kind == \"mjpeg\")] | length == 1 and (.[0] | has(\"missed\") and has(\"lag\") and .frames > 0)" "$tmp/s2.json" >/dev/null &&
+	jq -e '.errors == []' "$tmp/v1.json" >/dev/null
+) >"$d" 2>&1
+result "/state is JSON; while an MJPEG viewer watches: frames and JPEG counters move, encoding on, quality/format/fps, the viewer listed with kind, frames, missed, lag" $? "$d"
+
+d=$tmp/state-libgrab.diag
+(
+	"$GC" -s "$tmp/main.sock" -S grey -t 3 -f raw -q -o /dev/null &
+	gpid=$!
+	bgs+=("$gpid")
+	sleep 1.5
+	state "$main" >"$tmp/s3.json"
+	wait "$gpid"
+	jq -c '.streams[] | select(.name=="grey") | {state, encoding, client_count, clients}' "$tmp/s3.json"
+	jq -e '.streams[] | select(.name=="grey") | .encoding == false and .state == "running" and .client_count == 1 and .clients[0].kind == "socket" and .clients[0].frames > 0 and (.clients[0] | has("missed") and has("lag"))' "$tmp/s3.json" >/dev/null
+) >"$d" 2>&1
+result "/state lists a libgrab client (kind socket, pid, frames, missed, lag) and shows encoding off when only libgrab clients watch" $? "$d"
+
+# ---- /metrics ------------------------------------------------------------------
+d=$tmp/metrics.diag
+(
+	curl -sf --max-time 5 -D "$tmp/m.h" "$main/metrics" >"$tmp/m1.txt" || exit 1
+	promtool check metrics <"$tmp/m1.txt" || exit 1
+	grep -qi '^content-type: text/plain; version=0.0.4' "$tmp/m.h" || exit 1
+	for s in yuyv grey rgb; do
+		grep -q "^grabberd_stream_frames_total{stream=\"$s\"} " "$tmp/m1.txt" || exit 1
+		grep -q "^grabberd_stream_jpeg_encoding{stream=\"$s\"} " "$tmp/m1.txt" || exit 1
+	done
+	# Every sample has a HELP and a TYPE line before it.
+	awk '/^# HELP /{h[$3]=1} /^# TYPE /{t[$3]=1} !/^#/{split($1,a,"{"); if (!h[a[1]] || !t[a[1]]) {print "no HELP/TYPE for " a[1]; bad=1}} END{exit bad}' "$tmp/m1.txt" || exit 1
+	a=$(awk '/^grabberd_http_requests_total /{print $2}' "$tmp/m1.txt")
+	b=$(curl -sf --max-time 5 "$main/metrics" | awk '/^grabberd_http_requests_total /{print $2}')
+	echo "promtool: OK; requests $a -> $b"
+	[ "$b" -gt "$a" ]
+) >"$d" 2>&1
+result "/metrics passes promtool check metrics, HELP and TYPE for every family, a stream label per stream, counters move" $? "$d"
+
+# ---- many viewers, a slow one ----------------------------------------------------
+start_daemon big --width 1280 --height 720 --fps 60 --linger 200 || exit 1
+big_pid=$pid big=$url
+d=$tmp/twenty.diag
+(
+	python3 "$VIEWERS" "$big/stream" --viewers 20 --window 3 --stall 5 \
+		--pid "$big_pid" --state "$big/state" >"$tmp/twenty.json"
+	r=$?
+	cat "$tmp/twenty.json"
+	[ $r -eq 0 ]
+) >"$d" 2>&1
+twenty_ok=$?
+j=$tmp/twenty.json
+if [ $twenty_ok -eq 0 ]; then
+	jq -e '(.connect_frames | all(. > 0)) and (.pre | all(. >= 10)) and .errors == [] and .closed == 0' "$j" >/dev/null
+	result "20 concurrent /stream viewers all receive whole JPEG parts (strict multipart/chunked parse, rising sequences)" $? "$d"
+	jq -r '"# frames per viewer in 3 s: \(.pre | min)..\(.pre | max)"' "$j"
+
+	jq -e '.stall[0] == 0 and .stalled_state.in_flight == true and .stalled_state.missed > 0' "$j" >/dev/null
+	result "a viewer that stops reading keeps one frame in flight and skips the rest (its missed frames show in /state)" $? "$d"
+
+	jq -e '(.rss_peak_kib - .rss_start_kib) * 1024 <= 2 * .sizeimage' "$j" >/dev/null
+	result "while a viewer stops reading for 5 s, the daemon's RSS grows by at most 2 frames' worth" $? "$d"
+	jq -r '"# RSS \(.rss_start_kib) KiB -> peak \(.rss_peak_kib) KiB (+\(.rss_peak_kib - .rss_start_kib) KiB; a frame is \(.sizeimage / 1024 | floor) KiB raw, \(.jpeg_last_bytes / 1024 | floor) KiB as JPEG; \(.stalled_state.missed) frames skipped for the stalled viewer)"' "$j"
+
+	# The others' rate during the stall against their own rate before it.
+	jq -e '[range(1; .stall | length) as $i | (.stall[$i] / 5) >= 0.5 * (.pre[$i] / 3)] | all' "$j" >/dev/null
+	result "the other 19 viewers keep their frame rate while one is stalled (at least half their own earlier rate)" $? "$d"
+	jq -r '"# per-viewer fps before: \(.pre[1:] | min / 3 | floor)..\(.pre[1:] | max / 3 | floor), during the stall: \(.stall[1:] | min / 5 | floor)..\(.stall[1:] | max / 5 | floor)"' "$j"
+
+	jq -e '.resume_caught_up == true' "$j" >/dev/null
+	result "the stalled viewer, reading again, catches up to the newest frame" $? "$d"
+	jq -r '"# caught up in \(.resume_s) s"' "$j"
+else
+	result "20 concurrent /stream viewers (viewers.py failed)" 1 "$d"
+fi
+
+d=$tmp/once.diag
+(
+	# Encode once per frame: JPEGs made <= frames published, with 16 viewers.
+	python3 "$VIEWERS" "$big/stream" --viewers 16 --window 4 >"$tmp/v16.json" &
+	vpid=$!
+	bgs+=("$vpid")
+	sleep 2
+	state "$big" >"$tmp/o1.json"; sleep 1.5; state "$big" >"$tmp/o2.json"
+	wait "$vpid"
+	f1=$(jq '.streams[0].frames' "$tmp/o1.json") f2=$(jq '.streams[0].frames' "$tmp/o2.json")
+	e1=$(jq '.streams[0].jpeg.encoded' "$tmp/o1.json") e2=$(jq '.streams[0].jpeg.encoded' "$tmp/o2.json")
+	n=$(jq '.streams[0].clients | length' "$tmp/o2.json")
+	b1=$(jq '.streams[0].jpeg.bytes_sent' "$tmp/o1.json") b2=$(jq '.streams[0].jpeg.bytes_sent' "$tmp/o2.json")
+	x1=$(jq '.streams[0].jpeg.bytes' "$tmp/o1.json") x2=$(jq '.streams[0].jpeg.bytes' "$tmp/o2.json")
+	echo "viewers $n; frames +$((f2 - f1)), JPEGs encoded +$((e2 - e1)); JPEG bytes encoded +$((x2 - x1)), sent +$((b2 - b1))"
+	[ "$n" -eq 16 ] && [ $((e2 - e1)) -gt 0 ] && [ $((e2 - e1)) -le $((f2 - f1)) ] &&
+	[ $((b2 - b1)) -gt $((4 * (x2 - x1))) ] &&
+	jq -e '.errors == []' "$tmp/v16.json" >/dev/null
+) >"$d" 2>&1
+result "16 viewers: each frame is encoded once (JPEGs made <= frames published) while the bytes sent are many times the bytes encoded" $? "$d"
+sed -n 's/^viewers/# viewers/p' "$d"
+
+# ---- the page in Chromium ------------------------------------------------------------
+d=$tmp/chromium.diag
+(
+	code=$(status "$main/")
+	grep -q '<title>grabberd live view</title>' "$tmp/body" || exit 1
+	# Self-contained: nothing fetched from elsewhere.
+	! grep -Eio '(src|href)="(https?:)?//[^"]*' "$tmp/body" || exit 1
+	prof=$(mktemp -d "$tmp/chromium.XXXX")
+	timeout 90 chromium --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update \
+		--disable-sync --no-first-run --user-data-dir="$prof" \
+		--window-size=1280,900 \
+		--screenshot="$tmp/page.png" "$main/" >"$tmp/chromium.log" 2>&1
+	r=$?
+	echo "page status $code, chromium exit $r"
+	[ "$code" = 200 ] && [ $r -eq 0 ] && [ -s "$tmp/page.png" ] || { tail -5 "$tmp/chromium.log"; exit 1; }
+	ffmpeg -nostdin -v error -y -i "$tmp/page.png" -f rawvideo -pix_fmt rgb24 "$tmp/page.rgb" &&
+	python3 - "$tmp/page.rgb" 1280 900 <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+w, h = int(sys.argv[2]), int(sys.argv[3])
+assert len(data) == w * h * 3, "size %d" % len(data)
+# The test pattern's saturated bars; the page itself is greys and one blue.
+bars = {"yellow": (1, 1, 0), "cyan": (0, 1, 1), "green": (0, 1, 0),
+        "magenta": (1, 0, 1), "red": (1, 0, 0), "blue": (0, 0, 1)}
+count = dict.fromkeys(bars, 0)
+for i in range(0, len(data), 3):
+    r, g, b = data[i], data[i + 1], data[i + 2]
+    key = (r > 180, g > 180, b > 180)
+    dark = (r < 70, g < 70, b < 70)
+    for name, (R, G, B) in bars.items():
+        if key == (bool(R), bool(G), bool(B)) and dark == (not R, not G, not B):
+            count[name] += 1
+seen = [n for n, c in count.items() if c >= 1000]
+print("# picture pixels per bar colour:", count)
+sys.exit(0 if len(seen) >= 3 else 1)
+PY
+) >"$d" 2>&1
+result "headless Chromium loads / and its screenshot shows the live test pattern (the picture is not uniform: >= 3 of its bar colours over 1000 pixels each)" $? "$d"
+grep -m1 '^# picture' "$d"
+[ -n "${HTTP_TIER_KEEP_SCREENSHOT:-}" ] && cp "$tmp/page.png" "$HTTP_TIER_KEEP_SCREENSHOT"
+
+# ---- bad requests --------------------------------------------------------------
+d=$tmp/bad.diag
+(
+	bad=0
+	check() {	# check EXPECTED-REGEX DESCRIPTION URL [curl options]
+		local want=$1 what=$2 u=$3 got
+		shift 3
+		got=$(status "$u" "$@")
+		echo "$what: $got $(head -c 200 "$tmp/body")"
+		[[ $got =~ ^($want)$ ]] || { echo "  expected $want"; bad=1; }
+	}
+	check 405 "POST /state" "$main/state" -X POST -d x=1
+	check 405 "PUT /stream" "$main/stream" -X PUT -d x
+	check 405 "DELETE /" "$main/" -X DELETE
+	curl -s -D - -o /dev/null -X POST "$main/snapshot" | grep -qi '^Allow: GET, HEAD' || { echo "no Allow header"; bad=1; }
+	check 404 "unknown path" "$main/nothing/here"
+	check 404 "unknown stream" "$main/stream?stream=nosuch"
+	grep -q 'no stream named "nosuch"' "$tmp/body" || { echo "no message naming the stream"; bad=1; }
+	check 404 "unknown stream, snapshot" "$main/snapshot?stream=nosuch"
+	check 400 "query without =" "$main/snapshot?stream"
+	check 400 "bad %-escape" "$main/snapshot?stream=%zz"
+	check 400 "unknown parameter" "$main/stream?stream=yuyv&bogus=1"
+	check 400 "stream given twice" "$main/snapshot?stream=yuyv&stream=grey"
+	check 400 "bad stream name" "$main/snapshot?stream=a%2Fb"
+	check 400 "bad action" "$main/?action=explode"
+	check 400 "query on /state" "$main/state?x=1"
+	check '4[0-9][0-9]' "20 KB header" "$main/state" -H "X-Huge: $(head -c 20000 /dev/zero | tr '\0' a)"
+	check '4[0-9][0-9]' "1500 headers" "$main/state" $(for i in $(seq 1500); do echo "-H X-$i:vvvvvv"; done)
+	# A method token nobody knows: evhttp answers 501 (RFC 9110 9.1).
+	check '4[0-9][0-9]|501' "unknown method BREW" "$main/state" -X BREW
+	# Raw garbage on the socket.
+	python3 - "${main##*:}" <<'PY' || bad=1
+import socket, sys
+port = int(sys.argv[1])
+for raw in (b"GARBAGE\r\n\r\n", b"GET\r\n\r\n", b"GET /state HTTP/9.9\r\n\r\n",
+            b"\x00\x01\x02\xff\r\n\r\n", b"GET /state HTTP/1.1\r\nbroken header line\r\n\r\n"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(raw)
+    try:
+        reply = s.recv(200)
+    except OSError:
+        reply = b""
+    s.close()
+    line = reply.split(b"\r\n")[0].decode("latin-1")
+    print("raw %r: %r" % (raw[:20], line))
+    parts = line.split(" ")
+    if reply and not (len(parts) > 1 and parts[1].startswith("4")):
+        print("  expected 4xx or a closed connection")
+        sys.exit(1)
+PY
+	# Half a request then a close, and a connection that never speaks.
+	exec 3<>/dev/tcp/127.0.0.1/${main##*:}; printf 'GET /sta' >&3; exec 3>&-
+	code=$(status "$main/snapshot?stream=yuyv")
+	echo "afterwards: snapshot $code, daemon alive: $(alive "$main_pid" && echo yes || echo no)"
+	[ "$code" = 200 ] && alive "$main_pid" && [ $bad -eq 0 ]
+) >"$d" 2>&1
+result "bad requests: 405 (with Allow) for other methods, 404 for unknown paths and streams (naming them), 400 for malformed queries, 4xx for huge headers and garbage; the daemon keeps serving" $? "$d"
+
+d=$tmp/head.diag
+(
+	for p in / /state /metrics "/snapshot?stream=grey" "/stream?stream=grey"; do
+		c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -I "$main$p")
+		echo "HEAD $p: $c"
+		[ "$c" = 200 ] || exit 1
+	done
+) >"$d" 2>&1
+result "HEAD works on every page" $? "$d"
+
+# ---- reload: a stream removed under its viewers ---------------------------------
+d=$tmp/reload.diag
+(
+	curl -s --max-time 20 -o "$tmp/cut.mjpeg" "$main/stream?stream=rgb" &
+	cpid=$!
+	bgs+=("$cpid")
+	sleep 1
+	sed -i '/^\[stream rgb\]/,$d' "$tmp/grabberd.conf"
+	kill -HUP "$main_pid"
+	wait "$cpid"; r=$?
+	code=$(status "$main/snapshot?stream=rgb")
+	code2=$(status "$main/snapshot?stream=yuyv")
+	echo "curl exit $r after the reload ($(stat -c %s "$tmp/cut.mjpeg") bytes); rgb snapshot $code; yuyv snapshot $code2"
+	[ $r -eq 0 ] && [ "$code" = 404 ] && [ "$code2" = 200 ] && alive "$main_pid"
+) >"$d" 2>&1
+result "SIGHUP removing a stream ends its MJPEG replies cleanly; it then answers 404 and the others go on" $? "$d"
+
+d=$tmp/exit.diag
+kill -TERM "$main_pid" "$big_pid"
+wait "$main_pid"; r1=$?
+wait "$big_pid"; r2=$?
+{
+	echo "exit statuses $r1 $r2"
+	grep -iE 'error|assert|abort' "$tmp/main.log" "$tmp/big.log" || true
+} >"$d" 2>&1
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ]
+result "both daemons exit 0 on SIGTERM after all this" $? "$d"
