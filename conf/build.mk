@@ -13,11 +13,13 @@ DOCDIR ?= $(PREFIX)/share/doc/grab
 
 CONF_UNITS := $(BUILD)/conf/grabberd.service $(BUILD)/conf/grabberd.socket
 
-# Units name the binaries where this install puts them.
-$(BUILD)/conf/%: conf/%.in
+# Units name the binaries where this install puts them: regenerated (like
+# libgrab.pc) whenever the paths differ from the last build.
+$(BUILD)/conf/%: conf/%.in FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
-		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
+	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 ALL_TARGETS += $(CONF_UNITS)
 

@@ -57,7 +57,8 @@ check "the daemon is not running before a client comes" \
 	sh -c '! systemctl is-active --quiet grabberd.service'
 check "a client's connection starts grabberd (socket activation)" \
 	grab-capture --info -S pattern -T 20
-check "systemctl is-active grabberd is active" systemctl is-active grabberd.service
+check "systemctl is-active grabberd is active" systemctl is-active grabberd.service ||
+	journalctl -u grabberd.service --no-pager | tail -20 | sed 's/^/# journal: /'
 main_pid=$(systemctl show -p MainPID --value grabberd.service)
 check "grabberd runs as the grabberd user, not root" \
 	sh -c "test \"\$(ps -o user= -p $main_pid)\" = grabberd"

@@ -22,6 +22,7 @@ check() {
 	else
 		not_ok "$name"
 		printf '%s\n' "$result" | tail -15 | sed 's/^/# /'
+		return 1
 	fi
 }
 finish() {

@@ -7,9 +7,9 @@
 # (started by a unit at boot), prints TAP lines on the serial console and
 # leaves frames in a 9p share for the host to check with ffprobe.
 #
-# SYSTEM_KERNELS="6.1.0-56-amd64" picks the kernels (default: the newest 6.1
-# whose headers and image are installed).  Missing QEMU, kernels or
-# mmdebstrap are failures, not skips.
+# SYSTEM_KERNELS="6.1.0-56-amd64" picks the kernels (default: every kernel
+# whose headers and image are installed; a 6.1 one is required).  Missing
+# QEMU, kernels or mmdebstrap are failures, not skips.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -25,12 +25,13 @@ if [ -n "${SYSTEM_KERNELS:-}" ]; then
 	read -r -a kernels <<<"$SYSTEM_KERNELS"
 else
 	kernels=()
-	for b in /lib/modules/6.1.*/build; do
+	for b in /lib/modules/*/build; do
 		v=$(basename "$(dirname "$b")")
-		[ -f "/boot/vmlinuz-$v" ] && kernels=("$v")
+		[ -f "/boot/vmlinuz-$v" ] && kernels+=("$v")
 	done
+	case " ${kernels[*]}" in *" 6.1."*) ;; *) fail "no 6.1 kernel image with headers installed" ;; esac
 fi
-[ ${#kernels[@]} -gt 0 ] || fail "no 6.1 kernel image with headers installed"
+[ ${#kernels[@]} -gt 0 ] || fail "no kernel image with headers installed"
 
 image=$(tests/system/build-image.sh "${kernels[@]}") || fail "could not build the root filesystem image"
 echo "# image: $image"
