@@ -21,19 +21,21 @@ for tool in qemu-system-x86_64 mmdebstrap mke2fs ffprobe; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (tests/lib/install-deps.sh installs it)"
 done
 
+# The image carries the modules of every installed kernel, so booting a
+# subset (SYSTEM_KERNELS) reuses the same cached image.
+installed=()
+for b in /lib/modules/*/build; do
+	v=$(basename "$(dirname "$b")")
+	[ -f "/boot/vmlinuz-$v" ] && installed+=("$v")
+done
+case " ${installed[*]}" in *" 6.1."*) ;; *) fail "no 6.1 kernel image with headers installed" ;; esac
 if [ -n "${SYSTEM_KERNELS:-}" ]; then
 	read -r -a kernels <<<"$SYSTEM_KERNELS"
 else
-	kernels=()
-	for b in /lib/modules/*/build; do
-		v=$(basename "$(dirname "$b")")
-		[ -f "/boot/vmlinuz-$v" ] && kernels+=("$v")
-	done
-	case " ${kernels[*]}" in *" 6.1."*) ;; *) fail "no 6.1 kernel image with headers installed" ;; esac
+	kernels=("${installed[@]}")
 fi
-[ ${#kernels[@]} -gt 0 ] || fail "no kernel image with headers installed"
 
-image=$(tests/system/build-image.sh "${kernels[@]}") || fail "could not build the root filesystem image"
+image=$(tests/system/build-image.sh "${installed[@]}") || fail "could not build the root filesystem image"
 echo "# image: $image"
 
 status=0
