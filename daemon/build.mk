@@ -21,13 +21,7 @@ ALL_TARGETS += $(BUILD)/grabberd
 .PHONY: install-grabberd uninstall-grabberd
 install-grabberd: $(BUILD)/grabberd
 	install -D -m 0755 $(BUILD)/grabberd $(DESTDIR)$(PREFIX)/sbin/grabberd
-	install -D -m 0644 conf/grabberd.conf $(DESTDIR)$(PREFIX)/share/doc/grab/grabberd.conf.example
-	install -D -m 0644 conf/grabberd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.service
-	install -D -m 0644 conf/grabberd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.socket
 uninstall-grabberd:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/grabberd \
-		$(DESTDIR)$(PREFIX)/share/doc/grab/grabberd.conf.example \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/grabberd.socket
+	rm -f $(DESTDIR)$(PREFIX)/sbin/grabberd
 INSTALL_TARGETS += install-grabberd
 UNINSTALL_TARGETS += uninstall-grabberd

@@ -22,6 +22,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "access.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -323,6 +324,13 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 				    grab_msg_type_name(m->hdr.type));
 			return;
 		}
+		if (c->denied) {
+			snprintf(why, sizeof(why),
+				 "permission denied: uid %d is not in allowed_uids or allowed_groups",
+				 c->uid);
+			refuse(c, EACCES, why);
+			return;
+		}
 		s = daemon_find_stream(c->d, m->u.hello.stream);
 		if (!s) {
 			snprintf(why, sizeof(why), "no stream named \"%s\"",
@@ -429,6 +437,8 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 	struct client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	bool allowed;
+	uid_t uid;
 	int fd;
 
 	for (;;) {
@@ -453,6 +463,7 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		c->pid = -1;
 		if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 			c->pid = cred.pid;
+		allowed = access_allowed(&d->cfg.access, fd, &uid);
 		c->connected_ns = mono_ns();
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		TAILQ_INSERT_TAIL(&d->clients, c, all_link);
@@ -463,6 +474,11 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		if (!c->rev || !c->wev || !c->timer) {
 			client_drop(c, "out of memory");
 			continue;
+		}
+		/* Refused in answer to its HELLO, so the client reads why. */
+		if (!allowed) {
+			c->denied = true;
+			c->uid = (int)uid;
 		}
 		event_add(c->rev, NULL);
 		event_add(c->timer, &tv);

@@ -325,6 +325,15 @@ static int handler(void *user, const char *section, const char *key,
 				return 0;
 			}
 			strcpy(cfg->socket_group, value);
+		} else if (!strcmp(key, "allowed_uids") ||
+			   !strcmp(key, "allowed_groups")) {
+			char bad[128];
+
+			if (access_parse(&cfg->access, key[8] == 'g', value,
+					 bad, sizeof(bad))) {
+				fail(c, "[grabberd] %s: %s", key, bad);
+				return 0;
+			}
 		} else if (!strcmp(key, "log_level")) {
 			if (parse_level(value, &cfg->log_level)) {
 				fail(c, "[grabberd] log_level: must be error, warning, info or debug");

@@ -10,6 +10,7 @@
 
 #include <linux/grab.h>
 
+#include "access.h"
 #include "grab-proto.h"
 #include "log.h"
 
@@ -48,6 +49,7 @@ struct stream_config {
  * @socket_path: unix socket clients connect to
  * @socket_mode: permissions of the socket
  * @socket_group: group of the socket ("" to leave it)
+ * @access:      allowed_uids / allowed_groups (empty: the socket's mode decides)
  * @log_level:   most verbose level logged
  * @listen_http: HOST:PORT of the HTTP live view, "" when it is off
  * @listen_http_set: it was asked for; the default may be busy (a warning),
@@ -59,6 +61,7 @@ struct config {
 	char socket_path[SOCKET_PATH_MAX];
 	unsigned int socket_mode;
 	char socket_group[64];
+	struct access_rules access;
 	enum log_level log_level;
 	uint32_t linger_ms;
 	char listen_http[CONFIG_LISTEN_MAX];

@@ -230,6 +230,8 @@ struct client {
 	uint64_t frames_sent;
 	uint64_t missed;
 	uint64_t connected_ns;
+	bool denied;		/* not in allowed_uids/allowed_groups */
+	int uid;		/* the peer's, for the refusal */
 };
 
 #define LIST_FOREACH_SAFE_T(var, head, field, tmp)			\

@@ -382,4 +382,39 @@ kill -TERM "$DPID"
 wait "$DPID"
 t "socket activation: SIGTERM exits with status 0" [ $? -eq 0 ]
 
+# --- 9. who may connect: allowed_uids / allowed_groups ------------------------
+# A socket anyone may open (0666), then the peer-credential rules decide.
+chmod 711 "$tmp"
+user=nobody
+cat >"$tmp/access.conf" <<CONF
+[grabberd]
+socket = $tmp/access.sock
+socket_mode = 0666
+allowed_groups = video
+listen_http = off
+[stream default]
+source = test:
+width = 64
+height = 48
+CONF
+SOCK=$tmp/access.sock
+start_daemon access -c "$tmp/access.conf"
+capture=$build/grab-capture
+t "access: root is let in" "$capture" -q -s "$SOCK" -n 3 -f raw -o /dev/null
+out=$(runuser -u "$user" -- "$capture" -q -s "$SOCK" -n 3 -f raw -o /dev/null 2>&1)
+status=$?
+note "as $user (not in video): status $status: $out"
+t "access: a user outside allowed_groups is refused, told so" \
+	[ "$status" -ne 0 -a -n "$(grep -i 'permission denied' <<<"$out")" ]
+t "access: the refusal is logged with the uid" \
+	grep -q "refused: permission denied: uid $(id -u "$user") is not in allowed_uids or allowed_groups" "$tmp/access.log"
+sed -i "s/^allowed_groups = video/allowed_uids = $user/" "$tmp/access.conf"
+kill -HUP "$DPID"
+sleep 0.5
+t "access: after a reload allowing it by name, the user captures frames" \
+	runuser -u "$user" -- "$capture" -q -s "$SOCK" -n 3 -f raw -o /dev/null
+stop_daemon
+t "access: an unknown group in allowed_groups is a config error naming it" \
+	check_bad group "allowed_groups: no such group 'nosuchgroup'" '[grabberd]\nallowed_groups = nosuchgroup\n'
+
 exit $failed

@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# System tier, inside the guest (run by grab-systest.service at boot, as
+# root, with the host's payload on /payload): install the project as `make
+# install` left it, then drive it the way an operator does, through
+# systemctl.  TAP lines go to the serial console; frames go to /payload/out
+# for the host to check.  Exits through isa-debug-exit: 0 all passed.
+set -u
+out=/payload/out
+failed=0
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failed=1; }
+# check NAME COMMAND...: one test line; the command's output on failure.
+check() {
+	name=$1
+	shift
+	if result=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name"
+		printf '%s\n' "$result" | tail -15 | sed 's/^/# /'
+		return 1
+	fi
+}
+finish() {
+	sync
+	code='\000'
+	[ "$failed" -eq 0 ] || code='\001'
+	printf "$code" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	poweroff -f
+}
+trap finish EXIT
+# Wait up to $1 seconds for a command to succeed.
+wait_for() {
+	t=$1
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		t=$((t - 1))
+		[ "$t" -gt 0 ] || return 1
+		sleep 1
+	done
+}
+
+echo "# guest: $(uname -r), systemd $(systemctl --version | head -1)"
+
+# The project, as `make install DESTDIR=... PREFIX=/usr` laid it out.
+cp -a /payload/root/. /
+systemd-sysusers
+systemctl daemon-reload
+udevadm control --reload-rules
+depmod -a
+
+. /payload/guest-checks.sh
