@@ -316,6 +316,24 @@ static struct viewer *viewer_new(struct live *l, struct evhttp_request *req,
 	return v;
 }
 
+/* A new viewer, or NULL after answering the request with why not. */
+static struct viewer *viewer_admit(struct live *l, struct evhttp_request *req,
+				   enum viewer_kind kind)
+{
+	struct viewer *v;
+
+	if (l->h->nviewers >= HTTP_MAX_VIEWERS) {
+		http_reply_error(req, HTTP_SERVUNAVAIL,
+				 "too many viewers (%d): try again later",
+				 HTTP_MAX_VIEWERS);
+		return NULL;
+	}
+	v = viewer_new(l, req, kind);
+	if (!v)
+		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+	return v;
+}
+
 static void account_sent(struct viewer *v, const struct jpeg_frame *jf)
 {
 	if (v->sent_any && jf->sequence > v->last_seq + 1)
@@ -439,13 +457,22 @@ static void live_frame(struct stream *s, const struct grab_msg_frame *frame,
 
 /* --- the API for http.c ----------------------------------------------------- */
 
-struct live *live_get(struct http *h, struct stream *s)
+struct live *live_find(struct http *h, const struct stream *s)
 {
 	struct live *l;
 
 	TAILQ_FOREACH(l, &h->lives, link)
 		if (l->stream == s)
 			return l;
+	return NULL;
+}
+
+struct live *live_get(struct http *h, struct stream *s)
+{
+	struct live *l = live_find(h, s);
+
+	if (l)
+		return l;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
@@ -465,17 +492,9 @@ void live_add_mjpeg(struct live *l, struct evhttp_request *req)
 	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
 	struct viewer *v;
 
-	if (l->h->nviewers >= HTTP_MAX_VIEWERS) {
-		http_reply_error(req, HTTP_SERVUNAVAIL,
-				 "too many viewers (%d): try again later",
-				 HTTP_MAX_VIEWERS);
+	v = viewer_admit(l, req, VIEWER_MJPEG);
+	if (!v)
 		return;
-	}
-	v = viewer_new(l, req, VIEWER_MJPEG);
-	if (!v) {
-		http_reply_error(req, HTTP_INTERNAL, "out of memory");
-		return;
-	}
 	l->viewers_total++;
 	evhttp_add_header(hdr, "Content-Type",
 			  "multipart/x-mixed-replace;boundary=" BOUNDARY);
@@ -498,17 +517,9 @@ void live_snapshot(struct live *l, struct evhttp_request *req)
 	struct stream_stats st;
 	struct viewer *v;
 
-	if (l->h->nviewers >= HTTP_MAX_VIEWERS) {
-		http_reply_error(req, HTTP_SERVUNAVAIL,
-				 "too many viewers (%d): try again later",
-				 HTTP_MAX_VIEWERS);
+	v = viewer_admit(l, req, VIEWER_SNAPSHOT);
+	if (!v)
 		return;
-	}
-	v = viewer_new(l, req, VIEWER_SNAPSHOT);
-	if (!v) {
-		http_reply_error(req, HTTP_INTERNAL, "out of memory");
-		return;
-	}
 	/* The current JPEG is the newest frame of a running source. */
 	stream_get_stats(l->stream, &st);
 	if (l->current && st.state == STREAM_RUNNING &&

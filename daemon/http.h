@@ -144,6 +144,9 @@ void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...
 void http_count_status(struct http *h, int code);
 
 /* http-live.c */
+/* The live view of @s, NULL if nobody ever watched it over HTTP. */
+struct live *live_find(struct http *h, const struct stream *s);
+/* The live view of @s, made on first use; NULL when out of memory. */
 struct live *live_get(struct http *h, struct stream *s);
 void live_add_mjpeg(struct live *l, struct evhttp_request *req);
 void live_snapshot(struct live *l, struct evhttp_request *req);

@@ -76,21 +76,11 @@ static const struct row stream_rows[M_COUNT] = {
 		"Frames HTTP viewers skipped because their previous frame was still being sent." },
 };
 
-static struct live *find_live(struct http *h, const struct stream *s)
-{
-	struct live *l;
-
-	TAILQ_FOREACH(l, &h->lives, link)
-		if (l->stream == s)
-			return l;
-	return NULL;
-}
-
 static void collect(struct http *h, struct stream *s, double *v)
 {
 	const struct stream_config *cfg = stream_config(s);
 	const struct source *src = stream_source(s);
-	struct live *l = find_live(h, s);
+	struct live *l = live_find(h, s);
 	const struct viewer *w;
 	struct stream_stats st;
 	uint64_t missed = 0;

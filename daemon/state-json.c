@@ -48,16 +48,6 @@ static const char *state_name(enum stream_state st)
 	}
 }
 
-static struct live *find_live(struct http *h, const struct stream *s)
-{
-	struct live *l;
-
-	TAILQ_FOREACH(l, &h->lives, link)
-		if (l->stream == s)
-			return l;
-	return NULL;
-}
-
 static double secs(uint64_t ns)
 {
 	return (double)ns / 1e9;
@@ -90,7 +80,7 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 	const struct grab_format *f = src ? &src->format : &cfg->format;
 	uint32_t num = src ? src->fps_num : cfg->fps_num;
 	uint32_t den = src ? src->fps_den : cfg->fps_den;
-	struct live *l = find_live(h, s);
+	struct live *l = live_find(h, s);
 	uint64_t now = mono_ns();
 	struct stream_stats st;
 	struct client_ctx ctx;
