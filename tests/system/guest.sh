@@ -11,8 +11,10 @@ out=/payload/out
 failed=0
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
+# Each result carries the guest's uptime, to see where the time goes.
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+ok() { echo "ok - $* # at $(uptime_s) s"; }
+not_ok() { echo "not ok - $* # at $(uptime_s) s"; failed=1; }
 # check NAME COMMAND...: one test line; the command's output on failure.
 check() {
 	name=$1
