@@ -369,6 +369,11 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 	case -ETIMEDOUT:
 		err("grabberd at %s does not answer", path);
 		return EXIT_NODAEMON;
+	case -EMFILE:
+	case -ENFILE:
+		err("grabberd at %s refused the connection: it is at its open-file limit (try again later)",
+		    path);
+		return EXIT_ERROR;
 	case -EPROTONOSUPPORT:
 		err("grabberd at %s speaks another protocol version than this libgrab", path);
 		return EXIT_ERROR;
