@@ -271,8 +271,19 @@ static void flush_or_drop(struct client *c)
 	ret = flush(c);
 	if (!ret)
 		return;
-	log_info("client %u (pid %d): dropped: send: %s", c->id, c->pid,
-		 strerror(-ret));
+	if (c->want_stream && ret != -EPIPE && ret != -ECONNRESET) {
+		/* Passing the ring fd failed, the socket itself is fine: say
+		 * why, so the client can report more than a reset. */
+		char why[GRAB_TEXT_MAX];
+
+		snprintf(why, sizeof(why), "grabberd cannot pass the ring of stream %s: %s",
+			 c->stream ? stream_name(c->stream) : "?", strerror(-ret));
+		send_error_msg(c, GRAB_MSG_ERROR, -ret, why);
+		log_warn("client %u (pid %d): dropped: %s", c->id, c->pid, why);
+	} else {
+		log_info("client %u (pid %d): dropped: send: %s", c->id, c->pid,
+			 strerror(-ret));
+	}
 	c->dead = true;
 	if (c->stream)
 		stream_detach(c->stream, c);
