@@ -112,6 +112,11 @@ static bool refuse_at_fd_limit(struct daemon *d, int lfd, int err)
 		m.u.error.error = err;
 		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), why);
 		send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+		/* Read what the client sent (its HELLO): closing a unix socket
+		 * with unread data makes the peer's next recv() fail with
+		 * ECONNRESET before it could read our ERROR. */
+		while (recv(fd, &m, sizeof(m), MSG_DONTWAIT) > 0)
+			;
 		close(fd);
 	}
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -147,6 +147,10 @@ static int try_connect(struct grab *g)
 		struct grab_msg m;
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
+		/* A pending ECONNRESET is reported before queued data. */
+		if (n < 0 && errno == ECONNRESET)
+			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
 		if (n > 0 && grab_msg_decode(buf, (size_t)n, &m, NULL) == 0 &&
 		    m.hdr.type == GRAB_MSG_ERROR && m.u.error.error > 0) {
 			g->wait_err = m.u.error.error;
