@@ -151,6 +151,7 @@ static void fail_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	arm_ms(s->retry_ev, s->retry_ms);
+	s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
 }
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
