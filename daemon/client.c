@@ -70,6 +70,59 @@ static void client_free(struct client *c)
 	/* A full accept queue was paused: there is room again. */
 	if (d->nclients == MAX_CLIENTS - 1 && d->accept_ev)
 		event_add(d->accept_ev, NULL);
+	/* At the open-file limit without a spare fd, accepting was paused. */
+	if (d->spare_fd < 0 && d->listen_fd >= 0) {
+		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (d->spare_fd >= 0 && d->accept_ev)
+			event_add(d->accept_ev, NULL);
+	}
+}
+
+/*
+ * accept() failed with EMFILE or ENFILE: the connection stays in the
+ * backlog and the listening socket stays readable, so without this the
+ * event loop would spin and the client would hang.  Give up the spare fd,
+ * accept the client, tell it why it is refused, close it, and take the
+ * spare back.  Logged once per episode, not per client.  True if a
+ * client was refused (there may be more).
+ */
+static bool refuse_at_fd_limit(struct daemon *d, int lfd, int err)
+{
+	struct grab_msg m;
+	char why[GRAB_TEXT_MAX];
+	int fd;
+
+	if (!d->fd_limit)
+		log_warn("accept: %s: refusing new clients until some leave (%u connected)",
+			 strerror(err), d->nclients);
+	d->fd_limit = true;
+	if (d->spare_fd < 0) {
+		/* Nothing to refuse with: stop listening until a client leaves. */
+		event_del(d->accept_ev);
+		return false;
+	}
+	close(d->spare_fd);
+	d->spare_fd = -1;
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		snprintf(why, sizeof(why),
+			 "grabberd is at its open-file limit (%s): try again later",
+			 strerror(err));
+		grab_msg_init(&m, GRAB_MSG_ERROR);
+		m.u.error.error = err;
+		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), why);
+		send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+		/* Read what the client sent (its HELLO): closing a unix socket
+		 * with unread data makes the peer's next recv() fail with
+		 * ECONNRESET before it could read our ERROR. */
+		while (recv(fd, &m, sizeof(m), MSG_DONTWAIT) > 0)
+			;
+		close(fd);
+	}
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (d->spare_fd < 0)
+		event_del(d->accept_ev);
+	return fd >= 0;
 }
 
 /* Send one message (and maybe an fd).  0, -EAGAIN, or another -errno. */
@@ -223,8 +276,19 @@ static void flush_or_drop(struct client *c)
 	ret = flush(c);
 	if (!ret)
 		return;
-	log_info("client %u (pid %d): dropped: send: %s", c->id, c->pid,
-		 strerror(-ret));
+	if (c->want_stream && ret != -EPIPE && ret != -ECONNRESET) {
+		/* Passing the ring fd failed, the socket itself is fine: say
+		 * why, so the client can report more than a reset. */
+		char why[GRAB_TEXT_MAX];
+
+		snprintf(why, sizeof(why), "grabberd cannot pass the ring of stream %s: %s",
+			 c->stream ? stream_name(c->stream) : "?", strerror(-ret));
+		send_error_msg(c, GRAB_MSG_ERROR, -ret, why);
+		log_warn("client %u (pid %d): dropped: %s", c->id, c->pid, why);
+	} else {
+		log_info("client %u (pid %d): dropped: send: %s", c->id, c->pid,
+			 strerror(-ret));
+	}
 	c->dead = true;
 	if (c->stream)
 		stream_detach(c->stream, c);
@@ -447,9 +511,18 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 			if (errno == EAGAIN || errno == EINTR ||
 			    errno == ECONNABORTED)
 				return;
-			/* EMFILE and friends: log, try again on the next event. */
+			if (errno == EMFILE || errno == ENFILE) {
+				if (refuse_at_fd_limit(d, lfd, errno))
+					continue;
+				return;
+			}
+			/* ENOBUFS and friends: log, try again on the next event. */
 			log_warn("accept: %s", strerror(errno));
 			return;
+		}
+		if (d->fd_limit) {
+			d->fd_limit = false;
+			log_info("accept: below the open-file limit again: accepting clients");
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
@@ -596,6 +669,7 @@ int server_listen(struct daemon *d)
 		}
 	}
 	d->listen_fd = fd;
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	d->accept_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, accept_cb, d);
 	if (!d->accept_ev)
 		return -ENOMEM;
@@ -622,4 +696,7 @@ void server_close(struct daemon *d)
 			unlink(d->cfg.socket_path);
 	}
 	d->listen_fd = -1;
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
+	d->spare_fd = -1;
 }

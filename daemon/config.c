@@ -4,7 +4,7 @@
  * file, the line and the key, and nothing starts with a bad file.
  *
  *   [grabberd]            socket, socket_mode, socket_group, log_level, linger_ms,
- *                         listen_http
+ *                         listen_http, http_auth
  *   [stream NAME]         source, width, height, format, fps, slots, linger_ms,
  *                         quality
  */
@@ -344,6 +344,20 @@ static int handler(void *user, const char *section, const char *key,
 				fail(c, "[grabberd] linger_ms: must be a number of milliseconds up to 3600000");
 				return 0;
 			}
+		} else if (!strcmp(key, "http_auth")) {
+			const char *colon = strchr(value, ':');
+			const char *ch;
+
+			for (ch = value; *ch; ch++)
+				if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+					break;
+			if (!colon || colon == value || *ch ||
+			    strlen(value) >= sizeof(cfg->http_auth)) {
+				fail(c, "[grabberd] http_auth: must be USER:PASSWORD (a non-empty user without ':', no control characters, at most %zu bytes)",
+				     sizeof(cfg->http_auth) - 1);
+				return 0;
+			}
+			strcpy(cfg->http_auth, value);
 		} else if (!strcmp(key, "listen_http")) {
 			if (set_listen(cfg, value)) {
 				fail(c, "[grabberd] listen_http = %s: must be HOST:PORT (such as 127.0.0.1:8080 or [::1]:8080) or off",

@@ -54,6 +54,7 @@ struct stream_config {
  * @listen_http: HOST:PORT of the HTTP live view, "" when it is off
  * @listen_http_set: it was asked for; the default may be busy (a warning),
  *               an address asked for must work (an error)
+ * @http_auth:   "user:password" for HTTP Basic authentication, "" for none
  * @streams:     the streams
  */
 struct config {
@@ -66,6 +67,7 @@ struct config {
 	uint32_t linger_ms;
 	char listen_http[CONFIG_LISTEN_MAX];
 	bool listen_http_set;	/* asked for (file or --http), not the default */
+	char http_auth[256];
 	size_t nstreams;
 	struct stream_config streams[CONFIG_MAX_STREAMS];
 };

@@ -33,6 +33,8 @@ struct daemon {
 	struct config_overrides ov;
 	const char *config_path;	/* --config, or NULL */
 	int listen_fd;
+	int spare_fd;			/* held so an fd is free to refuse with */
+	bool fd_limit;			/* at the open-file limit: refusing */
 	bool socket_activated;
 	bool unlink_socket;		/* we created the socket file */
 	struct event *accept_ev;

@@ -48,6 +48,7 @@ static const char *reason(int code)
 	switch (code) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 413: return "Payload Too Large";
@@ -253,6 +254,75 @@ static void do_metrics(struct http *h, struct evhttp_request *req)
 	reply_ok(h, req, "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* --- HTTP Basic authentication (http_auth = user:password) ----------------- */
+
+static void base64(const char *in, char *out, size_t outlen)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(in), i, o = 0;
+
+	for (i = 0; i < n && o + 5 <= outlen; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = 0;
+}
+
+/*
+ * Compare in time that depends only on the length of what was sent, never
+ * on where the first difference is: no byte of the password leaks through
+ * timing.
+ */
+static bool equal_ct(const char *sent, const char *expected)
+{
+	size_t ls = strlen(sent), le = strlen(expected), i;
+	unsigned int diff = ls != le;
+
+	for (i = 0; i < ls; i++)
+		diff |= (unsigned char)sent[i] ^
+			(unsigned char)(i < le ? expected[i] : 0);
+	return diff == 0;
+}
+
+/* True if the request may go on; otherwise it got its 401. */
+static bool authorized(struct http *h, struct evhttp_request *req)
+{
+	const char *auth = h->d->cfg.http_auth;
+	const char *sent;
+	char expected[sizeof(h->d->cfg.http_auth) * 4 / 3 + 16];
+
+	if (!auth[0])
+		return true;
+	snprintf(expected, sizeof(expected), "Basic ");
+	base64(auth, expected + 6, sizeof(expected) - 6);
+	sent = evhttp_find_header(evhttp_request_get_input_headers(req),
+				  "Authorization");
+	if (sent && equal_ct(sent, expected))
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+			  "WWW-Authenticate",
+			  "Basic realm=\"grabberd\", charset=\"UTF-8\"");
+	reply_error(h, req, 401, "%s",
+		    sent ? "wrong user or password" : "authentication required");
+	return false;
+}
+
+/* Loopback: 127.0.0.0/8, ::1, localhost. */
+static bool is_loopback(const char *host)
+{
+	return !strncmp(host, "127.", 4) || !strcmp(host, "::1") ||
+	       !strcmp(host, "localhost");
+}
+
 static void request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
@@ -265,6 +335,8 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	char why[256];
 
 	h->requests++;
+	if (!authorized(h, req))
+		return;
 	/* evhttp hands over requests it could not parse with no URI. */
 	if (!uri || !path) {
 		reply_error(h, req, HTTP_BADREQUEST, "malformed request");
@@ -398,8 +470,11 @@ int http_start(struct daemon *d)
 		 strchr(h->host, ':') ? "[" : "", h->host,
 		 strchr(h->host, ':') ? "]" : "", (unsigned int)h->port);
 	d->http = h;
-	log_info("HTTP live view on %s (MJPEG: %sstream?stream=NAME)", h->url,
-		 h->url);
+	log_info("HTTP live view on %s (MJPEG: %sstream?stream=NAME)%s", h->url,
+		 h->url, d->cfg.http_auth[0] ? ", HTTP Basic authentication" : "");
+	if (!is_loopback(h->host) && !d->cfg.http_auth[0])
+		log_warn("HTTP: listening on %s, not loopback, without http_auth: anyone who can reach this address sees every stream; set http_auth = USER:PASSWORD in [grabberd], or bind 127.0.0.1 behind a proxy",
+			 addr);
 	return 0;
 }
 

@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	d->listen_fd = -1;
+	d->spare_fd = -1;
 	ret = parse_options(argc, argv, d, &check);
 	if (ret >= 0)
 		return ret;

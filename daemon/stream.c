@@ -39,6 +39,8 @@ struct stream {
 	struct event *fail_ev;		/* the source failed: stop it */
 	struct event *retry_ev;		/* try the source again */
 	uint32_t retry_ms;
+	uint64_t started_ns;		/* when the running source started */
+	char logged_fail[GRAB_TEXT_MAX];	/* the last failure logged */
 	bool stall;
 	uint64_t frames, missed, last_frame_ns;
 	uint64_t mark_frames, mark_ns;
@@ -116,7 +118,9 @@ static void try_start(struct stream *s)
 	s->state = STREAM_RUNNING;
 	s->error[0] = 0;
 	s->err = 0;
-	s->retry_ms = RETRY_MIN_MS;
+	/* The backoff is reset in stream_tick once the source has stayed up
+	 * a while: one that fails right after each start backs off too. */
+	s->started_ns = mono_ns();
 	s->frames = 0;
 	s->mark_frames = 0;
 	s->mark_ns = mono_ns();
@@ -147,6 +151,7 @@ static void fail_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	arm_ms(s->retry_ev, s->retry_ms);
+	s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
 }
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -250,6 +255,7 @@ void stream_reconfigure(struct stream *s, const struct stream_config *cfg)
 	event_del(s->retry_ev);
 	s->state = STREAM_STOPPED;
 	s->error[0] = 0;
+	s->logged_fail[0] = 0;
 	s->retry_ms = RETRY_MIN_MS;
 	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
 		client_reset(c, "stream configuration changed");
@@ -366,8 +372,16 @@ void stream_source_failed(struct stream *s, int err, const char *why)
 {
 	struct client *c, *tmp;
 
-	log_err("stream %s: source %s failed: %s (retrying)", s->cfg.name,
-		s->cfg.source, why);
+	/* Log a failure once: a source that keeps failing the same way after
+	 * each restart is not logged again until it has stayed up a while. */
+	if (strcmp(s->logged_fail, why)) {
+		log_err("stream %s: source %s failed: %s (retrying)", s->cfg.name,
+			s->cfg.source, why);
+		snprintf(s->logged_fail, sizeof(s->logged_fail), "%s", why);
+	} else {
+		log_debug("stream %s: source %s failed again: %s", s->cfg.name,
+			  s->cfg.source, why);
+	}
 	s->state = STREAM_FAILED;
 	s->err = err;
 	snprintf(s->error, sizeof(s->error), "%s", why);
@@ -378,6 +392,11 @@ void stream_source_failed(struct stream *s, int err, const char *why)
 
 void stream_tick(struct stream *s, uint64_t now_ns)
 {
+	if (s->state == STREAM_RUNNING &&
+	    now_ns - s->started_ns > RETRY_MAX_MS * 1000000ull) {
+		s->retry_ms = RETRY_MIN_MS;
+		s->logged_fail[0] = 0;
+	}
 	if (s->state == STREAM_RUNNING && now_ns > s->mark_ns) {
 		s->fps = (double)(s->frames - s->mark_frames) * 1e9 /
 			 (double)(now_ns - s->mark_ns);

@@ -369,6 +369,11 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 	case -ETIMEDOUT:
 		err("grabberd at %s does not answer", path);
 		return EXIT_NODAEMON;
+	case -EMFILE:
+	case -ENFILE:
+		err("grabberd at %s refused the connection: it is at its open-file limit (try again later)",
+		    path);
+		return EXIT_ERROR;
 	case -EPROTONOSUPPORT:
 		err("grabberd at %s speaks another protocol version than this libgrab", path);
 		return EXIT_ERROR;
@@ -392,7 +397,15 @@ static int get_info(struct grab *g, const struct options *o,
 		poll(&(struct pollfd){ .fd = grab_fd(g), .events = POLLIN }, 1, 100);
 	}
 	if (r == -ENODATA) {
-		err("the stream's source is not available (waited %.3g s)", o->timeout);
+		struct grab_stream_stats st;
+
+		/* Say why, when the daemon knows (the stream's error). */
+		if (grab_stream_stats(g, &st) == 0 && st.error[0])
+			err("the stream's source is not available (waited %.3g s): %s",
+			    o->timeout, st.error);
+		else
+			err("the stream's source is not available (waited %.3g s)",
+			    o->timeout);
 		return EXIT_NOFRAMES;
 	}
 	if (r < 0) {

@@ -141,6 +141,22 @@ static int try_connect(struct grab *g)
 		return fd;
 	ret = send_hello(g, GRAB_MSG_HELLO, fd);
 	if (ret) {
+		/* Refused before our HELLO (the daemon at its open-file
+		 * limit): its ERROR is still queued and says why. */
+		uint8_t buf[GRAB_MSG_SIZE + 64];
+		struct grab_msg m;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		/* A pending ECONNRESET is reported before queued data. */
+		if (n < 0 && errno == ECONNRESET)
+			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0 && grab_msg_decode(buf, (size_t)n, &m, NULL) == 0 &&
+		    m.hdr.type == GRAB_MSG_ERROR && m.u.error.error > 0) {
+			g->wait_err = m.u.error.error;
+			snprintf(g->reason, sizeof(g->reason), "%s", m.u.error.reason);
+			ret = -m.u.error.error;
+		}
 		close(fd);
 		return ret;
 	}

@@ -663,6 +663,19 @@ static int test_refuse(int argc, char **argv)
 	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0);
 	ok(p == MAP_FAILED && errno == EACCES,
 	   "refuse: PROT_WRITE on an O_RDONLY file: EACCES");
+	/* The fd grabberd passes its clients is such an O_RDONLY open. */
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, rofd, 0);
+	ok(p != MAP_FAILED && mprotect(p, len, PROT_READ | PROT_WRITE) < 0 &&
+	   errno == EACCES,
+	   "refuse: O_RDONLY file: mprotect(PROT_WRITE) of its mapping: EACCES");
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	{
+		char c = 0;
+
+		ok(write(rofd, &c, 1) < 0 && errno == EBADF,
+		   "refuse: O_RDONLY file: write(): EBADF");
+	}
 
 	/* A partial mapping at an offset works and shows that page. */
 	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, info.data_offset);
@@ -944,6 +957,8 @@ struct stress {
 	int dev;
 	int fd;		/* shared by the read and poll threads */
 	volatile int stop;
+	volatile int quiet;	/* mappers: unmap and wait (S_FMT's turn) */
+	long fmt_changes;
 	long ops[8];
 	long errors[8];
 	char what[8][120];
@@ -956,6 +971,13 @@ static void stress_err(struct stress *s, int id, const char *what)
 			 strerror(errno));
 }
 
+/* Stay off the ring while the ioctl thread changes its format. */
+static void stress_yield(struct stress *s)
+{
+	while (s->quiet && !s->stop)
+		usleep(1000);
+}
+
 static void stress_mapper(struct stress *s, int id)
 {
 	int fd = dev_open(s->dev, O_RDONLY);
@@ -965,6 +987,7 @@ static void stress_mapper(struct stress *s, int id)
 	void *map;
 
 	while (!s->stop) {
+		stress_yield(s);
 		if (dev_info(fd, &info)) {
 			stress_err(s, id, "INFO");
 			continue;
@@ -1049,15 +1072,31 @@ static void stress_ioctl(struct stress *s, int id)
 		frames = st.frames;
 		switch (s->ops[id] % 16) {
 		case 0:
+			/*
+			 * Every 256th time, ask the mappers to step back so
+			 * that S_FMT goes through (a new ring under everyone
+			 * who maps next); otherwise it races them (EBUSY).
+			 */
+			if (s->ops[id] % 256 == 0) {
+				int w;
+
+				s->quiet = 1;
+				for (w = 0; w < 1000 && !dev_stats(fd, &st) &&
+				     st.mappings; w++)
+					usleep(1000);
+			}
 			ioctl(fd, GRAB_IOC_STREAMOFF);
 			/* EBUSY while a mapper holds the ring; fine. */
 			if (dev_set_format(fd, (s->ops[id] / 16) % 2 ? 160 : 96, 64,
-					   GRAB_FMT_YUYV) && errno != EBUSY)
+					   GRAB_FMT_YUYV) == 0)
+				s->fmt_changes++;
+			else if (errno != EBUSY)
 				stress_err(s, id, "S_FMT");
 			if (dev_produce(fd, 3))
 				stress_err(s, id, "PRODUCE");
 			if (ioctl(fd, GRAB_IOC_STREAMON))
 				stress_err(s, id, "STREAMON");
+			s->quiet = 0;
 			break;
 		case 5:
 			if (dev_produce(fd, 1) == 0 || errno != EBUSY)
@@ -1073,8 +1112,11 @@ static void stress_ioctl(struct stress *s, int id)
 static void stress_opener(struct stress *s, int id)
 {
 	while (!s->stop) {
-		int fd = dev_open(s->dev, O_RDONLY);
+		int fd;
 		size_t pg = getpagesize();
+
+		stress_yield(s);
+		fd = dev_open(s->dev, O_RDONLY);
 		void *p;
 
 		if (fd < 0) {
@@ -1092,6 +1134,115 @@ static void stress_opener(struct stress *s, int id)
 	}
 }
 
+/*
+ * Fork with the mapping live: the child inherits it, reads and verifies the
+ * newest frames and exits; the parent unmaps at once, so the child's copy
+ * is the last user of those pages while it reads.
+ */
+static void stress_forker(struct stress *s, int id)
+{
+	int fd = dev_open(s->dev, O_RDONLY);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	size_t len = 0;
+	int status;
+	pid_t pid;
+	void *map;
+
+	while (!s->stop) {
+		stress_yield(s);
+		map = ring_map(fd, &r, &len);
+		if (!map) {
+			/* Only a format change between INFO and mmap may fail. */
+			usleep(1000);
+			continue;
+		}
+		/* Allocate frame_check's scratch before forking. */
+		r.next = grab_ring_head(&r) ? grab_ring_head(&r) - 1 : 0;
+		if (grab_ring_next(&r, &f, NULL) == 0)
+			frame_check(&r, &f);
+		pid = fork();
+		if (pid == 0) {
+			int bad = 0, good = 0;
+			double end = now_s() + 0.05;
+
+			do {
+				r.next = grab_ring_head(&r) > 2 ? grab_ring_head(&r) - 2 : 0;
+				while (grab_ring_next(&r, &f, NULL) == 0) {
+					if (frame_check(&r, &f) != -1) {
+						if (grab_ring_frame_intact(&r, &f))
+							bad++;
+					} else {
+						good++;
+					}
+				}
+			} while (now_s() < end);
+			_exit(bad ? 2 : 0);
+		}
+		munmap(map, len);
+		if (pid < 0) {
+			stress_err(s, id, "fork");
+			continue;
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			errno = 0;
+			stress_err(s, id, "forked child accepted a bad frame or died");
+		}
+		s->ops[id]++;
+	}
+	close(fd);
+}
+
+/*
+ * MADV_DONTNEED zaps the ring's pages from this mapping; touching them
+ * again must fault the same pages back in (the frames still verify), and
+ * the zapped references must be dropped (the free-memory check afterwards).
+ */
+static void stress_madvise(struct stress *s, int id)
+{
+	int fd = dev_open(s->dev, O_RDONLY);
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	volatile uint8_t sum = 0;
+	size_t len = 0, i, pg = getpagesize();
+	int round;
+	void *map;
+
+	while (!s->stop) {
+		stress_yield(s);
+		map = ring_map(fd, &r, &len);
+		if (!map) {
+			usleep(1000);
+			continue;
+		}
+		/* A few rounds per mapping, then let S_FMT have a chance. */
+		for (round = 0; round < 8 && !s->stop && !s->quiet; round++) {
+			if (madvise(map, len, MADV_DONTNEED)) {
+				stress_err(s, id, "madvise(MADV_DONTNEED)");
+				break;
+			}
+			for (i = 0; i < len; i += pg)
+				sum += ((volatile uint8_t *)map)[i];
+			if (((const struct grab_ring_header *)map)->magic != GRAB_MAGIC) {
+				errno = 0;
+				stress_err(s, id, "header after MADV_DONTNEED");
+			}
+			r.next = grab_ring_head(&r) > 2 ? grab_ring_head(&r) - 2 : 0;
+			while (grab_ring_next(&r, &f, NULL) == 0)
+				if (frame_check(&r, &f) != -1 &&
+				    grab_ring_frame_intact(&r, &f)) {
+					errno = 0;
+					stress_err(s, id, "accepted a bad frame");
+				}
+			s->ops[id]++;
+		}
+		munmap(map, len);
+		usleep(2000);
+	}
+	close(fd);
+}
+
 struct stress_thread {
 	struct stress *s;
 	int id;
@@ -1102,9 +1253,11 @@ static void *stress_main(void *p)
 	struct stress_thread *t = p;
 
 	switch (t->id) {
-	case 0: case 1: stress_mapper(t->s, t->id); break;
-	case 2: case 3: stress_reader(t->s, t->id); break;
-	case 4: case 5: stress_poller(t->s, t->id); break;
+	case 0: stress_mapper(t->s, t->id); break;
+	case 1: stress_forker(t->s, t->id); break;
+	case 2: case 5: stress_reader(t->s, t->id); break;
+	case 3: stress_madvise(t->s, t->id); break;
+	case 4: stress_poller(t->s, t->id); break;
 	case 6: stress_ioctl(t->s, t->id); break;
 	default: stress_opener(t->s, t->id); break;
 	}
@@ -1114,10 +1267,11 @@ static void *stress_main(void *p)
 static int test_stress(int argc, char **argv)
 {
 	static const char *const names[8] = {
-		"mmap/verify/munmap", "mmap/verify/munmap", "shared-fd read",
-		"shared-fd read", "poll+read", "poll+read",
+		"mmap/verify/munmap", "fork with the mapping live, child verifies",
+		"shared-fd poll+read", "madvise(DONTNEED)/touch/verify",
+		"own-fd poll+read", "shared-fd poll+read",
 		"ioctl (INFO STATS S_FMT PRODUCE STREAMON/OFF)",
-		"open/mmap header/close",
+		"open/mmap/close/verify header/munmap",
 	};
 	struct stress s = { .dev = argc > 1 ? atoi(argv[1]) : 0 };
 	double secs = argc > 2 ? atof(argv[2]) : 10;
@@ -1139,6 +1293,8 @@ static int test_stress(int argc, char **argv)
 	s.stop = 1;
 	for (i = 0; i < 8; i++)
 		pthread_join(tid[i], NULL);
+	diag("stress: %.0f s, %ld format changes went through between mappings",
+	     secs, s.fmt_changes);
 	for (i = 0; i < 8; i++)
 		ok(s.errors[i] == 0 && s.ops[i] > 0,
 		   "stress: thread %d %s: %ld ops, %ld errors%s%s", i, names[i],

@@ -73,10 +73,32 @@ ktest behind 0
 ktest torn 1 3
 ktest refuse 0
 ktest fuzz 0 100000
-ktest stress 0 10
 ktest rmmod
 grep -q '^grab ' /proc/modules
 tap $((!$?)) "grab is unloaded after the rmmod test"
+
+memfree() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+# Free pages including those parked on per-cpu lists (kB).
+allfree() {
+	awk '$1 == "nr_free_pages" { s += $2 } $1 == "count:" { s += $2 }
+	     END { print s * 4 }' /proc/zoneinfo
+}
+vmalloc() { sed -n 's/^VmallocUsed: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+settle() { sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
+
+# Stress on a load of its own: 8 threads for 30 s mixing mmap/munmap, fork
+# with the mapping live, madvise(MADV_DONTNEED) and touching again,
+# read/poll, every ioctl, close/reopen, on a 640x480 x 8 slot ring
+# (4.8 MiB).  Free memory is sampled before the load and again after the
+# load/unload cycles below: a ring or page reference leaked by any of it
+# shows there.
+settle
+sfree0=$(memfree) sall0=$(allfree)
+insmod /grab.ko devices=1 slots=8
+tap $? "insmod grab.ko devices=1 slots=8 (stress)"
+ktest stress 0 ${GRAB_STRESS_SECS:-30}
+rmmod grab
+tap $? "rmmod after the stress run"
 
 # Load/unload cycles: each maps and faults in every ring page of two
 # devices (2 x 8 slots of 640x480 YUYV, 4.8 MiB each) and produces frames.
@@ -87,18 +109,11 @@ tap $((!$?)) "grab is unloaded after the rmmod test"
 # ~120 kB, so the tolerance is 1 MiB: a leaked ring or a leaked page
 # reference per mapped page (>= 4.8 MiB a cycle, 216 MiB in all) fails by
 # far, and so does any leak above 6 pages a cycle.
-memfree() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
-# Free pages including those parked on per-cpu lists (kB).
-allfree() {
-	awk '$1 == "nr_free_pages" { s += $2 } $1 == "count:" { s += $2 }
-	     END { print s * 4 }' /proc/zoneinfo
-}
-vmalloc() { sed -n 's/^VmallocUsed: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 cycles_ok=0
 i=0
 while [ $i -lt 50 ]; do
 	if [ $i -eq 5 ]; then
-		sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1
+		settle
 		free0=$(memfree) vm0=$(vmalloc) all0=$(allfree)
 	fi
 	insmod /grab.ko devices=2 slots=8 || { cycles_ok=1; break; }
@@ -107,12 +122,16 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 tap $cycles_ok "50 load/map/produce/unload cycles ($i done)"
-sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1
+settle
 free1=$(memfree) vm1=$(vmalloc) all1=$(allfree)
 echo "# MemFree $free0 -> $free1 kB, free incl. per-cpu lists $all0 -> $all1 kB" >&3
 delta=$((all0 - all1))
 [ "$delta" -lt 1024 ]
 tap $? "free memory after 45 more cycles within 1 MiB: $all0 -> $all1 kB (lost $delta kB)"
+echo "# before stress -> after stress and 50 cycles: MemFree $sfree0 -> $free1 kB, free incl. per-cpu lists $sall0 -> $all1 kB" >&3
+sdelta=$((sall0 - all1))
+[ "$sdelta" -lt 1024 ]
+tap $? "free memory after the stress run and 50 cycles within 1 MiB of before the stress: $sall0 -> $all1 kB (lost $sdelta kB)"
 [ $((vm1 - vm0)) -lt 1024 ]
 tap $? "VmallocUsed back: $vm0 -> $vm1 kB"
 

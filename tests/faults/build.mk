@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# Faults tier: the LD_PRELOAD fault injector and the read-only client.
+FAULTS_DIR := $(BUILD)/tests/faults
+FAULTS_INJECT := $(FAULTS_DIR)/fault-inject.so
+FAULTS_RO := $(FAULTS_DIR)/ro-client
+
+$(FAULTS_INJECT): tests/faults/fault-inject.c $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -shared -o $@ tests/faults/fault-inject.c \
+		$(COMMON_SRCS) -ldl -lpthread
+
+$(FAULTS_RO): tests/faults/ro-client.c $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
+
+ALL_TARGETS += $(FAULTS_INJECT) $(FAULTS_RO)

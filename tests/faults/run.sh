@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Faults tier: a real grabberd under injected faults, on the host.  The
+# faults come from outside the product: a low RLIMIT_NOFILE, an LD_PRELOAD
+# interposer (tests/faults/fault-inject.c: memfd_create, mmap, sendmsg with
+# SCM_RIGHTS, a fake grab device whose read() fails, signal handlers that
+# make signals interrupt system calls), clients and viewers that vanish
+# mid-write.  Every frame a client accepts is verified byte for byte
+# (tests/integration/grab-client, tests/lib/verify-frames).  Also the
+# access-control checks: a client can only read the memfd ring, and HTTP
+# Basic authentication (http_auth).
+set -u
+cd "$(dirname "$0")/../.."
+build=${BUILD:-build}
+grabberd=$build/grabberd
+capture=$build/grab-capture
+client=$build/tests/integration/grab-client
+raw=$build/tests/integration/grab-rawclient
+verify=$build/tests/verify-frames
+inject=$(realpath -m "$build/tests/faults/fault-inject.so")
+ro=$build/tests/faults/ro-client
+
+tmp=$(mktemp -d /tmp/grab-faults.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	# FAULTS_KEEP=1: keep the logs for a look.
+	[ -n "${FAULTS_KEEP:-}" ] && { echo "# logs kept in $tmp"; return; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+failed=0
+t() { # t NAME CMD...: ok if CMD succeeds
+	local name=$1; shift
+	if "$@"; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		failed=1
+	fi
+}
+note() { echo "# $*"; }
+showlog() { sed 's/^/#   /' "$1" | tail -${2:-15}; }
+
+for f in "$grabberd" "$capture" "$client" "$raw" "$verify" "$inject" "$ro"; do
+	if [ ! -x "$f" ] && [ ! -f "$f" ]; then
+		echo "not ok - $f is built (run make first)"
+		exit 1
+	fi
+done
+for tool in curl prlimit; do
+	command -v $tool >/dev/null || { echo "not ok - $tool is installed"; exit 1; }
+done
+
+# field NAME FILE: value of NAME=... in the RESULT line of FILE
+field() { sed -n "s/^RESULT.* $1=\([^ ]*\).*/\1/p" "$2" | tail -1; }
+# verified FILE MIN: the client verified every frame, exact missed counts,
+# and got at least MIN frames
+verified() {
+	local f
+	f=$(field frames "$1")
+	[ -n "$f" ] && [ "$(field bad "$1")" = 0 ] && [ "$(field inexact "$1")" = 0 ] &&
+		[ "$f" -ge "$2" ]
+}
+# wait_log FILE REGEX [TENTHS]
+wait_log() {
+	local i
+	for i in $(seq "${3:-50}"); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# start NAME ARGS...: grabberd (env from the caller) logging to $tmp/NAME.log;
+# sets DPID, waits for "serving on"
+start() {
+	local name=$1; shift
+	"$grabberd" "$@" 2>>"$tmp/$name.log" &
+	DPID=$!
+	pids+=("$DPID")
+	if ! wait_log "$tmp/$name.log" "serving on"; then
+		note "grabberd did not start; its log:"
+		showlog "$tmp/$name.log"
+		return 1
+	fi
+}
+stop() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DSTATUS=$?
+}
+http_url() { grep -o 'http://[^ ]*/' "$tmp/$1.log" | head -1; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# --- 1. the open-file limit -------------------------------------------------
+# 20 fds: after its own (~10), the test ring and 3 long clients, about 4
+# more clients fit; 12 more try.
+sock=$tmp/fd.sock
+prlimit --nofile=20:20 -- "$grabberd" --socket "$sock" --no-http --width 320 \
+	--height 240 --fps 30 2>>"$tmp/fd.log" &
+DPID=$!
+pids+=("$DPID")
+wait_log "$tmp/fd.log" "serving on" || showlog "$tmp/fd.log"
+for i in 1 2 3; do
+	"$client" --socket "$sock" --seconds 8 --quiet-jumps >"$tmp/fd-long$i.out" 2>&1 &
+	pids+=($!)
+done
+sleep 1
+short=()
+for i in $(seq 12); do
+	"$client" --socket "$sock" --seconds 3 --quiet-jumps >"$tmp/fd-short$i.out" 2>&1 &
+	short+=($!)
+	pids+=($!)
+done
+sleep 0.7
+at_limit_fds=$(ls /proc/$DPID/fd | wc -l)
+ticks0=$(cpu_ticks $DPID)
+timeout 10 "$raw" "$sock" hello >"$tmp/fd-raw.out" 2>&1
+timeout 10 "$capture" -s "$sock" -n 1 -o "$tmp/fd-refused.ppm" 2>"$tmp/fd-capture.err"
+cap_status=$?
+sleep 1
+ticks1=$(cpu_ticks $DPID)
+refused=$(grep -l '^CONNECT-ERROR 24 ' "$tmp"/fd-short*.out 2>/dev/null | wc -l)
+note "at the limit: $at_limit_fds fds open in grabberd, $refused of 12 new clients refused, daemon CPU $((ticks1 - ticks0)) ticks in ~1.5 s"
+t "fd limit: new clients are refused with an ERROR naming the limit (raw client: $(head -1 "$tmp/fd-raw.out"))" \
+	grep -q "REPLY type=ERROR errno=24 reason=grabberd is at its open-file limit" "$tmp/fd-raw.out"
+t "fd limit: libgrab clients get -EMFILE at connect, none hangs ($refused refused)" \
+	test "$refused" -ge 1
+t "fd limit: grab-capture exits 1 with a clear message ($(cat "$tmp/fd-capture.err"))" \
+	bash -c "[ $cap_status -eq 1 ] && grep -q 'open-file limit' '$tmp/fd-capture.err'"
+t "fd limit: the daemon does not spin while at the limit ($((ticks1 - ticks0)) ticks of CPU)" \
+	test $((ticks1 - ticks0)) -lt 60
+wait "${short[@]}" 2>/dev/null
+sleep 0.5
+timeout 10 "$capture" -s "$sock" -n 5 -f raw -o "$tmp/fd-after.raw" 2>"$tmp/fd-after.err"
+t "fd limit: once clients left, new ones are served again (5 frames verified)" \
+	"$verify" 320 240 YUYV "$tmp/fd-after.raw"
+sleep 3.5
+long_ok=1
+for i in 1 2 3; do
+	verified "$tmp/fd-long$i.out" 200 || long_ok=0
+	note "long client $i: $(grep RESULT "$tmp/fd-long$i.out")"
+done
+t "fd limit: the 3 clients already connected got every frame verified (8 s at 30 fps, gens=1)" \
+	bash -c "[ $long_ok -eq 1 ] && ! grep -L 'gens=1 ' '$tmp'/fd-long*.out | grep -q ."
+t "fd limit: logged once per episode, and its end" \
+	bash -c "[ \$(grep -c 'refusing new clients' '$tmp/fd.log') -eq 1 ] && grep -q 'accepting clients' '$tmp/fd.log'"
+kill -0 "$DPID" 2>/dev/null
+t "fd limit: the daemon is still running" test $? -eq 0
+stop
+
+# --- 2. memfd, mmap, fd passing and read failures ----------------------------
+sock=$tmp/inj.sock
+cat >"$tmp/inj.conf" <<EOF
+[grabberd]
+listen_http = 127.0.0.1:0
+[stream default]
+source = test:
+width = 320
+height = 240
+[stream memfdbad]
+source = test:
+width = 160
+height = 120
+[stream mmapbad]
+source = test:
+width = 160
+height = 120
+[stream dev]
+source = grab:/dev/fakegrab0
+width = 320
+height = 240
+EOF
+# memfd_create of "memfdbad" always fails; mmap of "mmapbad" fails 3 times
+# (then it recovers); the first fd passing fails; the fake device's read()
+# fails once after 30 events.
+GRAB_FAULT_LOG=$tmp/inj.faults GRAB_FAULT_MEMFD=grab-ring-memfdbad \
+	GRAB_FAULT_MMAP=grab-ring-mmapbad:3 GRAB_FAULT_SCM=0:1 \
+	GRAB_FAULT_FAKEDEV=/dev/fakegrab0 GRAB_FAULT_READ_EIO=30:1 \
+	LD_PRELOAD=$inject start inj -c "$tmp/inj.conf" --socket "$sock"
+url=$(http_url inj)
+timeout 10 "$raw" "$sock" hello >"$tmp/scm-raw.out" 2>&1
+t "fd passing fails: the client gets an ERROR saying so ($(head -1 "$tmp/scm-raw.out"))" \
+	grep -q "REPLY type=ERROR errno=109 reason=grabberd cannot pass the ring of stream default: Too many references" "$tmp/scm-raw.out"
+"$client" --socket "$sock" --stream default --seconds 6 --quiet-jumps >"$tmp/inj-good.out" 2>&1 &
+cg=$!
+"$client" --socket "$sock" --stream dev --seconds 6 --quiet-jumps >"$tmp/inj-dev.out" 2>&1 &
+cd_=$!
+"$client" --socket "$sock" --stream mmapbad --seconds 6 --quiet-jumps >"$tmp/inj-mmap.out" 2>&1 &
+cm=$!
+"$client" --socket "$sock" --stream memfdbad --seconds 4 --timeout-ms 500 >"$tmp/inj-memfd.out" 2>&1 &
+cf=$!
+pids+=($cg $cd_ $cm $cf)
+sleep 1.5
+curl -s "${url}state" >"$tmp/state.json"
+python3 - "$tmp/state.json" >"$tmp/state.txt" <<'EOF'
+import json, sys
+for s in json.load(open(sys.argv[1]))["streams"]:
+    print(s["name"], s["state"], s.get("error", ""))
+EOF
+sed 's/^/# \/state: /' "$tmp/state.txt"
+t "memfd_create fails: /state shows the stream failed with the reason" \
+	grep -q "^memfdbad failed memfd ring of .* bytes: Cannot allocate memory" "$tmp/state.txt"
+t "memfd_create fails: the other streams run (/state)" \
+	bash -c "grep -q '^default running' '$tmp/state.txt' && grep -q '^dev running' '$tmp/state.txt'"
+timeout 10 "$capture" -s "$sock" -S memfdbad --info -T 1 >/dev/null 2>"$tmp/info.err"
+st=$?
+t "memfd_create fails: grab-capture --info exits 7 naming the reason ($(cat "$tmp/info.err"))" \
+	bash -c "[ $st -eq 7 ] && grep -q 'not available.*memfd ring.*Cannot allocate memory' '$tmp/info.err'"
+wait $cg $cd_ $cm $cf
+note "default:  $(grep RESULT "$tmp/inj-good.out")"
+note "dev:      $(grep RESULT "$tmp/inj-dev.out")"
+note "mmapbad:  $(grep RESULT "$tmp/inj-mmap.out")"
+note "memfdbad: $(grep RESULT "$tmp/inj-memfd.out")"
+note "faults injected: $(sort "$tmp/inj.faults" | uniq -c | tr -s ' ' | paste -sd, -)"
+t "the stream beside the faults got every frame verified (6 s at 30 fps)" \
+	verified "$tmp/inj-good.out" 170
+t "memfd_create fails: logged once over $(grep -c 'memfd_create' "$tmp/inj.faults") attempts" \
+	test "$(grep -c 'stream memfdbad: .*Cannot allocate memory' "$tmp/inj.log")" -eq 1
+t "memfd_create fails: the client waits and gets no frame" \
+	test "$(field frames "$tmp/inj-memfd.out")" = 0
+t "mmap fails 3 times: logged once, then the stream comes back and its frames verify" \
+	bash -c "[ \$(grep -c 'stream mmapbad: .*Cannot allocate memory' '$tmp/inj.log') -eq 1 ] &&
+		 grep -q 'stream mmapbad: source test: is back' '$tmp/inj.log' &&
+		 [ \$(grep -c 'mmap grab-ring-mmapbad' '$tmp/inj.faults') -eq 3 ]" &&
+	verified "$tmp/inj-mmap.out" 30
+t "read() fails mid-stream: logged once, the source restarts, the client reattaches (gens=2) and verifies" \
+	bash -c "[ \$(grep -c 'stream dev: .*read: Input/output error' '$tmp/inj.log') -eq 1 ] &&
+		 grep -q 'stream dev: source grab:/dev/fakegrab0 is back' '$tmp/inj.log' &&
+		 [ '$(field gens "$tmp/inj-dev.out")' = 2 ]" && verified "$tmp/inj-dev.out" 100
+t "fd passing fails: logged once" \
+	test "$(grep -c 'cannot pass the ring' "$tmp/inj.log")" -eq 1
+stop
+t "grabberd exits 0 after all that" test "$DSTATUS" -eq 0
+
+# A device that fails right after every restart: one log line, backoff.
+GRAB_FAULT_LOG=$tmp/flap.faults GRAB_FAULT_FAKEDEV=/dev/fakegrab0 \
+	GRAB_FAULT_READ_EIO=5:1000 LD_PRELOAD=$inject \
+	start flap --source grab:/dev/fakegrab0 --width 320 --height 240 \
+	--socket "$tmp/flap.sock" --no-http
+"$client" --socket "$tmp/flap.sock" --seconds 4 --quiet-jumps >"$tmp/flap.out" 2>&1
+n=$(grep -c 'read EIO' "$tmp/flap.faults")
+t "a source failing after every restart: $n failures in 4 s, logged once, backing off" \
+	bash -c "[ $n -ge 3 ] && [ $n -le 6 ] && [ \$(grep -c 'read: Input/output error' '$tmp/flap.log') -eq 1 ]"
+t "... and every frame it did deliver verifies" verified "$tmp/flap.out" 10
+stop
+
+# --- 3. SIGPIPE: clients and viewers that vanish mid-write -------------------
+# The default SIGPIPE disposition, whatever this shell inherited.
+sock=$tmp/pipe.sock
+env --default-signal=PIPE "$grabberd" --socket "$sock" --http 127.0.0.1:0 \
+	--width 640 --height 480 --fps 60 2>>"$tmp/pipe.log" &
+DPID=$!
+pids+=("$DPID")
+wait_log "$tmp/pipe.log" "serving on"
+note "SIGPIPE: grabberd started with the default action; its SigIgn/SigCgt now: $(awk '/^Sig(Ign|Cgt)/ {printf "%s %s ", $1, $2}' /proc/$DPID/status)"
+url=$(http_url pipe)
+( for i in $(seq 10); do
+	curl -s -o /dev/null --max-time 0.3 "${url}stream" &
+	"$client" --socket "$sock" --seconds 5 --quiet-jumps >/dev/null 2>&1 &
+	c=$!
+	sleep 0.15
+	kill -9 $c
+	# A viewer that resets its connection in the middle of a frame.
+	python3 - "${url#http://}" <<'EOF' &
+import socket, struct, sys, time
+host, port = sys.argv[1].rstrip("/").rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(1000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+EOF
+done
+wait ) 2>/dev/null
+# A viewer with a full socket, then gone.
+timeout 2 curl -s --limit-rate 10k -o /dev/null "${url}stream"
+"$client" --socket "$sock" --seconds 2 --quiet-jumps >"$tmp/pipe-after.out" 2>&1
+kill -0 "$DPID" 2>/dev/null
+t "SIGPIPE: 10 MJPEG viewers cut off, 10 reset mid-frame, 10 clients SIGKILLed mid-stream: grabberd still runs" \
+	test $? -eq 0
+t "SIGPIPE: and serves verified frames afterwards" verified "$tmp/pipe-after.out" 50
+stop
+t "SIGPIPE: grabberd exits 0 afterwards (status $DSTATUS)" test "$DSTATUS" -eq 0
+
+# --- 4. EINTR: a signal storm on the daemon and on grab-capture --------------
+# With handlers installed (no SA_RESTART), SIGWINCH, SIGCHLD and SIGURG
+# interrupt epoll_wait, poll, recvmsg, write...
+sock=$tmp/intr.sock
+GRAB_FAULT_LOG=$tmp/intr.faults GRAB_FAULT_SIGNALS=1 LD_PRELOAD=$inject \
+	start intr --socket "$sock" --no-http --width 320 --height 240 --fps 60
+GRAB_FAULT_LOG=$tmp/intr.faults GRAB_FAULT_SIGNALS=1 LD_PRELOAD=$inject \
+	"$capture" -s "$sock" -n 240 -f raw -o "$tmp/intr.raw" 2>"$tmp/intr-capture.err" &
+cap=$!
+"$client" --socket "$sock" --seconds 4 --quiet-jumps >"$tmp/intr-client.out" 2>&1 &
+cl=$!
+pids+=($cap $cl)
+python3 - "$DPID" "$cap" 4 <<'EOF' &
+import os, signal, sys, time
+pids = [int(p) for p in sys.argv[1:3]]
+end = time.time() + float(sys.argv[3])
+sigs = [signal.SIGWINCH, signal.SIGCHLD, signal.SIGURG]
+n = 0
+while time.time() < end:
+    for p in pids:
+        try:
+            os.kill(p, sigs[n % 3])
+        except ProcessLookupError:
+            pass
+    n += 1
+    time.sleep(0.0005)
+EOF
+storm=$!
+wait $cap
+cap_status=$?
+wait $storm $cl
+stop
+note "signals caught: $(grep SIGNALS "$tmp/intr.faults" | paste -sd, -)"
+note "client under the storm: $(grep RESULT "$tmp/intr-client.out")"
+t "EINTR: grab-capture under a signal storm exits 0 ($(cat "$tmp/intr-capture.err"))" \
+	test "$cap_status" -eq 0
+t "EINTR: its 240 frames all verify ($("$verify" 320 240 YUYV "$tmp/intr.raw" 2>&1))" \
+	bash -c "'$verify' 320 240 YUYV '$tmp/intr.raw' >/dev/null && [ \$(stat -c %s '$tmp/intr.raw') -eq \$((240 * 320 * 240 * 2)) ]"
+t "EINTR: the storm reached both processes (> 100 signals each)" \
+	bash -c "[ \$(awk '/^SIGNALS/ && \$2 >= 100' '$tmp/intr.faults' | wc -l) -ge 2 ]"
+t "EINTR: the daemon served a verifying client throughout and exited 0" \
+	bash -c "[ $DSTATUS -eq 0 ]" && verified "$tmp/intr-client.out" 200
+
+# --- 5. access control: the memfd ring is read only for clients --------------
+sock=$tmp/ro.sock
+start ro --socket "$sock" --no-http --width 320 --height 240
+"$ro" "$sock" default >"$tmp/ro.out" 2>&1
+ro_status=$?
+sed -nE 's/^(not )?ok [0-9]+ - (.*)$/\1ok - memfd ring: \2/p' "$tmp/ro.out"
+grep -q '^ok ' "$tmp/ro.out" && [ $ro_status -eq 0 ] || failed=1
+stop
+
+# --- 6. http_auth --------------------------------------------------------------
+cat >"$tmp/auth.conf" <<'EOF'
+[grabberd]
+listen_http = 127.0.0.1:0
+http_auth = viewer:pa:ss w0rd
+EOF
+start auth -c "$tmp/auth.conf" --socket "$tmp/auth.sock"
+url=$(http_url auth)
+code() { curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' "$@"; }
+c=$(code "${url}state")
+t "http_auth: no credentials: 401 ($c) with WWW-Authenticate: Basic" \
+	bash -c "[ '$c' = 401 ] && grep -qi '^WWW-Authenticate: Basic realm=\"grabberd\"' '$tmp/headers'"
+c=$(code -u viewer:wrong "${url}state")
+t "http_auth: wrong password: 401 ($c)" test "$c" = 401
+c=$(code -u viewer:pa:ss "${url}state")
+t "http_auth: a prefix of the password: 401 ($c)" test "$c" = 401
+c=$(code -u other:pa:ss\ w0rd "${url}state")
+t "http_auth: wrong user: 401 ($c)" test "$c" = 401
+c=$(code -H 'Authorization: Bearer x' "${url}snapshot")
+t "http_auth: another scheme: 401 ($c)" test "$c" = 401
+c=$(code -u 'viewer:pa:ss w0rd' "${url}state")
+t "http_auth: right credentials: /state 200 ($c) and JSON" \
+	bash -c "[ '$c' = 200 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$tmp/body'"
+c=$(code -u 'viewer:pa:ss w0rd' "${url}snapshot")
+t "http_auth: right credentials: /snapshot 200 ($c), a JPEG" \
+	bash -c "[ '$c' = 200 ] && head -c 2 '$tmp/body' | od -An -tx1 | grep -q 'ff d8'"
+c=$(code -u 'viewer:pa:ss w0rd' "${url}nope")
+t "http_auth: right credentials, unknown path: 404 ($c)" test "$c" = 404
+t "http_auth: loopback with http_auth: no warning" \
+	bash -c "! grep -q 'not loopback' '$tmp/auth.log'"
+stop
+start open0 --socket "$tmp/open0.sock" --http 0.0.0.0:0
+t "listen_http 0.0.0.0 without http_auth: a warning at start" \
+	grep -q "warning: HTTP: listening on 0.0.0.0:0, not loopback, without http_auth" "$tmp/open0.log"
+c=$(code "$(http_url open0 | sed 's/0\.0\.0\.0/127.0.0.1/')state")
+t "... and it serves without credentials ($c)" test "$c" = 200
+stop
+printf '[grabberd]\nlisten_http = 0.0.0.0:0\nhttp_auth = a:b\n' >"$tmp/open1.conf"
+start open1 -c "$tmp/open1.conf" --socket "$tmp/open1.sock"
+t "listen_http 0.0.0.0 with http_auth: no warning" \
+	bash -c "! grep -q 'not loopback' '$tmp/open1.log'"
+stop
+start open2 --socket "$tmp/open2.sock" --http 127.0.0.1:0
+t "default loopback without http_auth: no warning" \
+	bash -c "! grep -q 'not loopback' '$tmp/open2.log'"
+stop
+printf '[grabberd]\nhttp_auth = nocolon\n' >"$tmp/bad.conf"
+out=$("$grabberd" --check-config -c "$tmp/bad.conf" 2>&1)
+t "http_auth without ':' is refused, naming the key ($out)" \
+	bash -c "! '$grabberd' --check-config -c '$tmp/bad.conf' >/dev/null 2>&1 && echo '$out' | grep -q 'http_auth'"
+
+exit $failed
