@@ -421,6 +421,37 @@ def http_scenario():
             "outputs": outputs}
 
 
+def ustreamer_scenario():
+    """Scenario 7: tests/bench/ustreamer-vm.sh boots the system-test VM and
+    runs uStreamer (raw memsink, 4 ustreamer-dump readers) and grabberd (4
+    libgrab readers) one after the other on the kernel's vivid camera.  One
+    run: it takes a VM boot.  Under emulation only the ratio means anything.
+    BENCH_USTREAMER=0 leaves it out."""
+    if os.environ.get("BENCH_USTREAMER", "1") == "0":
+        log("uStreamer: left out (BENCH_USTREAMER=0)")
+        return {"available": False}
+    script = os.path.join(ROOT, "tests", "bench", "ustreamer-vm.sh")
+    secs = max(10, int(SECS) * 3)
+    log("uStreamer vs grabberd on vivid, in the system-test VM (%d s each)" % secs)
+    try:
+        p = subprocess.run(["bash", script, str(secs)], capture_output=True,
+                           text=True, cwd=ROOT, timeout=600)
+    except subprocess.TimeoutExpired:
+        log("  timed out")
+        return {"available": True, "ratio": None}
+    for line in (p.stdout + p.stderr).splitlines():
+        if not line.startswith(("build-image", "Creating")):
+            log("  " + line)
+    m = re.search(r"ustreamer / grabberd: ([0-9.]+)x", p.stdout)
+    runs = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH "):
+            kv = dict(f.split("=", 1) for f in line.split()[1:])
+            runs[kv["name"]] = {k: (int(v) if v.isdigit() else v) for k, v in kv.items()}
+    return {"available": True, "seconds": secs, "runs": runs,
+            "ratio": float(m.group(1)) if p.returncode == 0 and m else None}
+
+
 def write_cdf(series):
     dat = os.path.join(OUT, "latency-cdf.dat")
     png = os.path.join(OUT, "latency-cdf.png")
@@ -497,6 +528,7 @@ def main():
                 shutil.rmtree(tmp, ignore_errors=True)
 
     http = http_scenario()
+    ustreamer = ustreamer_scenario()
 
     # The table.
     cols = [("lat p50 us", "lat_p50_us", 0), ("lat p99 us", "lat_p99_us", 0),
@@ -566,6 +598,9 @@ def main():
     goal("HTTP: daemon CPU with 16 MJPEG viewers at most 1.3x that of 1 (16 / 1, 1080p30, median)"
          + ("" if http.get("available") else " [scenario not available yet]"),
          r, 1.3, r is not None and r <= 1.3)
+    r = ustreamer.get("ratio")
+    goal("  for information: uStreamer's CPU per delivered frame over grabberd's, same vivid camera, 4 readers each (in the VM)"
+         + ("" if ustreamer.get("available") else " [left out]"), r, None, None)
     log("")
     log("goals (ratios from this run):")
     for gl in goals:
@@ -594,6 +629,7 @@ def main():
                                    for _, k, _ in cols})
                       for c in configs],
         "http": http,
+        "ustreamer": ustreamer,
         "goals": goals,
         "errors": errors,
         "wall_s": round(wall, 1),

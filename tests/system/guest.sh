@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# System tier, inside the guest (run by grab-systest.service at boot, as
-# root, with the host's payload on /payload): install the project as `make
-# install` left it, then drive it the way an operator does, through
-# systemctl.  TAP lines go to the serial console; frames go to /payload/out
+# Inside the system-test VM (run by grab-systest.service at boot, as root,
+# with the host's payload on /payload): install the project as `make
+# install` left it, then source /payload/checks.sh: the system tier's checks
+# (tests/system/guest-checks.sh), which drive it the way an operator does,
+# through systemctl, or a benchmark's.  TAP lines go to the serial console; frames go to /payload/out
 # for the host to check.  Exits through isa-debug-exit: 0 all passed.
 set -u
 out=/payload/out
@@ -55,4 +56,4 @@ systemctl daemon-reload
 udevadm control --reload-rules
 echo "# installed at $(uptime_s) s (grab.ko and its module index came from the host)"
 
-. /payload/guest-checks.sh
+. /payload/checks.sh

@@ -21,13 +21,11 @@ for tool in qemu-system-x86_64 mmdebstrap mke2fs ffprobe; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (tests/lib/install-deps.sh installs it)"
 done
 
+. tests/system/vm.sh
+
 # The image carries the modules of every installed kernel, so booting a
 # subset (SYSTEM_KERNELS) reuses the same cached image.
-installed=()
-for b in /lib/modules/*/build; do
-	v=$(basename "$(dirname "$b")")
-	[ -f "/boot/vmlinuz-$v" ] && installed+=("$v")
-done
+mapfile -t installed < <(vm_kernels)
 case " ${installed[*]}" in *" 6.1."*) ;; *) fail "no 6.1 kernel image with headers installed" ;; esac
 if [ -n "${SYSTEM_KERNELS:-}" ]; then
 	read -r -a kernels <<<"$SYSTEM_KERNELS"
@@ -42,46 +40,11 @@ status=0
 for kver in "${kernels[@]}"; do
 	payload=$(mktemp -d "${TMPDIR:-/tmp}/grab-system.XXXXXX")
 	trap 'rm -rf "$payload"' EXIT
-	mkdir -p "$payload/root" "$payload/out"
+	vm_payload "$kver" "$payload" tests/system/guest-checks.sh 2> >(sed 's/^/# /') ||
+		fail "[$kver] the guest's payload could not be made"
 
-	# The project as a user gets it: make install, into the payload.
-	if ! make -s install DESTDIR="$payload/root" PREFIX=/usr >"$payload/install.log" 2>&1; then
-		sed 's/^/# /' "$payload/install.log" | tail -20
-		fail "make install failed"
-	fi
-	# grab.ko for the booted kernel, built from a copy (the source stays clean).
-	kb=$top/$build/system-kernel-$kver
-	rm -rf "$kb" && mkdir -p "$kb"
-	cp -r kernel/. "$kb/"
-	if ! make -C "$kb" KDIR="/lib/modules/$kver/build" >"$payload/module.log" 2>&1; then
-		sed 's/^/# /' "$payload/module.log" | tail -20
-		fail "grab.ko does not build for $kver"
-	fi
-	install -D -m 0644 "$kb/grab.ko" "$payload/root/usr/lib/modules/$kver/updates/grab.ko"
-	# The module index with grab.ko in it, made here in a second rather than
-	# by depmod in the emulated guest in half a minute: the image's module
-	# tree is a copy of this machine's.
-	stage=$payload/depmod
-	mkdir -p "$stage/lib/modules"
-	cp -rs "/lib/modules/$kver" "$stage/lib/modules/"
-	install -D -m 0644 "$kb/grab.ko" "$stage/lib/modules/$kver/updates/grab.ko"
-	depmod -b "$stage" "$kver" || fail "depmod for $kver failed"
-	cp -L "$stage/lib/modules/$kver"/modules.* "$payload/root/usr/lib/modules/$kver/"
-	rm -rf "$stage"
-	mkdir -p "$payload/bin"
-	cp "$build/tests/verify-frames" "$payload/bin/"
-	cp tests/system/guest.sh tests/system/guest-checks.sh "$payload/"
-
-	cmdline="root=LABEL=grabroot rw console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet systemd.show_status=0"
 	start=$(date +%s)
-	timeout 480 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 2G \
-		-nographic -no-reboot -snapshot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver" \
-		-append "$cmdline" \
-		-drive "file=$image,if=virtio,format=raw" \
-		-virtfs "local,path=$payload,mount_tag=payload,security_model=none,id=payload" \
-		>"$payload/serial.log" 2>&1
+	vm_boot "$kver" "$image" "$payload" 480
 	qemu_status=$?
 	mkdir -p "$build/test-logs"
 	cp "$payload/serial.log" "$build/test-logs/system-$kver-serial.log"
@@ -96,9 +59,7 @@ for kver in "${kernels[@]}"; do
 		status=1
 	fi
 	# Checks of what the guest left in the share.
-	if [ -x tests/system/host-checks.sh ]; then
-		tests/system/host-checks.sh "$payload/out" "$kver" || status=1
-	fi
+	tests/system/host-checks.sh "$payload/out" "$kver" || status=1
 	rm -rf "$payload"
 	trap - EXIT
 done

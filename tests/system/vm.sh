@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+#
+# Sourced helpers for booting the project in the system-test VM: a Debian
+# image with real systemd (build-image.sh), the project installed as `make
+# install` lays it out, grab.ko for the booted kernel, and a guest script
+# the image's unit runs at boot from a 9p share.  Used by the system tier
+# (tests/system/run.sh) and by the µStreamer benchmark (tests/bench/).
+#
+# Callers set $top (the checkout) and $build (its build directory).
+
+# vm_kernels: every kernel with both headers and an image on this machine.
+vm_kernels() {
+	local b v
+	for b in /lib/modules/*/build; do
+		v=$(basename "$(dirname "$b")")
+		[ -f "/boot/vmlinuz-$v" ] && echo "$v"
+	done
+}
+
+# vm_payload KVER PAYLOAD CHECKS: fill the 9p share: the project installed
+# under PAYLOAD/root, grab.ko and its module index for KVER, verify-frames,
+# and guest.sh, which runs CHECKS (a shell file sourced in the guest).
+# Returns non-zero with the reason on stderr.
+vm_payload() {
+	local kver=$1 payload=$2 checks=$3 kb stage
+	mkdir -p "$payload/root" "$payload/out" "$payload/bin"
+	# The project as a user gets it: make install, into the payload.
+	if ! make -s -C "$top" install DESTDIR="$payload/root" PREFIX=/usr \
+		>"$payload/install.log" 2>&1; then
+		tail -20 "$payload/install.log" >&2
+		echo "make install failed" >&2
+		return 1
+	fi
+	# grab.ko for the booted kernel, built from a copy (the source stays clean).
+	kb=$top/$build/system-kernel-$kver
+	rm -rf "$kb" && mkdir -p "$kb"
+	cp -r "$top/kernel/." "$kb/"
+	if ! make -C "$kb" KDIR="/lib/modules/$kver/build" >"$payload/module.log" 2>&1; then
+		tail -20 "$payload/module.log" >&2
+		echo "grab.ko does not build for $kver" >&2
+		return 1
+	fi
+	install -D -m 0644 "$kb/grab.ko" "$payload/root/usr/lib/modules/$kver/updates/grab.ko"
+	# The module index with grab.ko in it, made here in a second rather than
+	# by depmod in the emulated guest in half a minute: the image's module
+	# tree is a copy of this machine's.
+	stage=$payload/depmod
+	mkdir -p "$stage/lib/modules"
+	cp -rs "/lib/modules/$kver" "$stage/lib/modules/"
+	install -D -m 0644 "$kb/grab.ko" "$stage/lib/modules/$kver/updates/grab.ko"
+	depmod -b "$stage" "$kver" || { echo "depmod for $kver failed" >&2; return 1; }
+	cp -L "$stage/lib/modules/$kver"/modules.* "$payload/root/usr/lib/modules/$kver/"
+	rm -rf "$stage"
+	cp "$top/$build/tests/verify-frames" "$payload/bin/"
+	cp "$top/tests/system/guest.sh" "$payload/"
+	cp "$checks" "$payload/checks.sh"
+}
+
+# vm_boot KVER IMAGE PAYLOAD TIMEOUT: boot, the serial console into
+# PAYLOAD/serial.log.  Returns QEMU's status: 1 when the guest script
+# passed (it writes 0 to isa-debug-exit), 3 when it failed, 124 on timeout.
+vm_boot() {
+	local kver=$1 image=$2 payload=$3 limit=$4
+	local cmdline="root=LABEL=grabroot rw console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet systemd.show_status=0"
+	timeout "$limit" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 2G \
+		-nographic -no-reboot -snapshot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "/boot/vmlinuz-$kver" -initrd "/boot/initrd.img-$kver" \
+		-append "$cmdline" \
+		-drive "file=$image,if=virtio,format=raw" \
+		-virtfs "local,path=$payload,mount_tag=payload,security_model=none,id=payload" \
+		>"$payload/serial.log" 2>&1
+}
