@@ -49,11 +49,17 @@ static int parse_query(const char *raw, const char *allowed,
 
 		if (e->key[0] == '_')
 			continue;
-		for (a = allowed; n && (a = strstr(a, e->key)); a += n)
+		/* Only a key we know can be allowed: a key with a space in it
+		 * ("action stream") would match two words of @allowed. */
+		if (!strcmp(e->key, "stream"))
+			slot = &q->stream;
+		else if (!strcmp(e->key, "action"))
+			slot = &q->action;
+		for (a = allowed; slot && (a = strstr(a, e->key)); a += n)
 			if ((a == allowed || a[-1] == ' ') &&
 			    (a[n] == ' ' || a[n] == 0))
 				break;
-		if (!n || !a) {
+		if (!slot || !a) {
 			snprintf(why, whylen, "unknown query parameter \"%.64s\"%s%s",
 				 e->key, allowed[0] ? " (this path takes: " : "",
 				 allowed[0] ? allowed : "");
@@ -61,10 +67,6 @@ static int parse_query(const char *raw, const char *allowed,
 				strncat(why, ")", whylen - strlen(why) - 1);
 			return -1;
 		}
-		if (!strcmp(e->key, "stream"))
-			slot = &q->stream;
-		else if (!strcmp(e->key, "action"))
-			slot = &q->action;
 		if (*slot) {
 			snprintf(why, whylen, "\"%s\" given twice", e->key);
 			return -1;
