@@ -74,6 +74,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r.nslots >= GRAB_MIN_SLOTS && r.nslots <= GRAB_MAX_SLOTS);
 	FUZZ_CHECK((uint64_t)r.data_offset + (uint64_t)r.nslots * r.slot_stride <= size);
 	FUZZ_CHECK((const uint8_t *)(r.desc + r.nslots) <= lo + r.data_offset);
+	/* Applications get these as the frame's geometry. */
+	FUZZ_CHECK(r.format.bytesperline >= r.format.width &&
+		   (uint64_t)r.format.bytesperline * r.format.height == r.format.sizeimage);
+	FUZZ_CHECK(r.format.sizeimage <= r.slot_stride);
 	read_all(&r);
 
 	/* The producer rewrites its header after we attached: everything but

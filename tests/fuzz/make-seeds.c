@@ -95,6 +95,9 @@ static void proto_seeds(void)
 	put("fuzz-proto", "stats-req", &m, sizeof(m));
 	m = stream_msg(GRAB_FMT_YUYV, 640, 480, 8);
 	put("fuzz-proto", "stream", &m, sizeof(m));
+	/* Once accepted: a complete format but for bytesperline 0. */
+	m.u.stream.format.bytesperline = 0;
+	put("fuzz-proto", "regress-stream-bytesperline-0", &m, sizeof(m));
 	m = frame_msg(12345, 8, 640 * 480 * 2, 3);
 	put("fuzz-proto", "frame", &m, sizeof(m));
 	m = error_msg(GRAB_MSG_ERROR, ENOENT, "no stream named \"x\"");
@@ -222,9 +225,13 @@ static void ring_seed(const char *name, uint32_t fourcc, uint32_t w, uint32_t h,
 		grab_ring_commit(&p, fmt.sizeimage, 1000 * i, 0);
 	}
 	put("fuzz-ring", name, mem, layout.ring_size);
-	/* The same with only the header page and descriptors: too small. */
-	if (frames == 0)
+	/* The same with only the header page and descriptors: too small;
+	 * and with bytesperline 0 (once accepted). */
+	if (frames == 0) {
 		put("fuzz-ring", "header-only", mem, layout.data_offset);
+		p.hdr->format.bytesperline = 0;
+		put("fuzz-ring", "regress-bytesperline-0", mem, layout.ring_size);
+	}
 	free(mem);
 }
 
