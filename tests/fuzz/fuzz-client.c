@@ -6,6 +6,8 @@
  * attached, then hangs up.  The library decodes them (grab_msg_decode in
  * read_one), attaches to the rings (check_ring_fd, grab_map_new, the ring
  * reader) and hands out frames; the test reads every byte of every frame.
+ * Inputs of a length with bit 1 set also ask for grab_stream_stats(), which
+ * gets the last record alone on a second connection.
  *
  * Input: records of
  *   u8 flags   bit 0: attach a ring fd built from the message (a STREAM's
@@ -40,6 +42,7 @@ static char dir[64], sock_path[108];
 static int lfd = -1;
 static const uint8_t *cur;
 static size_t cur_size;
+static int last_only;	/* serve the last record only (the stats connection) */
 static sem_t go, done;
 
 /* A ring fd for the message at @m (whatever it says), or -1. */
@@ -114,6 +117,20 @@ static void serve(int sock)
 	unsigned int n;
 
 	(void)recv(sock, hello, sizeof(hello), 0);
+	if (last_only) {
+		/* Find the start of the last complete-enough record. */
+		const uint8_t *q = p, *last = NULL;
+
+		while (end - q >= 2) {
+			size_t len = q[1] < 0xf0 ? GRAB_MSG_SIZE : (q[1] - 0xf0) * 20u;
+
+			last = q;
+			q += 2 + ((size_t)(end - q - 2) < len ? (size_t)(end - q - 2) : len);
+		}
+		if (!last)
+			return;
+		p = last;
+	}
 	for (n = 0; n < MAX_RECORDS && end - p >= 2; n++) {
 		struct grab_msg m;
 		unsigned int flags = p[0], code = p[1];
@@ -232,6 +249,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (grab_rewind(g, 8) >= 0)
 		take_frames(g, 0);
 	(void)grab_missed(g);
+	(void)grab_generation(g);
+	if (size & 2) {
+		/* grab_stream_stats(): a second connection, STATS_REQ; the
+		 * fake daemon answers with the input's last record. */
+		struct grab_stream_stats st;
+
+		last_only = 1;
+		sem_post(&go);
+		(void)grab_stream_stats(g, &st);
+		FUZZ_CHECK(sem_timedwait(&done, &ts) == 0);
+		last_only = 0;
+	}
 	grab_close(g);
 	return 0;
 }

@@ -165,6 +165,22 @@ static void client_seeds(void)
 	rec(&s, 0, &m, sizeof(m));
 	put("fuzz-client", "wait-stream-reset", s.buf, s.len);
 
+	/* STATS, last (grab_stream_stats gets it): length & 2. */
+	s.len = 0;
+	rec(&s, 1 | 2 << 4, &st, sizeof(st));
+	m = frame_msg(1, 4, 256, 0);
+	rec(&s, 0, &m, sizeof(m));
+	grab_msg_init(&m, GRAB_MSG_STATS);
+	m.u.stats.state = 1;
+	m.u.stats.fps_num = 30;
+	m.u.stats.fps_den = 1;
+	m.u.stats.format = st.u.stream.format;
+	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source), "test:");
+	rec(&s, 0, &m, sizeof(m));
+	if (!(s.len & 2))
+		abort();
+	put("fuzz-client", "stream-stats", s.buf, s.len);
+
 	/* Refusals. */
 	s.len = 0;
 	m = error_msg(GRAB_MSG_ERROR, ENOENT, "no stream named \"default\"");
