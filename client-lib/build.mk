@@ -10,9 +10,13 @@ LIBDIR ?= $(PREFIX)/lib
 
 $(LIBGRAB_OBJS): GRAB_CFLAGS += -Iclient-lib/include -fvisibility=hidden
 
+# Every symbol resolved at link time, except in a sanitizer build: there the
+# sanitizer's runtime is linked into the program, not the library.
+LIBGRAB_NO_UNDEFINED := $(if $(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),,-Wl,--no-undefined)
+
 $(LIBGRAB_SO): $(LIBGRAB_OBJS) $(COMMON_LIB) client-lib/libgrab.map
 	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,$(LIBGRAB_SONAME) \
-		-Wl,--version-script=client-lib/libgrab.map -Wl,--no-undefined \
+		-Wl,--version-script=client-lib/libgrab.map $(LIBGRAB_NO_UNDEFINED) \
 		-o $@ $(LIBGRAB_OBJS) $(COMMON_LIB)
 	ln -sf $(LIBGRAB_SONAME) $(BUILD)/libgrab.so
 

@@ -106,80 +106,9 @@ static void reply_ok(struct http *h, struct evhttp_request *req,
 	evhttp_send_reply(req, HTTP_OK, "OK", NULL);
 }
 
-/* --- queries ----------------------------------------------------------------- */
-
-struct query {
-	const char *stream;	/* NULL: not given */
-	const char *action;
-};
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
-
-/*
- * Parse @raw into @q (pointing into @kv).  Only the keys in @allowed
- * (space-separated) are accepted; keys starting with "_" are ignored (cache
- * busters).  0, or -1 with a message in @why.
- */
-static int parse_query(const char *raw, const char *allowed,
-		       struct evkeyvalq *kv, struct query *q, char *why,
-		       size_t whylen)
-{
-	struct evkeyval *e;
-	const char *p;
-
-	memset(q, 0, sizeof(*q));
-	TAILQ_INIT(kv);
-	if (!raw)
-		return 0;
-	for (p = raw; *p; p++) {
-		if (*p == '%' && !(is_hex(p[1]) && is_hex(p[2]))) {
-			snprintf(why, whylen, "bad %%-escape in the query");
-			return -1;
-		}
-	}
-	if (evhttp_parse_query_str(raw, kv) < 0) {
-		snprintf(why, whylen, "malformed query (expected key=value&key=value)");
-		return -1;
-	}
-	TAILQ_FOREACH(e, kv, next) {
-		const char **slot = NULL;
-		size_t n = strlen(e->key);
-		const char *a;
-
-		if (e->key[0] == '_')
-			continue;
-		for (a = allowed; n && (a = strstr(a, e->key)); a += n)
-			if ((a == allowed || a[-1] == ' ') &&
-			    (a[n] == ' ' || a[n] == 0))
-				break;
-		if (!n || !a) {
-			snprintf(why, whylen, "unknown query parameter \"%.64s\"%s%s",
-				 e->key, allowed[0] ? " (this path takes: " : "",
-				 allowed[0] ? allowed : "");
-			if (allowed[0])
-				strncat(why, ")", whylen - strlen(why) - 1);
-			return -1;
-		}
-		if (!strcmp(e->key, "stream"))
-			slot = &q->stream;
-		else if (!strcmp(e->key, "action"))
-			slot = &q->action;
-		if (*slot) {
-			snprintf(why, whylen, "\"%s\" given twice", e->key);
-			return -1;
-		}
-		*slot = e->value;
-	}
-	return 0;
-}
-
 /* The stream a query names (or the first one), or NULL after a 4xx reply. */
 static struct stream *query_stream(struct http *h, struct evhttp_request *req,
-				   const struct query *q)
+				   const struct http_query *q)
 {
 	struct daemon *d = h->d;
 	struct stream *s;
@@ -205,7 +134,7 @@ static struct stream *query_stream(struct http *h, struct evhttp_request *req,
 /* --- routes ------------------------------------------------------------------ */
 
 static void do_stream(struct http *h, struct evhttp_request *req,
-		      const struct query *q, bool snapshot)
+		      const struct http_query *q, bool snapshot)
 {
 	struct stream *s = query_stream(h, req, q);
 	struct live *l;
@@ -331,8 +260,9 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *raw = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq kv;
-	struct query q;
+	struct http_query q;
 	char why[256];
+	int route;
 
 	h->requests++;
 	if (!authorized(h, req))
@@ -342,52 +272,34 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		reply_error(h, req, HTTP_BADREQUEST, "malformed request");
 		return;
 	}
-	if (!*path)
-		path = "/";
-	if (strcmp(path, "/") && strcmp(path, "/stream") &&
-	    strcmp(path, "/snapshot") && strcmp(path, "/state") &&
-	    strcmp(path, "/metrics") && strcmp(path, "/favicon.ico") &&
-	    strcmp(path, "/index.html")) {
-		reply_error(h, req, HTTP_NOTFOUND,
-			    "no such page (try /, /stream, /snapshot, /state or /metrics)");
-		return;
-	}
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-				  "Allow", "GET, HEAD");
-		reply_error(h, req, HTTP_BADMETHOD, "only GET and HEAD are served here");
-		return;
-	}
-	if (!strcmp(path, "/favicon.ico")) {
-		http_count_status(h, HTTP_NOTFOUND);
-		http_reply_error(req, HTTP_NOTFOUND, "no icon");
-		return;
-	}
-	if (!strcmp(path, "/stream") || !strcmp(path, "/snapshot")) {
-		if (parse_query(raw, "stream", &kv, &q, why, sizeof(why)))
-			reply_error(h, req, HTTP_BADREQUEST, "%s", why);
-		else
-			do_stream(h, req, &q, path[2] == 'n');
-	} else if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
-		if (parse_query(raw, "action stream", &kv, &q, why, sizeof(why))) {
-			reply_error(h, req, HTTP_BADREQUEST, "%s", why);
-		} else if (!q.action) {
-			do_page(h, req);
-		} else if (!strcmp(q.action, "stream")) {
-			do_stream(h, req, &q, false);
-		} else if (!strcmp(q.action, "snapshot")) {
-			do_stream(h, req, &q, true);
+	route = http_route(path, raw, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
+			   &kv, &q, why, sizeof(why));
+	switch (route) {
+	case HTTP_ROUTE_PAGE:
+		do_page(h, req);
+		break;
+	case HTTP_ROUTE_STREAM:
+	case HTTP_ROUTE_SNAPSHOT:
+		do_stream(h, req, &q, route == HTTP_ROUTE_SNAPSHOT);
+		break;
+	case HTTP_ROUTE_STATE:
+		do_state(h, req);
+		break;
+	case HTTP_ROUTE_METRICS:
+		do_metrics(h, req);
+		break;
+	default:
+		if (route == -HTTP_BADMETHOD)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+					  "Allow", "GET, HEAD");
+		if (!strcmp(path, "/favicon.ico") && route == -HTTP_NOTFOUND) {
+			/* Browsers ask on their own: not worth a log line. */
+			http_count_status(h, HTTP_NOTFOUND);
+			http_reply_error(req, HTTP_NOTFOUND, "%s", why);
 		} else {
-			reply_error(h, req, HTTP_BADREQUEST,
-				    "action must be stream or snapshot");
+			reply_error(h, req, -route, "%s", why);
 		}
-	} else {
-		if (parse_query(raw, "", &kv, &q, why, sizeof(why)))
-			reply_error(h, req, HTTP_BADREQUEST, "%s", why);
-		else if (!strcmp(path, "/state"))
-			do_state(h, req);
-		else
-			do_metrics(h, req);
+		break;
 	}
 	evhttp_clear_headers(&kv);
 }

@@ -143,6 +143,26 @@ void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...
 	__attribute__((format(printf, 3, 4)));
 void http_count_status(struct http *h, int code);
 
+/* http-route.c: which reply a request gets, from its path, whether its
+ * method is GET or HEAD, and its raw query (NULL: none).  Returns an
+ * HTTP_ROUTE_*, or minus an HTTP status (400, 404, 405) with a message in
+ * @why.  @q points into @kv, which the caller clears with
+ * evhttp_clear_headers() whatever the result. */
+enum http_route {
+	HTTP_ROUTE_PAGE,
+	HTTP_ROUTE_STREAM,
+	HTTP_ROUTE_SNAPSHOT,
+	HTTP_ROUTE_STATE,
+	HTTP_ROUTE_METRICS,
+};
+struct http_query {
+	const char *stream;	/* NULL: not given */
+	const char *action;
+};
+int http_route(const char *path, const char *query, bool get_or_head,
+	       struct evkeyvalq *kv, struct http_query *q, char *why,
+	       size_t whylen);
+
 /* http-live.c */
 /* The live view of @s, NULL if nobody ever watched it over HTTP. */
 struct live *live_find(struct http *h, const struct stream *s);

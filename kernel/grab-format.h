@@ -85,12 +85,16 @@ static inline int grab_format_complete(struct grab_format *fmt)
 	return 0;
 }
 
-/* Check a format as read from somewhere untrusted (a ring, the wire). */
+/*
+ * Check a format as read from somewhere untrusted (a ring, the wire).  It
+ * must be complete: a bytesperline of 0 ("packed, fill it in") is for
+ * requests only, and would reach applications as a row pitch of 0.
+ */
 static inline int grab_format_valid(const struct grab_format *fmt)
 {
 	struct grab_format copy = *fmt;
 
-	if (grab_format_complete(&copy))
+	if (!fmt->bytesperline || grab_format_complete(&copy))
 		return -EINVAL;
 	if (copy.sizeimage != fmt->sizeimage)
 		return -EINVAL;

@@ -6,7 +6,7 @@ BENCH := $(BUILD)/tests/bench
 $(BENCH)/jpeg-bench: tests/bench/jpeg-bench.c $(BUILD)/client-lib/cli/jpeg.o \
 		$(BUILD)/client-lib/cli/convert.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -Iclient-lib/cli -o $@ $< \
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -Iclient-lib/include -Iclient-lib/cli -o $@ $< \
 		$(BUILD)/client-lib/cli/jpeg.o $(BUILD)/client-lib/cli/convert.o \
 		$(COMMON_LIB) -lturbojpeg -lm
 
@@ -14,19 +14,19 @@ $(BENCH)/jpeg-bench: tests/bench/jpeg-bench.c $(BUILD)/client-lib/cli/jpeg.o \
 $(BENCH)/lat-client: tests/bench/lat-client.c tests/bench/bench-client.h \
 		$(LIBGRAB_SO) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -o $@ $< \
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -Iclient-lib/include -o $@ $< \
 		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)
 
 # The copying baselines: mjpg-streamer-style socket server, µStreamer-style
 # memsink, and their readers.
 $(BENCH)/copy-server: tests/bench/copy-server.c tests/bench/copy-proto.h $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS) -lrt
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS) -lrt
 
 $(BENCH)/copy-client: tests/bench/copy-client.c tests/bench/copy-proto.h \
 		tests/bench/bench-client.h
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -o $@ $< $(GRAB_LDLIBS) -lrt
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -o $@ $< $(GRAB_LDLIBS) -lrt
 
 # grabberd with the pattern fill replaced by a DMA stand-in (see the file).
 $(BENCH)/grabberd-dma: $(BUILD)/tests/bench/dma-standin.o $(DAEMON_OBJS) \

@@ -5,7 +5,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(IN
 
 $(BUILD)/tests/integration/%: tests/integration/%.c $(LIBGRAB_SO) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -o $@ $< \
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -Iclient-lib/include -o $@ $< \
 		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(COMMON_LIB) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(INTEG_BINS)

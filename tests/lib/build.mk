@@ -3,5 +3,5 @@
 VERIFY_FRAMES := $(BUILD)/tests/verify-frames
 $(VERIFY_FRAMES): tests/lib/verify-frames.c $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB)
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON_LIB)
 ALL_TARGETS += $(VERIFY_FRAMES)

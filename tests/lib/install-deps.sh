@@ -12,6 +12,8 @@ packages=(
 	build-essential pkg-config make gcc g++ clang sparse
 	libevent-dev libturbojpeg0-dev libjpeg62-turbo-dev libv4l-dev
 	libsystemd-dev libinih-dev
+	# fuzz and sanitize tiers: libFuzzer, ASan, UBSan runtimes (valgrind below)
+	libclang-rt-14-dev
 	# kernel tier: Debian's own kernels, their headers, a busybox initramfs
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

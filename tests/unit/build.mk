@@ -5,6 +5,6 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(UNIT_BINS)

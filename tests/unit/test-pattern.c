@@ -103,6 +103,13 @@ static void check_bad_formats(void)
 	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_GREY,
 				  .bytesperline = 64, .sizeimage = 1 };
 	ok(grab_format_valid(&f) == -EINVAL, "inconsistent sizeimage refused");
+	/* Complete but for bytesperline: a ring or STREAM message saying 0
+	 * would hand applications a row pitch of 0. */
+	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_GREY,
+				  .bytesperline = 0, .sizeimage = 64 * 16 };
+	ok(grab_format_valid(&f) == -EINVAL, "untrusted format with bytesperline 0 refused");
+	f.bytesperline = 64;
+	ok(grab_format_valid(&f) == 0, "the same with bytesperline 64 accepted");
 }
 
 static void check_sequences_differ(void)
