@@ -26,22 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-result() {	# result NAME STATUS [diagnostics file]
-	if [ "$2" -eq 0 ]; then
-		echo "ok - $1"
-	else
-		echo "not ok - $1"
-		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | head -30
-	fi
-}
-
-# Everything a test needs must be there: a missing tool is a failure.
-for tool in "$GC" "$GD" "$CHK" ffprobe ffmpeg groff nm pkg-config cc mount; do
-	if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
-		echo "not ok - $tool is missing"
-		exit 1
-	fi
-done
+. tests/lib/harness.sh
+require "$GC" "$GD" "$CHK" ffprobe ffmpeg groff nm pkg-config cc mount
 
 # start_daemon NAME ARGS...: a grabberd on $tmp/NAME.sock; sets $pid.
 start_daemon() {
@@ -416,4 +402,4 @@ d=$tmp/exitdoc.diag
 } >"$d" 2>&1
 result "grab-capture(1) documents every exit code of the tool" $? "$d"
 
-exit 0
+exit $failed

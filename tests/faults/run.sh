@@ -33,28 +33,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failed=0
-t() { # t NAME CMD...: ok if CMD succeeds
-	local name=$1; shift
-	if "$@"; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name"
-		failed=1
-	fi
-}
-note() { echo "# $*"; }
+. tests/lib/harness.sh
 showlog() { sed 's/^/#   /' "$1" | tail -${2:-15}; }
 
-for f in "$grabberd" "$capture" "$client" "$raw" "$verify" "$inject" "$ro"; do
-	if [ ! -x "$f" ] && [ ! -f "$f" ]; then
-		echo "not ok - $f is built (run make first)"
-		exit 1
-	fi
-done
-for tool in curl prlimit; do
-	command -v $tool >/dev/null || { echo "not ok - $tool is installed"; exit 1; }
-done
+require "$grabberd" "$capture" "$client" "$raw" "$verify" "$inject" "$ro" curl prlimit
 
 # field NAME FILE: value of NAME=... in the RESULT line of FILE
 field() { sed -n "s/^RESULT.* $1=\([^ ]*\).*/\1/p" "$2" | tail -1; }

@@ -26,21 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-result() {	# result NAME STATUS [diagnostics file]
-	if [ "$2" -eq 0 ]; then
-		echo "ok - $1"
-	else
-		echo "not ok - $1"
-		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | head -40
-	fi
-}
-
-for tool in "$GD" "$GC" "$CHK" curl ffprobe ffmpeg promtool chromium python3 jq; do
-	if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
-		echo "not ok - $tool is missing (tests/lib/install-deps.sh installs it)"
-		exit 1
-	fi
-done
+. tests/lib/harness.sh
+require "$GD" "$GC" "$CHK" curl ffprobe ffmpeg promtool chromium python3 jq
 
 # start_daemon NAME ARGS...: grabberd on $tmp/NAME.sock and a free HTTP
 # port; sets $pid and $url (http://127.0.0.1:PORT).
@@ -473,3 +460,4 @@ wait "$big_pid"; r2=$?
 } >"$d" 2>&1
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ]
 result "both daemons exit 0 on SIGTERM after all this" $? "$d"
+exit $failed

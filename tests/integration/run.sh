@@ -24,27 +24,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failed=0
-t() { # t NAME CMD...: ok if CMD succeeds
-	local name=$1; shift
-	if "$@"; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name"
-		failed=1
-		for log in "$tmp"/*.log; do
-			[ -f "$log" ] && tail -3 "$log" | sed "s|^|# $(basename "$log"): |"
-		done
-	fi
+. tests/lib/harness.sh
+# After a failing test: the last lines of every daemon and client log.
+on_failure() {
+	local log
+	for log in "$tmp"/*.log; do
+		[ -f "$log" ] && tail -3 "$log" | sed "s|^|# $(basename "$log"): |"
+	done
 }
-note() { echo "# $*"; }
 
-for f in "$grabberd" "$client" "$raw" "$listen"; do
-	if [ ! -x "$f" ]; then
-		echo "not ok - $f is built (run make first)"
-		exit 1
-	fi
-done
+require "$grabberd" "$client" "$raw" "$listen"
 if ! command -v systemd-socket-activate >/dev/null; then
 	echo "not ok - systemd-socket-activate is installed (package systemd)"
 	failed=1
