@@ -30,57 +30,221 @@ struct grab_layout {
 	__u64 ring_size;
 };
 
-/* Bytes per pixel of a format, 0 if the format is not supported. */
-static inline __u32 grab_format_bpp(__u32 fourcc)
+#define GRAB_MAX_PLANES		3
+#define GRAB_FORMAT_ALIASES	3
+
+/**
+ * struct grab_format_info - one row of THE format table
+ * @fourcc:      GRAB_FMT_*
+ * @name:        canonical name, as printed everywhere ("YUYV")
+ * @aliases:     other names accepted on input, any case ("YUY2"); NULL-padded
+ * @description: what the bytes are, for --help and man pages
+ * @nplanes:     planes of a raw frame; 0 for a compressed format (one blob
+ *               of a frame's bytesused, at most sizeimage)
+ * @align_w:     the width must be a multiple of this (chroma pairs, Bayer)
+ * @align_h:     the height must be a multiple of this
+ * @plane_bits:  bits per pixel of each plane along a line; plane 0 sets
+ *               bytesperline, plane i's stride is bytesperline * bits[i] /
+ *               bits[0] (the V4L2 single-planar convention)
+ * @plane_vdiv:  vertical subsampling of each plane (lines = height / vdiv)
+ */
+struct grab_format_info {
+	__u32 fourcc;
+	const char *name;
+	const char *aliases[GRAB_FORMAT_ALIASES];
+	const char *description;
+	__u8 nplanes;
+	__u8 align_w;
+	__u8 align_h;
+	__u8 plane_bits[GRAB_MAX_PLANES];
+	__u8 plane_vdiv[GRAB_MAX_PLANES];
+};
+
+/*
+ * THE format table: every place that names, parses, sizes or converts a
+ * pixel format starts here.  A new format is one row (plus its producers
+ * and converters).  Returns the table and its length in *@ret_n.
+ */
+static inline const struct grab_format_info *grab_format_table(unsigned int *ret_n)
 {
-	switch (fourcc) {
-	case GRAB_FMT_YUYV:
-		return 2;
-	case GRAB_FMT_GREY:
-		return 1;
-	case GRAB_FMT_RGB24:
-		return 3;
-	default:
-		return 0;
-	}
+	static const struct grab_format_info table[] = {
+		{ GRAB_FMT_YUYV, "YUYV", { "YUY2", "YUV422" },
+		  "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp", 1, 2, 1, { 16 }, { 1 } },
+		{ GRAB_FMT_UYVY, "UYVY", { "Y422" },
+		  "4:2:2 packed Cb Y0 Cr Y1, 16 bpp", 1, 2, 1, { 16 }, { 1 } },
+		{ GRAB_FMT_NV12, "NV12", { NULL },
+		  "4:2:0, a Y plane then an interleaved CbCr plane", 2, 2, 2,
+		  { 8, 8 }, { 1, 2 } },
+		{ GRAB_FMT_YU12, "YU12", { "I420", "YUV420" },
+		  "4:2:0, Y, Cb and Cr planes", 3, 2, 2, { 8, 4, 4 }, { 1, 2, 2 } },
+		{ GRAB_FMT_RGB24, "RGB3", { "RGB24", "RGB" },
+		  "R, G, B bytes, 24 bpp", 1, 1, 1, { 24 }, { 1 } },
+		{ GRAB_FMT_BGR24, "BGR3", { "BGR24", "BGR" },
+		  "B, G, R bytes, 24 bpp", 1, 1, 1, { 24 }, { 1 } },
+		{ GRAB_FMT_GREY, "GREY", { "GRAY", "GRAY8", "Y8" },
+		  "8-bit luma", 1, 1, 1, { 8 }, { 1 } },
+		{ GRAB_FMT_Y16, "Y16", { "Y16 ", "GRAY16", "GRAY16_LE" },
+		  "16-bit luma, little endian", 1, 1, 1, { 16 }, { 1 } },
+		{ GRAB_FMT_SRGGB8, "RGGB", { "SRGGB8", "BAYER_RGGB" },
+		  "8-bit Bayer, lines R G R G / G B G B", 1, 2, 2, { 8 }, { 1 } },
+		{ GRAB_FMT_SBGGR8, "BA81", { "SBGGR8", "BGGR", "BAYER_BGGR" },
+		  "8-bit Bayer, lines B G B G / G R G R", 1, 2, 2, { 8 }, { 1 } },
+		{ GRAB_FMT_SGRBG8, "GRBG", { "SGRBG8", "BAYER_GRBG" },
+		  "8-bit Bayer, lines G R G R / B G B G", 1, 2, 2, { 8 }, { 1 } },
+		{ GRAB_FMT_SGBRG8, "GBRG", { "SGBRG8", "BAYER_GBRG" },
+		  "8-bit Bayer, lines G B G B / R G R G", 1, 2, 2, { 8 }, { 1 } },
+		{ GRAB_FMT_MJPEG, "MJPG", { "MJPEG", "JPEG" },
+		  "a JPEG image per frame, variable size", 0, 1, 1, { 0 }, { 1 } },
+	};
+
+	*ret_n = sizeof(table) / sizeof(table[0]);
+	return table;
 }
 
-/* Short printable name of a format ("YUYV"), "?" if unknown. */
+/* The table's row for @fourcc, NULL if grab does not know it. */
+static inline const struct grab_format_info *grab_format_info(__u32 fourcc)
+{
+	unsigned int i, n;
+	const struct grab_format_info *t = grab_format_table(&n);
+
+	for (i = 0; i < n; i++)
+		if (t[i].fourcc == fourcc)
+			return &t[i];
+	return NULL;
+}
+
+/* ASCII case-insensitive equality: freestanding, for kernel and user. */
+static inline int grab_name_equal(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char ca = *a >= 'a' && *a <= 'z' ? *a - 'a' + 'A' : *a;
+		char cb = *b >= 'a' && *b <= 'z' ? *b - 'a' + 'A' : *b;
+
+		if (ca != cb)
+			return 0;
+	}
+	return *a == *b;
+}
+
+/*
+ * The fourcc a name means, in any case, by canonical name or alias
+ * ("yuyv", "YUY2", "rgb24", "I420"); 0 if none.  The one parser of format
+ * names: module parameter, config, command lines, libgrab, tests.
+ */
+static inline __u32 grab_format_from_name(const char *name)
+{
+	unsigned int i, j, n;
+	const struct grab_format_info *t = grab_format_table(&n);
+
+	if (!name)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (grab_name_equal(name, t[i].name))
+			return t[i].fourcc;
+		for (j = 0; j < GRAB_FORMAT_ALIASES && t[i].aliases[j]; j++)
+			if (grab_name_equal(name, t[i].aliases[j]))
+				return t[i].fourcc;
+	}
+	return 0;
+}
+
+/*
+ * Bytes per pixel of plane 0 of a raw format (rounded down for planar
+ * formats, which have 1); 0 if the format is unknown or compressed.
+ */
+static inline __u32 grab_format_bpp(__u32 fourcc)
+{
+	const struct grab_format_info *fi = grab_format_info(fourcc);
+
+	return fi && fi->nplanes ? fi->plane_bits[0] / 8 : 0;
+}
+
+/* Canonical printable name of a format ("YUYV"), "?" if unknown. */
 static inline const char *grab_format_name(__u32 fourcc)
 {
-	switch (fourcc) {
-	case GRAB_FMT_YUYV:
-		return "YUYV";
-	case GRAB_FMT_GREY:
-		return "GREY";
-	case GRAB_FMT_RGB24:
-		return "RGB3";
-	default:
-		return "?";
+	const struct grab_format_info *fi = grab_format_info(fourcc);
+
+	return fi ? fi->name : "?";
+}
+
+/**
+ * struct grab_plane_layout - where the planes of one raw frame are
+ * @nplanes: as in the table; 0 for a compressed format
+ * @offset:  bytes from the frame's start to each plane
+ * @stride:  bytes from one line of the plane to the next
+ * @lines:   lines of each plane
+ */
+struct grab_plane_layout {
+	__u32 nplanes;
+	__u32 offset[GRAB_MAX_PLANES];
+	__u32 stride[GRAB_MAX_PLANES];
+	__u32 lines[GRAB_MAX_PLANES];
+};
+
+/*
+ * The planes of a frame of @fmt (width, height, fourcc, bytesperline),
+ * and the bytes they take in *@ret_size.  Returns 0 or -EINVAL.
+ */
+static inline int grab_format_planes(const struct grab_format *fmt,
+				     struct grab_plane_layout *out,
+				     __u64 *ret_size)
+{
+	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
+	__u64 offset = 0;
+	__u32 i;
+
+	if (!fi)
+		return -EINVAL;
+	*out = (struct grab_plane_layout){ .nplanes = fi->nplanes };
+	for (i = 0; i < fi->nplanes; i++) {
+		out->offset[i] = (__u32)offset;
+		out->stride[i] = (__u32)((__u64)fmt->bytesperline *
+					 fi->plane_bits[i] / fi->plane_bits[0]);
+		out->lines[i] = fmt->height / fi->plane_vdiv[i];
+		offset += (__u64)out->stride[i] * out->lines[i];
 	}
+	*ret_size = offset;
+	return 0;
 }
 
 /*
  * Check width, height and fourcc, and fill in bytesperline (if zero: tightly
- * packed) and sizeimage.  Returns 0 or -EINVAL.
+ * packed) and sizeimage.  A compressed format's sizeimage is the most a
+ * frame may take (a slot's size): kept if the producer gave one, else a
+ * worst case for the geometry.  Returns 0 or -EINVAL.
  */
 static inline int grab_format_complete(struct grab_format *fmt)
 {
-	__u32 bpp = grab_format_bpp(fmt->fourcc);
+	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
+	struct grab_plane_layout planes;
+	__u32 line;
 	__u64 size;
 
-	if (!bpp || fmt->width < GRAB_MIN_WIDTH || fmt->width > GRAB_MAX_WIDTH ||
-	    fmt->height < GRAB_MIN_HEIGHT || fmt->height > GRAB_MAX_HEIGHT)
+	if (!fi || fmt->width < GRAB_MIN_WIDTH || fmt->width > GRAB_MAX_WIDTH ||
+	    fmt->height < GRAB_MIN_HEIGHT || fmt->height > GRAB_MAX_HEIGHT ||
+	    fmt->width % fi->align_w || fmt->height % fi->align_h)
 		return -EINVAL;
-	/* YUYV carries chroma per pixel pair. */
-	if (fmt->fourcc == GRAB_FMT_YUYV && (fmt->width & 1))
-		return -EINVAL;
+	if (!fi->nplanes) {
+		/* A JPEG of 4:2:2 pixels is far below 2 bytes per pixel. */
+		if (fmt->bytesperline)
+			return -EINVAL;
+		if (!fmt->sizeimage)
+			fmt->sizeimage = fmt->width * fmt->height * 2;
+		if (fmt->sizeimage > GRAB_MAX_WIDTH * GRAB_MAX_HEIGHT * 2)
+			return -EINVAL;
+		return 0;
+	}
+	line = fmt->width * fi->plane_bits[0] / 8;
 	if (!fmt->bytesperline)
-		fmt->bytesperline = fmt->width * bpp;
-	if (fmt->bytesperline < fmt->width * bpp ||
-	    fmt->bytesperline > GRAB_MAX_WIDTH * 4)
+		fmt->bytesperline = line;
+	if (fmt->bytesperline < line || fmt->bytesperline > GRAB_MAX_WIDTH * 4)
 		return -EINVAL;
-	size = (__u64)fmt->bytesperline * fmt->height;
+	/* Chroma strides must stay whole bytes. */
+	if ((fmt->bytesperline * fi->plane_bits[fi->nplanes - 1]) %
+	    fi->plane_bits[0])
+		return -EINVAL;
+	if (grab_format_planes(fmt, &planes, &size))
+		return -EINVAL;
 	fmt->sizeimage = (__u32)size;
 	return 0;
 }
@@ -92,9 +256,11 @@ static inline int grab_format_complete(struct grab_format *fmt)
  */
 static inline int grab_format_valid(const struct grab_format *fmt)
 {
+	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
 	struct grab_format copy = *fmt;
 
-	if (!fmt->bytesperline || grab_format_complete(&copy))
+	if (!fi || (fi->nplanes && !fmt->bytesperline) ||
+	    grab_format_complete(&copy))
 		return -EINVAL;
 	if (copy.sizeimage != fmt->sizeimage)
 		return -EINVAL;

@@ -2,6 +2,7 @@
 /* The frame view: a pointer into the ring and the frame's metadata. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "grab-format.h"
 #include "internal.h"
@@ -72,4 +73,51 @@ API void grab_frame_release(struct grab_frame *f)
 API const char *grab_pixfmt_name(uint32_t fourcc)
 {
 	return grab_format_name(fourcc);
+}
+
+API int grab_image_layout(const struct grab_image_format *f,
+			  struct grab_image_layout *ret)
+{
+	struct grab_format fmt;
+	struct grab_plane_layout planes;
+	__u64 size;
+	uint32_t i;
+
+	if (!f || !ret)
+		return -EINVAL;
+	fmt = (struct grab_format){
+		.width = f->width,
+		.height = f->height,
+		.fourcc = f->fourcc,
+		.bytesperline = f->bytesperline,
+		.sizeimage = f->sizeimage,
+	};
+	if (grab_format_valid(&fmt) ||
+	    grab_format_planes(&fmt, &planes, &size))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	ret->nplanes = planes.nplanes;
+	for (i = 0; i < planes.nplanes; i++) {
+		ret->plane[i].offset = planes.offset[i];
+		ret->plane[i].stride = planes.stride[i];
+		ret->plane[i].lines = planes.lines[i];
+	}
+	return 0;
+}
+
+API int grab_frame_layout(const struct grab_frame *f,
+			  struct grab_image_layout *ret)
+{
+	struct grab_image_format fmt;
+	int err;
+
+	err = grab_frame_format(f, &fmt);
+	if (err)
+		return err;
+	return grab_image_layout(&fmt, ret);
+}
+
+API uint32_t grab_pixfmt_from_name(const char *name)
+{
+	return grab_format_from_name(name);
 }

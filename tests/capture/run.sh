@@ -331,16 +331,17 @@ result "the reader of stdout goes away: exit 5 'the reader went away'" $? "$d"
 d=$tmp/nm.diag
 {
 	nm -D --defined-only "$build/libgrab.so.1" | awk '{print $3}' | sed 's/@.*//' |
-		grep -v '^GRAB_1$' | sort >"$tmp/nm.txt"
+		grep -v '^GRAB_[0-9]*$' | sort >"$tmp/nm.txt"
 	sed -n 's/^[[:space:]]*\(grab_[a-z_]*\);.*/\1/p' client-lib/libgrab.map | sort >"$tmp/map.txt"
 	# ...and every function of the public header is in the script.
 	sed -n 's/^[a-z].*[ *]\(grab_[a-z_]*\)(.*/\1/p' client-lib/include/grab/grab.h | sort >"$tmp/h.txt"
 	echo "exported $(wc -l <"$tmp/nm.txt"), script $(wc -l <"$tmp/map.txt"), header $(wc -l <"$tmp/h.txt")"
 	diff "$tmp/nm.txt" "$tmp/map.txt" && diff "$tmp/h.txt" "$tmp/map.txt" &&
 	nm -D --defined-only "$build/libgrab.so.1" | grep -q ' grab_connect@@GRAB_1$' &&
+	nm -D --defined-only "$build/libgrab.so.1" | grep -q ' grab_frame_layout@@GRAB_2$' &&
 	[ "$(wc -l <"$tmp/nm.txt")" -ge 19 ]
 } >"$d" 2>&1
-result "nm -D --defined-only libgrab.so.1 equals the version script and the header's functions (version GRAB_1)" $? "$d"
+result "nm -D --defined-only libgrab.so.1 equals the version script and the header's functions (GRAB_1, and GRAB_2 for 1.1's)" $? "$d"
 head -1 "$d" | sed 's/^/# /'
 
 # ---- make install, then the example against the installed copy --------

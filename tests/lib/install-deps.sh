@@ -42,7 +42,7 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
-cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
+cmd=(apt-get install -y -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}")
 if [ "$(id -u)" -ne 0 ]; then
 	echo "grab: missing packages; run as root:" >&2
 	echo "  apt-get update && ${cmd[*]}" >&2

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
-# Unit tier: pure functions, linked against the shared code only.
+# Unit tier: pure functions, linked against the shared code (and libgrab's
+# static archive, for the public helpers that wrap it).
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_LIB)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBGRAB_A) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
+	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include $(LDFLAGS) -o $@ $< \
+		$(LIBGRAB_A) $(COMMON_LIB) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(UNIT_BINS)

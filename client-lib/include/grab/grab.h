@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define GRAB_VERSION_MAJOR 1
-#define GRAB_VERSION_MINOR 0
+#define GRAB_VERSION_MINOR 1
 
 /* Where grabberd listens when grab_connect() is given NULL. */
 #define GRAB_DEFAULT_SOCKET "/run/grabberd/grabberd.sock"
@@ -44,6 +44,16 @@ extern "C" {
 #define GRAB_PIXFMT_YUYV  0x56595559u	/* 'YUYV': 4:2:2 packed, 16 bpp */
 #define GRAB_PIXFMT_GREY  0x59455247u	/* 'GREY': 8-bit luma */
 #define GRAB_PIXFMT_RGB24 0x33424752u	/* 'RGB3': R, G, B bytes */
+#define GRAB_PIXFMT_BGR24 0x33524742u	/* 'BGR3': B, G, R bytes */
+#define GRAB_PIXFMT_UYVY  0x59565955u	/* 'UYVY': 4:2:2 packed, 16 bpp */
+#define GRAB_PIXFMT_NV12  0x3231564eu	/* 'NV12': Y plane, CbCr plane (4:2:0) */
+#define GRAB_PIXFMT_YU12  0x32315559u	/* 'YU12': Y, Cb, Cr planes (I420) */
+#define GRAB_PIXFMT_Y16   0x20363159u	/* 'Y16 ': 16-bit luma, little endian */
+#define GRAB_PIXFMT_SRGGB8 0x42474752u	/* 'RGGB': 8-bit Bayer RG/GB */
+#define GRAB_PIXFMT_SBGGR8 0x31384142u	/* 'BA81': 8-bit Bayer BG/GR */
+#define GRAB_PIXFMT_SGRBG8 0x47425247u	/* 'GRBG': 8-bit Bayer GR/BG */
+#define GRAB_PIXFMT_SGBRG8 0x47524247u	/* 'GBRG': 8-bit Bayer GB/RG */
+#define GRAB_PIXFMT_MJPEG 0x47504a4du	/* 'MJPG': one JPEG per frame */
 
 /* A connection to one stream (daemon mode) or one device (direct mode). */
 struct grab;
@@ -57,6 +67,29 @@ struct grab_image_format {
 	uint32_t fourcc;	/* GRAB_PIXFMT_* */
 	uint32_t bytesperline;
 	uint32_t sizeimage;
+};
+
+/* Most planes a frame has (YU12: Y, Cb, Cr). */
+#define GRAB_MAX_PLANES 3
+
+/* One plane of a raw frame: its bytes start at grab_frame_data() + offset. */
+struct grab_image_plane {
+	uint32_t offset;	/* from the start of the frame */
+	uint32_t stride;	/* bytes from one line of the plane to the next */
+	uint32_t lines;		/* lines of the plane (height / subsampling) */
+	uint32_t reserved;
+};
+
+/*
+ * Where the planes of a frame are (grab_frame_layout()).  A compressed
+ * format (MJPEG) has nplanes 0: the frame is grab_frame_bytes() bytes of
+ * one JPEG image.
+ */
+struct grab_image_layout {
+	uint32_t nplanes;
+	uint32_t reserved0;
+	struct grab_image_plane plane[GRAB_MAX_PLANES];
+	uint32_t reserved[4];
 };
 
 /* grab_stream_info.flags */
@@ -194,8 +227,21 @@ int grab_frame_format(const struct grab_frame *frame,
 int grab_frame_intact(const struct grab_frame *frame);
 void grab_frame_release(struct grab_frame *frame);
 
-/* "YUYV", "GREY", "RGB3", or "?" */
+/* The format's canonical name ("YUYV", "NV12", "MJPG"...), or "?" */
 const char *grab_pixfmt_name(uint32_t fourcc);
+
+/* Since 1.1 (symbol version GRAB_2). */
+
+/* The plane layout of a frame in its format.  0, or -EINVAL. */
+int grab_frame_layout(const struct grab_frame *frame,
+		      struct grab_image_layout *ret_layout);
+/* The plane layout of every frame of @format. 0, or -EINVAL if the format
+ * is not one grab knows or its geometry is inconsistent. */
+int grab_image_layout(const struct grab_image_format *format,
+		      struct grab_image_layout *ret_layout);
+/* The fourcc a name means, in any case ("yuyv", "YUY2", "I420", "rgb24",
+ * "MJPEG"...), or 0 if none. */
+uint32_t grab_pixfmt_from_name(const char *name);
 
 #ifdef __cplusplus
 }

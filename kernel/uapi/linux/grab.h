@@ -46,6 +46,16 @@
 #define GRAB_FMT_YUYV	GRAB_FOURCC('Y', 'U', 'Y', 'V')	/* 4:2:2 packed, 16 bpp */
 #define GRAB_FMT_GREY	GRAB_FOURCC('G', 'R', 'E', 'Y')	/* 8-bit luma */
 #define GRAB_FMT_RGB24	GRAB_FOURCC('R', 'G', 'B', '3')	/* R, G, B bytes */
+#define GRAB_FMT_BGR24	GRAB_FOURCC('B', 'G', 'R', '3')	/* B, G, R bytes */
+#define GRAB_FMT_UYVY	GRAB_FOURCC('U', 'Y', 'V', 'Y')	/* 4:2:2 packed, 16 bpp */
+#define GRAB_FMT_NV12	GRAB_FOURCC('N', 'V', '1', '2')	/* 4:2:0: Y plane, CbCr plane */
+#define GRAB_FMT_YU12	GRAB_FOURCC('Y', 'U', '1', '2')	/* 4:2:0: Y, Cb, Cr planes (I420) */
+#define GRAB_FMT_Y16	GRAB_FOURCC('Y', '1', '6', ' ')	/* 16-bit luma, little endian */
+#define GRAB_FMT_SRGGB8	GRAB_FOURCC('R', 'G', 'G', 'B')	/* 8-bit Bayer RG/GB */
+#define GRAB_FMT_SBGGR8	GRAB_FOURCC('B', 'A', '8', '1')	/* 8-bit Bayer BG/GR */
+#define GRAB_FMT_SGRBG8	GRAB_FOURCC('G', 'R', 'B', 'G')	/* 8-bit Bayer GR/BG */
+#define GRAB_FMT_SGBRG8	GRAB_FOURCC('G', 'B', 'R', 'G')	/* 8-bit Bayer GB/RG */
+#define GRAB_FMT_MJPEG	GRAB_FOURCC('M', 'J', 'P', 'G')	/* JPEG per frame, variable size */
 
 /* Geometry limits every producer and reader enforces. */
 #define GRAB_MIN_WIDTH		16u
