@@ -12,6 +12,7 @@ packages=(
 	build-essential pkg-config make gcc g++ clang sparse
 	libevent-dev libturbojpeg0-dev libjpeg62-turbo-dev libv4l-dev
 	libsystemd-dev libinih-dev
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
 	# fuzz and sanitize tiers: libFuzzer, ASan, UBSan runtimes (valgrind below)
 	libclang-rt-14-dev
 	# kernel tier: Debian's own kernels, their headers, a busybox initramfs
@@ -26,6 +27,10 @@ packages=(
 	groff-base man-db
 	# http tier: promtool, a headless browser, JSON on the command line
 	prometheus chromium jq python3
+	# gst tier: grabsrc in real pipelines (x264enc is in -ugly), grab-rtsp
+	# read by ffprobe
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
 	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
 	gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
 	gstreamer1.0-plugins-bad ustreamer
