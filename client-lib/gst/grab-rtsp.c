@@ -302,9 +302,51 @@ static void client_connected(GstRTSPServer *server, GstRTSPClient *client,
 	}
 }
 
+/*
+ * gst-rtsp-server asks for credentials only when a media factory is used:
+ * a DESCRIBE of a missing stream would answer 404 without them, and tell
+ * strangers which names exist.  Like the HTTP view, this auth asks for
+ * them on every request, before anything else is looked at.
+ */
+#define GRAB_TYPE_RTSP_AUTH (grab_rtsp_auth_get_type())
+G_DECLARE_FINAL_TYPE(GrabRtspAuth, grab_rtsp_auth, GRAB, RTSP_AUTH, GstRTSPAuth)
+struct _GrabRtspAuth {
+	GstRTSPAuth parent;
+};
+G_DEFINE_TYPE(GrabRtspAuth, grab_rtsp_auth, GST_TYPE_RTSP_AUTH)
+
+static gboolean grab_rtsp_auth_check(GstRTSPAuth *auth, GstRTSPContext *ctx,
+				     const gchar *check)
+{
+	GstRTSPAuthClass *parent = GST_RTSP_AUTH_CLASS(grab_rtsp_auth_parent_class);
+
+	if (g_str_equal(check, GST_RTSP_AUTH_CHECK_URL)) {
+		if (!ctx->token && parent->authenticate)
+			parent->authenticate(auth, ctx);
+		if (!ctx->token) {
+			gst_rtsp_message_init_response(ctx->response, GST_RTSP_STS_UNAUTHORIZED,
+				gst_rtsp_status_as_text(GST_RTSP_STS_UNAUTHORIZED),
+				ctx->request);
+			parent->generate_authenticate_header(auth, ctx);
+			gst_rtsp_client_send_message(ctx->client, ctx->session, ctx->response);
+			return FALSE;
+		}
+	}
+	return parent->check(auth, ctx, check);
+}
+
+static void grab_rtsp_auth_class_init(GrabRtspAuthClass *klass)
+{
+	GST_RTSP_AUTH_CLASS(klass)->check = grab_rtsp_auth_check;
+}
+
+static void grab_rtsp_auth_init(GrabRtspAuth *self)
+{
+}
+
 static void setup_auth(GstRTSPServer *server)
 {
-	GstRTSPAuth *auth = gst_rtsp_auth_new();
+	GstRTSPAuth *auth = g_object_new(GRAB_TYPE_RTSP_AUTH, NULL);
 	GstRTSPToken *token;
 	gchar *user = g_strdup(opt.auth), *pass, *basic;
 
