@@ -127,8 +127,8 @@ class Run:
         c = self.cfg
         w, h = c["width"], c["height"]
         kind = c["kind"]
-        if kind in ("grab", "grab-dma"):
-            daemon = os.path.join(BUILD, "grabberd") if kind == "grab" else \
+        if kind in ("grab", "grab-dma", "grabsrc", "grabsrc-zc"):
+            daemon = os.path.join(BUILD, "grabberd") if kind != "grab-dma" else \
                 os.path.join(BIN, "grabberd-dma")
             self.sock = os.path.join(self.tmp, "grabberd.sock")
             # HTTP as shipped (on), on a free port, with no viewer: the
@@ -177,16 +177,23 @@ class Run:
         if kind in ("copy", "copy-dma", "memsink", "notify"):
             mode = {"copy-dma": "socket", "copy": "socket"}.get(kind, kind)
             return [os.path.join(BIN, "copy-client"), mode, self.sock]
+        # GStreamer readers, counted alike by fpsdisplaysink: shmsrc on
+        # GStreamer's shm peer, or grabsrc on grabberd (copying each frame
+        # into a pool buffer, or wrapping the ring with zero-copy=true).
+        sink = ["!", "fpsdisplaysink", "video-sink=fakesink", "text-overlay=false",
+                "sync=false", "fps-update-interval=100"]
+        if kind in ("grabsrc", "grabsrc-zc"):
+            return ["gst-launch-1.0", "-v", "grabsrc", "socket=" + self.sock,
+                    "zero-copy=%s" % ("true" if kind == "grabsrc-zc" else "false")] + sink
         return ["gst-launch-1.0", "-v", "shmsrc", "socket-path=" + self.sock,
-                "is-live=true", "!", self.gst_caps(), "!", "fpsdisplaysink",
-                "video-sink=fakesink", "text-overlay=false", "sync=false",
-                "fps-update-interval=100"]
+                "is-live=true", "!", self.gst_caps()] + sink
 
     def start_clients(self):
         env = dict(os.environ)
         self.latdir = os.path.join(self.tmp, "lat")
         os.makedirs(self.latdir, exist_ok=True)
         env["BENCH_LAT_DIR"] = self.latdir
+        env.update(gst_env())
         for i in range(self.cfg["clients"]):
             self.clients.append(self.spawn(self.client_argv(), "client%d.log" % i, env))
         if self.cfg.get("stalled"):
@@ -214,7 +221,7 @@ class Run:
             if p.poll() is not None:
                 raise RuntimeError("%s exited early:\n%s" % (
                     p.args[0], open(p.outfile).read()[-2000:]))
-        gst = c["kind"] == "gst"
+        gst = c["kind"] in ("gst", "grabsrc", "grabsrc-zc")
         procs = [self.server] + self.clients
         cpu0 = [cpu_ns(p.pid) for p in procs]
         rend0 = [self.gst_rendered(p) for p in self.clients] if gst else None
@@ -325,6 +332,19 @@ class Run:
             f.close()
 
 
+def gst_env():
+    """grabsrc from the build tree, with a registry of this run's own
+    (built once, before any measurement)."""
+    env = {"GST_PLUGIN_PATH": os.path.join(BUILD, "gst"),
+           "GST_REGISTRY": os.path.join(OUT, "gst-registry.bin")}
+    if not getattr(gst_env, "ready", False):
+        os.makedirs(OUT, exist_ok=True)
+        subprocess.run(["gst-inspect-1.0", "grabsrc"], env=dict(os.environ, **env),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        gst_env.ready = True
+    return env
+
+
 # --- the scenarios -----------------------------------------------------------
 
 def pct(sorted_ns, p):
@@ -357,6 +377,10 @@ CONFIGS = [
     cfg("memsink-1080p-16", "copy baseline", "memsink", "1080p", 16),
     cfg("gst-1080p-1", "GStreamer shm", "gst", "1080p", 1),
     cfg("gst-1080p-16", "GStreamer shm", "gst", "1080p", 16),
+    cfg("grabsrc-1080p-1", "GStreamer grabsrc (copy)", "grabsrc", "1080p", 1),
+    cfg("grabsrc-1080p-16", "GStreamer grabsrc (copy)", "grabsrc", "1080p", 16),
+    cfg("grabsrc-zc-1080p-1", "GStreamer grabsrc (zero-copy=true)", "grabsrc-zc", "1080p", 1),
+    cfg("grabsrc-zc-1080p-16", "GStreamer grabsrc (zero-copy=true)", "grabsrc-zc", "1080p", 16),
     cfg("grab-1080p-16+stalled", "isolation", "grab", "1080p", 16, stalled=True),
 ]
 
@@ -419,6 +443,72 @@ def http_scenario():
     return {"available": True, "seconds": secs, "ratios": ratios,
             "ratio_median": med, "ratio_min": lo, "ratio_max": hi,
             "outputs": outputs}
+
+
+def rtsp_scenario():
+    """grab-rtsp's CPU per frame served: grabberd at 1080p30 YUYV, grab-rtsp
+    (videoconvert, x264enc ultrafast zero-latency), one viewer (ffmpeg over
+    TCP, copying the H.264 to nowhere) for max(10, BENCH_SECS) s.  CPU from
+    grab-rtsp's schedstat over the viewer's frames (its 'frame=' count)."""
+    secs = max(10, int(SECS))
+    tmp = tempfile.mkdtemp(prefix="grab-bench-rtsp-")
+    sock = os.path.join(tmp, "grabberd.sock")
+    procs = []
+    out = {"available": True, "seconds": secs}
+    try:
+        log("grab-rtsp: 1080p30 H.264, 1 viewer, %d s" % secs)
+        procs.append(subprocess.Popen(
+            [os.path.join(BUILD, "grabberd"), "-q", "-s", sock, "--no-http",
+             "--width", "1920", "--height", "1080", "--format", "YUYV",
+             "--fps", "30", "--slots", "8"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(lambda: os.path.exists(sock), 5, "grabberd's socket")
+        rlog = open(os.path.join(tmp, "rtsp.out"), "w+")
+        rtsp = subprocess.Popen([os.path.join(BUILD, "grab-rtsp"), "-l", "127.0.0.1:0",
+                                 "-s", sock], stdout=rlog, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, **gst_env()))
+        procs.append(rtsp)
+
+        def port():
+            rlog.seek(0)
+            m = re.search(r"rtsp://127\.0\.0\.1:(\d+)/", rlog.read())
+            return m.group(1) if m else None
+        wait_for(port, 10, "grab-rtsp's port")
+        # Warm-up: the viewer connects, the pipeline starts; then measure
+        # over a fixed window of the viewer's run.
+        view = subprocess.Popen(
+            ["ffmpeg", "-nostdin", "-rtsp_transport", "tcp", "-i",
+             "rtsp://127.0.0.1:%s/default" % port(), "-t", str(secs + 3),
+             "-c", "copy", "-f", "null", "-"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        procs.append(view)
+        time.sleep(2)
+        c0, t0 = cpu_ns(rtsp.pid), time.monotonic()
+        time.sleep(secs)
+        c1, t1 = cpu_ns(rtsp.pid), time.monotonic()
+        _, err = view.communicate(timeout=60)
+        frames = [int(x) for x in re.findall(r"frame=\s*(\d+)", err)]
+        total = frames[-1] if frames else 0
+        window = t1 - t0
+        # The viewer's frames in the window: its mean rate over its run.
+        served = total * window / (secs + 3) if total else 0
+        out.update(frames_viewer=total, window_s=round(window, 2),
+                   cpu_s=(c1 - c0) / 1e9 if c0 is not None and c1 is not None else None)
+        if out["cpu_s"] is not None and served:
+            out["us_per_frame"] = out["cpu_s"] * 1e6 / served
+            out["cpu_pct"] = 100.0 * out["cpu_s"] / window
+            out["fps"] = served / window
+        log("  grab-rtsp: %s us/frame, %.0f%% of a core, viewer got %d frames (%.1f fps)"
+            % ("%.0f" % out["us_per_frame"] if "us_per_frame" in out else "-",
+               out.get("cpu_pct") or 0, total, out.get("fps") or 0))
+    except Exception as e:	# reported, never fatal
+        log("  grab-rtsp: could not run: %s" % e)
+        out["error"] = str(e)
+    finally:
+        for p in reversed(procs):
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 def ustreamer_scenario():
@@ -528,6 +618,7 @@ def main():
                 shutil.rmtree(tmp, ignore_errors=True)
 
     http = http_scenario()
+    rtsp = rtsp_scenario() if not only or re.search(only, "grab-rtsp") else {"available": False}
     ustreamer = ustreamer_scenario()
 
     # The table.
@@ -594,6 +685,20 @@ def main():
     goal("healthy clients' p99 moves at most 10%% with one stalled client (stalled / healthy phases, %s / %s us)"
          % ("%.0f" % b if b else "-", "%.0f" % a if a else "-"),
          r, 1.1, r is not None and r <= 1.1)
+    for n in ("1", "16"):
+        g, sh = med("grabsrc-1080p-" + n,
+                    "client_us_per_frame"), med("gst-1080p-" + n, "client_us_per_frame")
+        r = g / sh if g and sh else None
+        goal("  for information: grabsrc (copy) reader CPU per frame over shmsrc's, %s reader(s), 1080p60 (grabsrc / shmsrc)" % n,
+             r, None, None)
+        z = med("grabsrc-zc-1080p-" + n, "client_us_per_frame")
+        r = g / z if g and z else None
+        goal("  for information: grabsrc copy over zero-copy=true, reader CPU per frame, %s reader(s), 1080p60 (copy / wrap)" % n,
+             r, None, None)
+    r = rtsp.get("us_per_frame")
+    goal("  for information: grab-rtsp CPU per frame served, 1080p30 H.264, 1 viewer (us/frame; %s)"
+         % ("%.0f%% of a core" % rtsp["cpu_pct"] if rtsp.get("cpu_pct") is not None else "not measured"),
+         r, None, None)
     r = http.get("ratio_median")
     goal("HTTP: daemon CPU with 16 MJPEG viewers at most 1.3x that of 1 (16 / 1, 1080p30, median)"
          + ("" if http.get("available") else " [scenario not available yet]"),
@@ -629,6 +734,7 @@ def main():
                                    for _, k, _ in cols})
                       for c in configs],
         "http": http,
+        "rtsp": rtsp,
         "ustreamer": ustreamer,
         "goals": goals,
         "errors": errors,
