@@ -253,6 +253,30 @@ ts_ok() {
 t "timestamps increase, mean spacing within 10% of 1/fps, on buffers carrying GstVideoMeta" \
 	[ "$st" -eq 0 ] && ts_ok
 
+# A sink slower than the source: frames are lost, and each loss is told
+# (a GAP event downstream, a grab-missed message) with the exact count.
+gst -m -v grabsrc socket="$SOCK" num-buffers=15 ! identity sleep-time=150000 ! fakesink silent=false
+st=$?
+grep -oE "grab-missed, missed=\(guint64\)[0-9]+|chain .*offset: [0-9]+|type: gap" "$tmp/gst.log" |
+	sed -E 's/.*missed=\(guint64\)([0-9]+)/M \1/; s/^chain .*offset: ([0-9]+)/B \1/; s/type: gap/G/' >"$tmp/losses.txt"
+losses_ok() {
+	awk '
+		$1 == "M" { told += $2; pend += $2; msgs++ }
+		$1 == "G" { gaps++ }
+		$1 == "B" {
+			if (n++ && $2 - prev - 1 != pend) bad++
+			lost += n > 1 ? $2 - prev - 1 : 0
+			prev = $2; pend = 0
+		}
+		END {
+			printf "# slow sink: %d buffers, %d frames lost by their offsets, %d told in %d grab-missed messages, %d GAP events, %d mismatches\n",
+				n, lost, told, msgs, gaps
+			exit !(n == 15 && lost > 0 && lost == told && gaps == msgs && !bad)
+		}' "$tmp/losses.txt"
+}
+t "a slow pipeline: each loss told before the next buffer (grab-missed message, GAP event), counts equal to the sequence gaps" \
+	[ "$st" -eq 0 ] && losses_ok
+
 # --- 6. the daemon restarted, the format changed, under a running pipeline -
 
 timeout 60 gst-launch-1.0 -m grabsrc socket="$SOCK" num-buffers=150 ! \
