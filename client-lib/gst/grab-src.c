@@ -774,7 +774,7 @@ static void gst_grab_src_class_init(GstGrabSrcClass *klass)
 
 	g_object_class_install_property(gobject_class, PROP_SOCKET,
 		g_param_spec_string("socket", "Socket",
-			"grabberd's unix socket (default: $GRAB_SOCKET, else "
+			"Path of grabberd's unix socket (default: $GRAB_SOCKET, else "
 			GRAB_DEFAULT_SOCKET ", else $XDG_RUNTIME_DIR/grabberd.sock)",
 			NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
 			GST_PARAM_MUTABLE_READY));
