@@ -118,6 +118,10 @@ unit=$(find "$stage" -name grab-rtsp.service | head -1)
 t "the installed unit runs the installed grab-rtsp" \
 	grep -q "^ExecStart=/usr/local/bin/grab-rtsp " "${unit:-/dev/null}"
 
+syms=$(nm -D --defined-only "$PLUGIN" | awk '$2 == "T" {print $3}' | sort | tr '\n' ' ')
+t "the plugin exports only its GStreamer entry points (libgrab kept inside): $syms" \
+	[ "$syms" = "gst_plugin_grab_get_desc gst_plugin_grab_register " ]
+
 # --- 2. errors: no daemon, no stream ----------------------------------------
 
 gst grabsrc socket="$tmp/none.sock" num-buffers=1 ! fakesink
@@ -125,6 +129,12 @@ st=$?
 note "no daemon: $(grep -m1 '^ERROR' "$tmp/gst.log")"
 t "no daemon: an element error naming the socket" \
 	[ "$st" -ne 0 ] && grep -q "ERROR: from element .*grabsrc.*grabberd is not running at $tmp/none.sock" "$tmp/gst.log"
+
+gst grabsrc device="$tmp/no-such-device" num-buffers=1 ! fakesink
+st=$?
+note "no device: $(grep -m1 '^ERROR' "$tmp/gst.log")"
+t "device=: a missing device is an element error naming it" \
+	[ "$st" -ne 0 ] && grep -q "ERROR: from element .*grabsrc.*cannot open grab device $tmp/no-such-device: No such file or directory" "$tmp/gst.log"
 
 # --- 3. every format: bytes equal grab-capture's, verified byte for byte ----
 
