@@ -63,6 +63,15 @@ start_daemon() {
 	echo "# grabberd did not start:"; tail -5 "$tmp/grabberd.log" | sed 's/^/#   /'
 	return 1
 }
+# wait_until SECONDS CMD...: poll CMD until it succeeds or time runs out
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
 stop_daemon() { kill -TERM "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
 
 # --- 1. gst-inspect-1.0: from the build tree, then after make install ------
@@ -292,7 +301,9 @@ t "a slow pipeline: each loss told before the next buffer (grab-missed message, 
 timeout 60 gst-launch-1.0 -m grabsrc socket="$SOCK" num-buffers=150 ! \
 	filesink location="$tmp/restart.raw" >"$tmp/restart.log" 2>&1 &
 gpid=$!
-sleep 1.5
+# Stop it once frames flow into the file (30 frames), whatever the load.
+filled() { [ "$(stat -c %s "$tmp/restart.raw" 2>/dev/null || echo 0)" -ge $((30 * 320 * 240 * 2)) ]; }
+wait_until 30 filled
 stop_daemon
 sleep 0.5
 start_daemon "$tmp/main.conf" >/dev/null
@@ -309,7 +320,8 @@ t "daemon restarted: a warning says grabberd went away and the pipeline reconnec
 timeout 60 gst-launch-1.0 -v grabsrc socket="$SOCK" num-buffers=120 ! \
 	fakesink >"$tmp/reneg.log" 2>&1 &
 gpid=$!
-sleep 1.5
+wait_until 30 grep -q "grabsrc0.GstPad:src: caps = " "$tmp/reneg.log"
+sleep 0.5
 sed -i '/^\[stream default\]/,$ s/^format = YUYV$/format = RGB24/' "$tmp/main.conf"
 kill -HUP "$DPID"
 wait "$gpid"
@@ -351,6 +363,10 @@ t "grab-rtsp: ffprobe -rtsp_transport tcp reads >= 30 H.264 frames of 320x240" \
 	[ "$(cut -d, -f1-3 <<<"$out")" = "h264,320,240" ] && [ "${frames:-0}" -ge 30 ]
 rprobe "rtsp://127.0.0.1:$PORT/nope" >/dev/null
 t "grab-rtsp: a stream grabberd does not have is 404 Not Found" grep -q "404 Not Found" "$tmp/ffprobe.err"
+out=$(rprobe "rtsp://127.0.0.1:$PORT/fGREY")
+note "ffprobe rtsp://127.0.0.1:$PORT/fGREY: $out"
+t "grab-rtsp: another stream (GREY, 160x120) under its own name" \
+	[ "$(cut -d, -f1-3 <<<"$out")" = "h264,160,120" ] && [ "$(cut -d, -f4 <<<"$out")" -ge 30 ] 2>/dev/null
 kill "$RPID"; wait "$RPID" 2>/dev/null
 
 t "grab-rtsp --auth starts" start_rtsp --auth "viewer:pa ss"
@@ -372,4 +388,8 @@ t "grab-rtsp: a bad --listen is a usage error naming it (status 2)" \
 	[ "$st" -eq 2 ] && grep -q -- "--listen nowhere" "$tmp/usage.err"
 
 stop_daemon
+t "grab-rtsp starts while grabberd is down" start_rtsp
+rprobe "rtsp://127.0.0.1:$PORT/default" >/dev/null
+t "grab-rtsp: grabberd not running: 503 Service Unavailable" grep -q "503 Service Unavailable" "$tmp/ffprobe.err"
+kill "$RPID"; wait "$RPID" 2>/dev/null
 exit $failed
