@@ -129,6 +129,13 @@ static void conn_unref(struct grab_conn *c)
 	g_free(c);
 }
 
+static void release_frame(struct grab_conn *c, struct grab_frame *f)
+{
+	g_mutex_lock(&c->lock);
+	grab_frame_release(f);
+	g_mutex_unlock(&c->lock);
+}
+
 static void wrapped_release(gpointer data)
 {
 	struct wrapped_frame *w = data;
@@ -544,9 +551,7 @@ static GstBuffer *frame_buffer(GstGrabSrc *self, struct grab_frame *f,
 	*ret_flow = ensure_pool(self) ?
 		gst_buffer_pool_acquire_buffer(self->pool, &buf, NULL) : GST_FLOW_ERROR;
 	if (*ret_flow != GST_FLOW_OK) {
-		g_mutex_lock(&c->lock);
-		grab_frame_release(f);
-		g_mutex_unlock(&c->lock);
+		release_frame(c, f);
 		return NULL;
 	}
 	gst_buffer_map(buf, &map, GST_MAP_WRITE);
@@ -636,8 +641,9 @@ static GstFlowReturn next_frame(GstGrabSrc *self, struct grab_frame **ret)
 			break;
 		case -EBUSY:
 			/* Every frame held by wrapped buffers downstream: wait
-			 * a little for one to come back. */
-			g_usleep(1000);
+			 * a little for one to come back (or for unlock()). */
+			if (gst_poll_wait(self->poll, GST_MSECOND) < 0 && errno == EBUSY)
+				return GST_FLOW_FLUSHING;
 			continue;
 		case -ENOTCONN:
 		case -ENODEV:
@@ -694,9 +700,7 @@ static GstFlowReturn gst_grab_src_create(GstPushSrc *psrc, GstBuffer **ret)
 			self->generation = gen;
 			if (update_format(self, &error) &&
 			    !gst_base_src_negotiate(GST_BASE_SRC(self))) {
-				g_mutex_lock(&c->lock);
-				grab_frame_release(f);
-				g_mutex_unlock(&c->lock);
+				release_frame(c, f);
 				GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
 						  ("downstream does not accept the stream's new format %s %ux%u",
 						   grab_pixfmt_name(self->format.fourcc),
@@ -704,8 +708,10 @@ static GstFlowReturn gst_grab_src_create(GstPushSrc *psrc, GstBuffer **ret)
 						  (NULL));
 				return GST_FLOW_NOT_NEGOTIATED;
 			}
-			if (error)
+			if (error) {
+				release_frame(c, f);
 				return GST_FLOW_ERROR;
+			}
 		}
 		self->pending_missed += grab_frame_missed(f);
 		seq = grab_frame_sequence(f);
