@@ -1308,6 +1308,72 @@ static int test_stress(int argc, char **argv)
 	return done_testing();
 }
 
+/* ---- jitter: how evenly the engine paces frames while streaming */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Stream N frames and measure how far each frame interval (from the
+ * frames' own timestamps) is from the nominal 1/fps.  The figures are
+ * notes: no pace is asserted (the guest is emulated on a shared host);
+ * the checks are that every interval was seen and the frames are in order.
+ */
+static int test_jitter(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int n = argc > 2 ? atoi(argv[2]) : 200, got = 0, in_order = 1;
+	int fd = dev_open(dev, O_RDWR);
+	uint64_t *dev_ns, nominal, prev_ts = 0, prev_seq = 0, missed = 0;
+	struct grab_info info;
+	struct grab_event ev;
+	double deadline;
+
+	dev_ns = calloc(n, sizeof(*dev_ns));
+	if (!ok(fd >= 0 && dev_ns && dev_info(fd, &info) == 0 && info.fps_num,
+		"jitter: open grab%d", dev))
+		return done_testing();
+	nominal = 1000000000ull * info.fps_den / info.fps_num;
+	ok(ioctl(fd, GRAB_IOC_STREAMON) == 0, "jitter: STREAMON at %u fps",
+	   info.fps_num);
+	deadline = now_s() + 60 + 4.0 * n / info.fps_num;
+	while (got < n && now_s() < deadline) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 5000) <= 0 ||
+		    read(fd, &ev, sizeof(ev)) != sizeof(ev))
+			break;
+		/* The first frame has no interval; a missed one breaks it. */
+		if (prev_ts && !ev.missed) {
+			if (ev.sequence != prev_seq + 1)
+				in_order = 0;
+			dev_ns[got++] = ev.timestamp_ns > prev_ts + nominal ?
+				ev.timestamp_ns - prev_ts - nominal :
+				prev_ts + nominal - ev.timestamp_ns;
+		}
+		missed += ev.missed;
+		prev_ts = ev.timestamp_ns;
+		prev_seq = ev.sequence;
+	}
+	ioctl(fd, GRAB_IOC_STREAMOFF);
+	ok(got == n && in_order, "jitter: %d/%d frame intervals measured in order",
+	   got, n);
+	if (got) {
+		qsort(dev_ns, got, sizeof(*dev_ns), cmp_u64);
+		diag("jitter: %d intervals at %u fps (nominal %.3f ms): deviation p50 %.3f ms p99 %.3f ms max %.3f ms; %llu frames missed by this reader",
+		     got, info.fps_num, nominal / 1e6, dev_ns[got / 2] / 1e6,
+		     dev_ns[(got * 99) / 100 < got ? (got * 99) / 100 : got - 1] / 1e6,
+		     dev_ns[got - 1] / 1e6, (unsigned long long)missed);
+	}
+	free(dev_ns);
+	close(fd);
+	return done_testing();
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1318,6 +1384,7 @@ static const struct {
 	{ "torn", test_torn },		{ "refuse", test_refuse },
 	{ "fuzz", test_fuzz },		{ "rmmod", test_rmmod },
 	{ "touch", test_touch },	{ "stress", test_stress },
+	{ "jitter", test_jitter },
 };
 
 int main(int argc, char **argv)
