@@ -10,6 +10,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# The simulator's produce hook lives in debugfs (grab/grabN/produce).
+mount -t debugfs debugfs /sys/kernel/debug
 exec 3>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 
@@ -72,6 +74,9 @@ ktest readers 0 4 4
 ktest behind 0
 ktest torn 1 3
 ktest refuse 0
+ktest perm 1
+ktest fmtread 1
+ktest sfmt-ro 1
 ktest fuzz 0 100000
 ktest rmmod
 grep -q '^grab ' /proc/modules
