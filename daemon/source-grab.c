@@ -3,7 +3,9 @@
  * The kernel source: a grab.ko device.  The daemon copies nothing: clients
  * get a read-only fd of the device and map its ring themselves.  The daemon
  * streams the device on, reads its event records (one per frame) and
- * forwards them as frame events.
+ * forwards them as frame events.  Only the daemon's own open is writable:
+ * grab.ko refuses stream on/off and format changes through a read-only
+ * open (EPERM), so no client can stop or reconfigure the device.
  */
 #include <errno.h>
 #include <fcntl.h>

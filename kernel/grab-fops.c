@@ -2,6 +2,11 @@
 /*
  * grab.ko: the file operations of /dev/grabN: open/release, read() of
  * event records, poll(), and the ioctls of uapi/linux/grab.h.
+ *
+ * The permission model of grab.h: a file opened for writing may change the
+ * device's state (stream on/off, format); any open may map, read, poll and
+ * query (INFO, STATS).  A state change through a read-only file fails with
+ * EPERM.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,9 +38,7 @@ static int grab_open(struct inode *inode, struct file *file)
 	gf->gd = gd;
 	mutex_init(&gf->read_lock);
 	get_device(&gd->dev);
-	mutex_lock(&gd->lock);
-	gf->next = gd->sequence;
-	mutex_unlock(&gd->lock);
+	gf->next = READ_ONCE(gd->sequence);
 	atomic_inc(&gd->open_files);
 	file->private_data = gf;
 	return stream_open(inode, file);
@@ -55,17 +58,22 @@ static int grab_release(struct inode *inode, struct file *file)
 
 	/* Nobody is left to read the frames: stop capturing them. */
 	if (atomic_dec_and_test(&gd->open_files))
-		grab_engine_stop(gd);
+		grab_core_stream_off(gd);
 	mutex_destroy(&gf->read_lock);
 	kfree(gf);
 	put_device(&gd->dev);
 	return 0;
 }
 
-/* Frames this file has not reported yet. */
+/*
+ * A frame this file has not reported yet is in the current ring.  Frames
+ * of a ring that a format change replaced are gone: they count as missed
+ * with the first frame of the new ring, but cannot be read themselves.
+ */
 static bool grab_file_ready(struct grab_dev *gd, struct grab_file *gf)
 {
-	return READ_ONCE(gd->sequence) > READ_ONCE(gf->next);
+	return READ_ONCE(gd->sequence) >
+	       max(READ_ONCE(gf->next), READ_ONCE(gd->first));
 }
 
 /*
@@ -81,7 +89,7 @@ static unsigned int grab_collect_events(struct grab_dev *gd, u64 *next,
 	u64 head = gd->sequence, n = *next, oldest;
 	unsigned int count = 0;
 
-	lockdep_assert_held(&gd->lock);
+	lockdep_assert_held(&gd->irqlock);
 	while (count < max && n < head) {
 		const struct grab_slot_desc *d;
 		u32 slot;
@@ -115,9 +123,11 @@ static unsigned int grab_collect_events(struct grab_dev *gd, u64 *next,
  * @count: its size; at least one record
  * @ppos:  unused (a stream)
  *
- * Blocks until a frame arrives unless O_NONBLOCK.  Returns as many whole
+ * Sleeps until a frame arrives unless O_NONBLOCK.  Returns as many whole
  * records as are ready and fit.  A record is consumed only once it reached
- * the caller, so -EFAULT loses nothing.
+ * the caller, so -EFAULT loses nothing.  Frames the file will never see
+ * (overwritten, or in a ring a format change replaced) are counted in the
+ * missed field of the record that follows them.
  *
  * Return: bytes read, -EINVAL for a buffer smaller than a record, -EAGAIN,
  * -EFAULT, or -ERESTARTSYS.
@@ -128,6 +138,7 @@ static ssize_t grab_read(struct file *file, char __user *buf, size_t count,
 	struct grab_file *gf = file->private_data;
 	struct grab_dev *gd = gf->gd;
 	struct grab_event ev[GRAB_READ_BATCH];
+	unsigned long irqflags;
 	unsigned int max, n;
 	u64 next;
 	ssize_t ret;
@@ -139,10 +150,10 @@ static ssize_t grab_read(struct file *file, char __user *buf, size_t count,
 	if (mutex_lock_interruptible(&gf->read_lock))
 		return -ERESTARTSYS;
 	for (;;) {
-		mutex_lock(&gd->lock);
+		spin_lock_irqsave(&gd->irqlock, irqflags);
 		next = gf->next;
 		n = grab_collect_events(gd, &next, ev, max);
-		mutex_unlock(&gd->lock);
+		spin_unlock_irqrestore(&gd->irqlock, irqflags);
 		if (n)
 			break;
 		if (file->f_flags & O_NONBLOCK) {
@@ -186,6 +197,7 @@ static void grab_fill_info(struct grab_dev *gd, struct grab_info *info)
 {
 	struct grab_ring *ring = gd->ring;
 
+	lockdep_assert_held(&gd->lock);
 	memset(info, 0, sizeof(*info));
 	info->abi_version = GRAB_ABI_VERSION;
 	info->index = gd->index;
@@ -193,71 +205,48 @@ static void grab_fill_info(struct grab_dev *gd, struct grab_info *info)
 	info->slot_stride = ring->slot_stride;
 	info->ring_size = ring->size;
 	info->format = ring->format;
-	info->fps_num = gd->fps;
-	info->fps_den = 1;
-	if (gd->streaming)
+	info->fps_num = gd->fps_num;
+	info->fps_den = gd->fps_den;
+	if (READ_ONCE(gd->streaming))
 		info->flags |= GRAB_INFO_STREAMING;
 	if (atomic_read(&ring->mappings))
 		info->flags |= GRAB_INFO_MAPPED;
 	info->data_offset = ring->data_offset;
 }
 
-/* GRAB_IOC_S_FMT: replace the ring with one of the new format. */
-static int grab_set_format(struct grab_dev *gd, struct grab_format *fmt)
+/*
+ * GRAB_IOC_S_FMT: everything that can fail before the device changes does:
+ * the format is checked and the completed result written back first, so a
+ * caller whose buffer cannot take the result gets EFAULT and an unchanged
+ * device.  A later failure (EBUSY, ENOMEM) leaves the completed result in
+ * the caller's buffer and the device as it was.
+ */
+static int grab_ioctl_s_fmt(struct grab_dev *gd, struct grab_format __user *argp)
 {
-	struct grab_ring *ring, *old;
-	int ret = 0;
+	struct grab_format fmt;
+	int ret;
 
-	if (fmt->reserved[0] || fmt->reserved[1] || fmt->reserved[2] ||
-	    grab_format_complete(fmt))
-		return -EINVAL;
-
-	mutex_lock(&gd->stream_lock);
-	mutex_lock(&gd->lock);
-	old = gd->ring;
-	if (gd->streaming || atomic_read(&old->mappings)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	ring = grab_ring_alloc(old->dma_dev, fmt, old->nslots, gd->fps,
-			       gd->sequence);
-	if (IS_ERR(ring)) {
-		ret = PTR_ERR(ring);
-		goto out;
-	}
-	ring->hdr->format_gen = ++gd->format_gen;
-	gd->ring = ring;
-	grab_ring_put(old);
-out:
-	mutex_unlock(&gd->lock);
-	mutex_unlock(&gd->stream_lock);
-	return ret;
+	if (copy_from_user(&fmt, argp, sizeof(fmt)))
+		return -EFAULT;
+	ret = grab_core_try_format(gd, &fmt);
+	if (ret)
+		return ret;
+	if (copy_to_user(argp, &fmt, sizeof(fmt)))
+		return -EFAULT;
+	return grab_core_set_format(gd, &fmt);
 }
 
-/* GRAB_IOC_PRODUCE: publish @count frames now; refused while streaming. */
-static int grab_produce(struct grab_dev *gd, u32 count)
+static void grab_fill_stats(struct grab_dev *gd, struct grab_stats *stats)
 {
-	int ret = 0;
-	u32 i;
+	unsigned long irqflags;
 
-	if (count > GRAB_MAX_PRODUCE)
-		return -EINVAL;
-	mutex_lock(&gd->lock);
-	if (gd->streaming) {
-		ret = -EBUSY;
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		grab_engine_capture(gd);
-		cond_resched();
-	}
-out:
-	mutex_unlock(&gd->lock);
-	return ret;
+	memset(stats, 0, sizeof(*stats));
+	spin_lock_irqsave(&gd->irqlock, irqflags);
+	stats->frames = gd->sequence;
+	stats->dropped = gd->dropped;
+	stats->mappings = atomic_read(&gd->ring->mappings);
+	spin_unlock_irqrestore(&gd->irqlock, irqflags);
+	stats->open_files = atomic_read(&gd->open_files);
 }
 
 /**
@@ -267,7 +256,7 @@ out:
  * @arg:  user pointer for the commands that take one
  *
  * Return: 0 or -errno; -ENOTTY for an unknown command, -EFAULT for a bad
- * pointer.
+ * pointer, -EPERM for a state change through a file not open for writing.
  */
 static long grab_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -276,11 +265,8 @@ static long grab_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *argp = (void __user *)arg;
 	union {
 		struct grab_info info;
-		struct grab_format fmt;
 		struct grab_stats stats;
-		u32 count;
 	} u;
-	int ret;
 
 	switch (cmd) {
 	case GRAB_IOC_INFO:
@@ -289,34 +275,28 @@ static long grab_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mutex_unlock(&gd->lock);
 		return copy_to_user(argp, &u.info, sizeof(u.info)) ?
 			-EFAULT : 0;
-	case GRAB_IOC_S_FMT:
-		if (copy_from_user(&u.fmt, argp, sizeof(u.fmt)))
-			return -EFAULT;
-		ret = grab_set_format(gd, &u.fmt);
-		if (ret)
-			return ret;
-		return copy_to_user(argp, &u.fmt, sizeof(u.fmt)) ? -EFAULT : 0;
-	case GRAB_IOC_STREAMON:
-		return grab_engine_start(gd);
-	case GRAB_IOC_STREAMOFF:
-		grab_engine_stop(gd);
-		return 0;
 	case GRAB_IOC_STATS:
-		memset(&u.stats, 0, sizeof(u.stats));
-		mutex_lock(&gd->lock);
-		u.stats.frames = gd->sequence;
-		u.stats.dropped = gd->dropped;
-		u.stats.mappings = atomic_read(&gd->ring->mappings);
-		mutex_unlock(&gd->lock);
-		u.stats.open_files = atomic_read(&gd->open_files);
+		grab_fill_stats(gd, &u.stats);
 		return copy_to_user(argp, &u.stats, sizeof(u.stats)) ?
 			-EFAULT : 0;
-	case GRAB_IOC_PRODUCE:
-		if (get_user(u.count, (u32 __user *)argp))
-			return -EFAULT;
-		return grab_produce(gd, u.count);
+	case GRAB_IOC_S_FMT:
+	case GRAB_IOC_STREAMON:
+	case GRAB_IOC_STREAMOFF:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EPERM;
+		break;
 	default:
 		return -ENOTTY;
+	}
+
+	switch (cmd) {
+	case GRAB_IOC_S_FMT:
+		return grab_ioctl_s_fmt(gd, argp);
+	case GRAB_IOC_STREAMON:
+		return grab_core_stream_on(gd);
+	default:
+		grab_core_stream_off(gd);
+		return 0;
 	}
 }
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * grab.ko: a simulated frame grabber with a zero-copy capture ring.
+ * grab.ko: a frame-grabber core with a zero-copy capture ring, and a
+ * simulated grabber on it.
  *
- * Module parameters, the character device region and class, and one
- * platform device per /dev/grabN: the platform device is what the ring's
- * pages are DMA-mapped against, as they would be for a real PCIe grabber.
- * Its driver's probe creates the grab device.
+ * The module: the core's setup (grab-core.c), the simulator's parameters,
+ * and one platform device per simulated /dev/grabN: the platform device is
+ * what the ring's pages are DMA-mapped against, as they would be for a real
+ * PCIe grabber.  Its driver's probe creates the simulated grabber.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,96 +45,35 @@ module_param(fps, uint, 0444);
 MODULE_PARM_DESC(fps, "frames per second while streaming (1-240, default 30)");
 
 static struct grab_format grab_param_format;
-static dev_t grab_devt;
 static struct platform_device *grab_pdevs[GRAB_MAX_DEVICES];
 static int grab_probe_ret[GRAB_MAX_DEVICES];
 
-static struct class grab_class = {
-	.name = "grab",
-	.dev_groups = grab_groups,
-};
-
-static void grab_dev_release(struct device *dev)
-{
-	struct grab_dev *gd = to_grab_dev(dev);
-
-	grab_ring_put(gd->ring);
-	mutex_destroy(&gd->lock);
-	mutex_destroy(&gd->stream_lock);
-	kfree(gd);
-}
-
 static int grab_probe(struct platform_device *pdev)
 {
-	unsigned int index = pdev->id;
-	struct grab_ring *ring;
-	struct grab_dev *gd;
+	struct grab_dev_config cfg = {
+		.format = grab_param_format,
+		.nslots = slots,
+		.fps_num = fps,
+		.fps_den = 1,
+	};
+	struct grab_sim *sim;
 	int ret;
 
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto out;
-
-	ret = -ENOMEM;
-	gd = kzalloc(sizeof(*gd), GFP_KERNEL);
-	if (!gd)
-		goto out;
-	gd->pdev = pdev;
-	gd->index = index;
-	gd->fps = fps;
-	mutex_init(&gd->stream_lock);
-	mutex_init(&gd->lock);
-	init_waitqueue_head(&gd->wait);
-	atomic_set(&gd->open_files, 0);
-	grab_engine_init(gd);
-
-	ring = grab_ring_alloc(&pdev->dev, &grab_param_format, slots, fps, 0);
-	if (IS_ERR(ring)) {
-		ret = PTR_ERR(ring);
-		mutex_destroy(&gd->lock);
-		mutex_destroy(&gd->stream_lock);
-		kfree(gd);
-		goto out;
+	if (!ret) {
+		sim = grab_sim_add(&pdev->dev, &cfg);
+		ret = PTR_ERR_OR_ZERO(sim);
+		if (!ret)
+			platform_set_drvdata(pdev, sim);
 	}
-	ring->hdr->format_gen = ++gd->format_gen;
-	gd->ring = ring;
-
-	/* From here on gd belongs to its device: put_device() frees it. */
-	device_initialize(&gd->dev);
-	gd->dev.class = &grab_class;
-	gd->dev.parent = &pdev->dev;
-	gd->dev.devt = MKDEV(MAJOR(grab_devt), index);
-	gd->dev.release = grab_dev_release;
-	ret = dev_set_name(&gd->dev, "grab%u", index);
-	if (ret)
-		goto err_put;
-	cdev_init(&gd->cdev, &grab_fops);
-	gd->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&gd->cdev, &gd->dev);
-	if (ret)
-		goto err_put;
-	platform_set_drvdata(pdev, gd);
-	dev_info(&gd->dev, "%ux%u %s, %u slots, %u fps, ring %llu bytes\n",
-		 ring->format.width, ring->format.height,
-		 grab_format_name(ring->format.fourcc), ring->nslots, gd->fps,
-		 ring->size);
-	goto out;
-
-err_put:
-	put_device(&gd->dev);
-out:
-	if (index < GRAB_MAX_DEVICES)
-		grab_probe_ret[index] = ret;
+	if (pdev->id >= 0 && pdev->id < GRAB_MAX_DEVICES)
+		grab_probe_ret[pdev->id] = ret;
 	return ret;
 }
 
 static void grab_remove(struct platform_device *pdev)
 {
-	struct grab_dev *gd = platform_get_drvdata(pdev);
-
-	cdev_device_del(&gd->cdev, &gd->dev);
-	grab_engine_stop(gd);
-	put_device(&gd->dev);
+	grab_sim_remove(platform_get_drvdata(pdev));
 }
 
 static struct platform_driver grab_driver = {
@@ -229,15 +169,12 @@ static int __init grab_init(void)
 	if (ret)
 		return ret;
 
-	ret = alloc_chrdev_region(&grab_devt, 0, devices, "grab");
+	ret = grab_core_init();
 	if (ret)
 		return ret;
-	ret = class_register(&grab_class);
-	if (ret)
-		goto err_chrdev;
 	ret = platform_driver_register(&grab_driver);
 	if (ret)
-		goto err_class;
+		goto err_core;
 
 	for (i = 0; i < devices; i++) {
 		struct platform_device_info info = {
@@ -266,10 +203,8 @@ static int __init grab_init(void)
 err_pdevs:
 	grab_unregister_pdevs();
 	platform_driver_unregister(&grab_driver);
-err_class:
-	class_unregister(&grab_class);
-err_chrdev:
-	unregister_chrdev_region(grab_devt, devices);
+err_core:
+	grab_core_exit();
 	return ret;
 }
 
@@ -277,13 +212,12 @@ static void __exit grab_exit(void)
 {
 	grab_unregister_pdevs();
 	platform_driver_unregister(&grab_driver);
-	class_unregister(&grab_class);
-	unregister_chrdev_region(grab_devt, devices);
+	grab_core_exit();
 }
 
 module_init(grab_init);
 module_exit(grab_exit);
 
-MODULE_DESCRIPTION("grab: simulated frame grabber with a zero-copy capture ring");
+MODULE_DESCRIPTION("grab: frame-grabber core with a zero-copy capture ring, and a simulated grabber");
 MODULE_AUTHOR("grab developers");
 MODULE_LICENSE("GPL");

@@ -5,10 +5,12 @@
  * Order-0 pages in a page array: they are ordinary refcounted pages, so the
  * mmap fault handler can hand them out through vmf->page (memory from
  * dma_alloc_coherent() could not be: its tail pages are not refcounted).
- * The producer writes through a vmap() of the array; the slot pages are
- * also mapped for the device with the DMA API, DMA_FROM_DEVICE, as a real
- * grabber's scatter-gather engine would need them.  The header pages are
- * only ever written by the CPU and are not part of the DMA mapping.
+ * The CPU sees the ring through a vmap() of the array.  Each slot's pages
+ * (a slot starts on a page boundary) also get a scatter list of their own,
+ * mapped for the capture device with the DMA API, DMA_FROM_DEVICE: a
+ * driver hands the device one slot at a time, and publishing a frame syncs
+ * that slot alone.  The header pages are only ever written by the CPU and
+ * are not part of any DMA mapping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +21,57 @@
 #include <linux/vmalloc.h>
 
 #include "grab-drv.h"
+
+/* Unmap and free the first @n slot scatter lists. */
+static void grab_ring_free_sgts(struct grab_ring *ring, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (ring->dma_mapped)
+			dma_unmap_sgtable(ring->dma_dev, &ring->slot_sgt[i],
+					  DMA_FROM_DEVICE, 0);
+		sg_free_table(&ring->slot_sgt[i]);
+	}
+	kfree(ring->slot_sgt);
+}
+
+/* One scatter list per slot, each mapped for @dma_dev. */
+static int grab_ring_map_slots(struct grab_ring *ring, struct device *dma_dev)
+{
+	unsigned int per_slot = ring->slot_stride >> PAGE_SHIFT;
+	unsigned int first = ring->data_offset >> PAGE_SHIFT;
+	u32 i;
+	int ret;
+
+	ring->slot_sgt = kcalloc(ring->nslots, sizeof(*ring->slot_sgt),
+				 GFP_KERNEL);
+	if (!ring->slot_sgt)
+		return -ENOMEM;
+	ring->dma_dev = dma_dev;
+	ring->dma_mapped = true;
+	for (i = 0; i < ring->nslots; i++) {
+		struct sg_table *sgt = &ring->slot_sgt[i];
+
+		ret = sg_alloc_table_from_pages(sgt,
+						ring->pages + first + i * per_slot,
+						per_slot, 0, ring->slot_stride,
+						GFP_KERNEL);
+		if (ret)
+			goto err;
+		ret = dma_map_sgtable(dma_dev, sgt, DMA_FROM_DEVICE, 0);
+		if (ret) {
+			sg_free_table(sgt);
+			goto err;
+		}
+	}
+	return 0;
+
+err:
+	grab_ring_free_sgts(ring, i);
+	ring->slot_sgt = NULL;
+	return ret;
+}
 
 static void grab_ring_free_pages(struct grab_ring *ring)
 {
@@ -35,7 +88,8 @@ static void grab_ring_free_pages(struct grab_ring *ring)
  * @dma_dev: device the slots are DMA-mapped for
  * @fmt:     frame format, completed (grab_format_complete())
  * @nslots:  number of slots
- * @fps:     frames per second, recorded in the header
+ * @fps_num: frame rate recorded in the header, numerator
+ * @fps_den: and denominator
  * @first:   number of the first frame this ring will hold
  *
  * Return: the ring with one reference, or an ERR_PTR(): -EINVAL for a bad
@@ -43,11 +97,11 @@ static void grab_ring_free_pages(struct grab_ring *ring)
  */
 struct grab_ring *grab_ring_alloc(struct device *dma_dev,
 				  const struct grab_format *fmt, u32 nslots,
-				  u32 fps, u64 first)
+				  u32 fps_num, u32 fps_den, u64 first)
 {
 	struct grab_layout layout;
 	struct grab_ring *ring;
-	unsigned int data_page, i;
+	unsigned int i;
 	int ret;
 
 	if (grab_ring_layout(fmt, nslots, PAGE_SIZE, &layout))
@@ -83,17 +137,10 @@ struct grab_ring *grab_ring_alloc(struct device *dma_dev,
 	if (!ring->vaddr)
 		goto err_free_pages;
 
-	data_page = layout.data_offset >> PAGE_SHIFT;
-	ret = sg_alloc_table_from_pages(&ring->sgt, ring->pages + data_page,
-					ring->npages - data_page, 0,
-					ring->size - layout.data_offset,
-					GFP_KERNEL);
+	ret = grab_ring_map_slots(ring, dma_dev);
 	if (ret)
 		goto err_vunmap;
-	ret = dma_map_sgtable(dma_dev, &ring->sgt, DMA_FROM_DEVICE, 0);
-	if (ret)
-		goto err_free_sgt;
-	ring->dma_dev = get_device(dma_dev);
+	get_device(dma_dev);
 
 	ring->hdr = ring->vaddr;
 	ring->desc = ring->vaddr + layout.desc_offset;
@@ -107,14 +154,12 @@ struct grab_ring *grab_ring_alloc(struct device *dma_dev,
 	ring->hdr->data_offset = layout.data_offset;
 	ring->hdr->ring_size = layout.ring_size;
 	ring->hdr->format = *fmt;
-	ring->hdr->fps_num = fps;
-	ring->hdr->fps_den = 1;
+	ring->hdr->fps_num = fps_num;
+	ring->hdr->fps_den = fps_den;
 	ring->hdr->head = first;
 	/* Nobody can map the ring before the caller publishes it. */
 	return ring;
 
-err_free_sgt:
-	sg_free_table(&ring->sgt);
 err_vunmap:
 	vunmap(ring->vaddr);
 err_free_pages:
@@ -128,8 +173,7 @@ static void grab_ring_release(struct kref *ref)
 {
 	struct grab_ring *ring = container_of(ref, struct grab_ring, ref);
 
-	dma_unmap_sgtable(ring->dma_dev, &ring->sgt, DMA_FROM_DEVICE, 0);
-	sg_free_table(&ring->sgt);
+	grab_ring_free_sgts(ring, ring->nslots);
 	put_device(ring->dma_dev);
 	vunmap(ring->vaddr);
 	/*
@@ -138,6 +182,25 @@ static void grab_ring_release(struct kref *ref)
 	 */
 	grab_ring_free_pages(ring);
 	kfree(ring);
+}
+
+/**
+ * grab_ring_dma_unmap() - end the device's access to the ring for good
+ * @ring: the ring, no frame in flight
+ *
+ * Called when the driver goes away while mappings may keep the ring alive:
+ * the DMA mappings belong to the driver's binding, the pages to the ring.
+ */
+void grab_ring_dma_unmap(struct grab_ring *ring)
+{
+	u32 i;
+
+	if (!ring->dma_mapped)
+		return;
+	for (i = 0; i < ring->nslots; i++)
+		dma_unmap_sgtable(ring->dma_dev, &ring->slot_sgt[i],
+				  DMA_FROM_DEVICE, 0);
+	ring->dma_mapped = false;
 }
 
 /**

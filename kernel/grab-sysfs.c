@@ -11,11 +11,12 @@ static ssize_t frames_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
 	struct grab_dev *gd = to_grab_dev(dev);
+	unsigned long irqflags;
 	u64 frames;
 
-	mutex_lock(&gd->lock);
+	spin_lock_irqsave(&gd->irqlock, irqflags);
 	frames = gd->sequence;
-	mutex_unlock(&gd->lock);
+	spin_unlock_irqrestore(&gd->irqlock, irqflags);
 	return sysfs_emit(buf, "%llu\n", frames);
 }
 static DEVICE_ATTR_RO(frames);
@@ -24,11 +25,12 @@ static ssize_t dropped_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
 	struct grab_dev *gd = to_grab_dev(dev);
+	unsigned long irqflags;
 	u64 dropped;
 
-	mutex_lock(&gd->lock);
+	spin_lock_irqsave(&gd->irqlock, irqflags);
 	dropped = gd->dropped;
-	mutex_unlock(&gd->lock);
+	spin_unlock_irqrestore(&gd->irqlock, irqflags);
 	return sysfs_emit(buf, "%llu\n", dropped);
 }
 static DEVICE_ATTR_RO(dropped);

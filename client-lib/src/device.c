@@ -68,7 +68,13 @@ API int grab_open_device(const char *path, struct grab **ret_grab)
 	g->mode = MODE_DEVICE;
 	g->timerfd = -1;
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
-	g->sock = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/*
+	 * Starting the device needs a writable open (grab.h); a user who may
+	 * only read it can still follow a device someone else streams.
+	 */
+	g->sock = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (g->sock < 0 && (errno == EACCES || errno == EROFS))
+		g->sock = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (g->epfd < 0 || g->sock < 0) {
 		ret = -errno;
 		goto err;
@@ -88,7 +94,8 @@ API int grab_open_device(const char *path, struct grab **ret_grab)
 		goto err;
 	}
 	/* Someone else may be streaming it already. */
-	if (ioctl(g->sock, GRAB_IOC_STREAMON) < 0 && errno != EBUSY) {
+	if (ioctl(g->sock, GRAB_IOC_STREAMON) < 0 && errno != EBUSY &&
+	    !(errno == EPERM && (info.flags & GRAB_INFO_STREAMING))) {
 		ret = -errno;
 		goto err;
 	}

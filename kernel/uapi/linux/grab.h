@@ -17,6 +17,15 @@
  * written); read; acquire fence; re-read desc.seq and desc.sequence: if
  * either changed, the frame was overwritten while being read.
  *
+ * Permissions of /dev/grabN: the file's access mode decides what it may
+ * do.  Any open (O_RDONLY included) may mmap the ring (read-only, shared),
+ * read() event records, poll(), and query (GRAB_IOC_INFO, GRAB_IOC_STATS).
+ * Changing the device's state for everyone (GRAB_IOC_STREAMON,
+ * GRAB_IOC_STREAMOFF, GRAB_IOC_S_FMT) needs a file opened for writing
+ * (O_WRONLY or O_RDWR); through any other it fails with EPERM.  A daemon
+ * that shares a device keeps the writable open to itself and hands its
+ * clients O_RDONLY opens.  Closing the last open file of a device stops it.
+ *
  * Only fixed-width types, explicit padding, reserved fields that must be
  * zero, and a static assertion on every size.
  */
@@ -237,12 +246,13 @@ GRAB_STATIC_ASSERT(sizeof(struct grab_stats) == 56, "grab_stats size");
 /* Get device and ring description. */
 #define GRAB_IOC_INFO		_IOR(GRAB_IOC_MAGIC, 0x00, struct grab_info)
 /* Set width, height, fourcc (bytesperline, sizeimage are filled in).
- * -EBUSY while streaming or mapped, -EINVAL on an unsupported format. */
+ * -EBUSY while streaming or mapped, -EINVAL on an unsupported format;
+ * nothing changes unless it returns 0.  Every open file's read() cursor
+ * moves to the new ring: the frames it had not read are reported missed. */
 #define GRAB_IOC_S_FMT		_IOWR(GRAB_IOC_MAGIC, 0x01, struct grab_format)
 #define GRAB_IOC_STREAMON	_IO(GRAB_IOC_MAGIC, 0x02)
 #define GRAB_IOC_STREAMOFF	_IO(GRAB_IOC_MAGIC, 0x03)
 #define GRAB_IOC_STATS		_IOR(GRAB_IOC_MAGIC, 0x04, struct grab_stats)
-/* Test hook: publish this many frames synchronously, now (not streaming). */
-#define GRAB_IOC_PRODUCE	_IOW(GRAB_IOC_MAGIC, 0x05, __u32)
+/* 0x05 was a test hook (now debugfs grab/grabN/produce): never reuse it. */
 
 #endif /* _UAPI_LINUX_GRAB_H */
