@@ -8,10 +8,10 @@
 set -euo pipefail
 
 packages=(
-	# build
+	# build (python3-dev, python3-numpy: the Python module)
 	build-essential pkg-config make gcc g++ clang sparse
 	libevent-dev libturbojpeg0-dev libjpeg62-turbo-dev libv4l-dev
-	libsystemd-dev libinih-dev
+	libsystemd-dev libinih-dev python3-dev python3-numpy
 	# fuzz and sanitize tiers: libFuzzer, ASan, UBSan runtimes (valgrind below)
 	libclang-rt-14-dev
 	# kernel tier: Debian's own kernels, their headers, a busybox initramfs
@@ -26,6 +26,8 @@ packages=(
 	groff-base man-db
 	# http tier: promtool, a headless browser, JSON on the command line
 	prometheus chromium jq python3
+	# python tier: pytest, OpenCV
+	python3-pytest python3-opencv
 	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
 	gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
 	gstreamer1.0-plugins-bad ustreamer
