@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 export GRAB_TAP=$tmp/tap
 : >"$GRAB_TAP"
 # -p no:cacheprovider: no .pytest_cache in the tree.
-"$py" -m pytest -p no:cacheprovider -q -rA tests/python ${PYTEST_ARGS:-} \
+"$py" -m pytest -p no:cacheprovider --basetemp="$tmp/pytest" -q -rA tests/python ${PYTEST_ARGS:-} \
 	>"$tmp/pytest.log" 2>&1
 status=$?
 cat "$GRAB_TAP"
