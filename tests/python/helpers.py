@@ -36,18 +36,24 @@ def capture_alongside(stream, sock, tmpdir, fmt, count, deadline_s=20):
 
 
 def read_while(proc, s, take, deadline_s=30):
-    """Frames of stream @s while @proc runs: {sequence: take(frame)} of
-    every intact frame; then grab-capture's {sequence: path}."""
+    """Frames of stream @s while @proc (grab-capture) runs, and on until
+    this reader has passed the last frame grab-capture wrote: {sequence:
+    take(frame)} of every intact frame, then grab-capture's {sequence:
+    path}."""
     got = {}
     deadline = time.monotonic() + deadline_s
-    while proc.poll() is None and time.monotonic() < deadline:
+
+    def one():
         f = s.next(timeout=0.5)
         if f is None:
-            continue
+            return None
         with f:
             v = take(f)
             if f.intact():
                 got[f.sequence] = v
+            return f.sequence
+    while proc.poll() is None and time.monotonic() < deadline:
+        one()
     try:
         _, err = proc.communicate(timeout=max(1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
@@ -58,4 +64,8 @@ def read_while(proc, s, take, deadline_s=30):
     files = {int(m.group(1)): m.group(2)
              for m in re.finditer(r"seq (\d+) .*-> (\S+)", err)}
     assert files, "grab-capture named no frame: " + err
+    while time.monotonic() < deadline:
+        seq = one()
+        if seq is not None and seq >= max(files):
+            break
     return got, files
