@@ -127,8 +127,8 @@ class Run:
         c = self.cfg
         w, h = c["width"], c["height"]
         kind = c["kind"]
-        if kind in ("grab", "grab-dma"):
-            daemon = os.path.join(BUILD, "grabberd") if kind == "grab" else \
+        if kind in ("grab", "grab-py", "grab-dma"):
+            daemon = os.path.join(BUILD, "grabberd") if kind != "grab-dma" else \
                 os.path.join(BIN, "grabberd-dma")
             self.sock = os.path.join(self.tmp, "grabberd.sock")
             # HTTP as shipped (on), on a free port, with no viewer: the
@@ -174,6 +174,10 @@ class Run:
         kind = self.cfg["kind"]
         if kind in ("grab", "grab-dma"):
             return [os.path.join(BIN, "lat-client"), self.sock]
+        if kind == "grab-py":
+            # Debian's python3 and the module just built.
+            return ["/usr/bin/python3", os.path.join(ROOT, "tests/bench/py-client.py"),
+                    self.sock]
         if kind in ("copy", "copy-dma", "memsink", "notify"):
             mode = {"copy-dma": "socket", "copy": "socket"}.get(kind, kind)
             return [os.path.join(BIN, "copy-client"), mode, self.sock]
@@ -187,6 +191,7 @@ class Run:
         self.latdir = os.path.join(self.tmp, "lat")
         os.makedirs(self.latdir, exist_ok=True)
         env["BENCH_LAT_DIR"] = self.latdir
+        env["PYTHONPATH"] = os.path.join(BUILD, "python")
         for i in range(self.cfg["clients"]):
             self.clients.append(self.spawn(self.client_argv(), "client%d.log" % i, env))
         if self.cfg.get("stalled"):
@@ -358,6 +363,7 @@ CONFIGS = [
     cfg("gst-1080p-1", "GStreamer shm", "gst", "1080p", 1),
     cfg("gst-1080p-16", "GStreamer shm", "gst", "1080p", 16),
     cfg("grab-1080p-16+stalled", "isolation", "grab", "1080p", 16, stalled=True),
+    cfg("py-1080p-1", "Python reader (the module grab)", "grab-py", "1080p", 1),
 ]
 
 
@@ -594,6 +600,10 @@ def main():
     goal("healthy clients' p99 moves at most 10%% with one stalled client (stalled / healthy phases, %s / %s us)"
          % ("%.0f" % b if b else "-", "%.0f" % a if a else "-"),
          r, 1.1, r is not None and r <= 1.1)
+    c1, p1 = med("grab-1080p-1", "client_us_per_frame"), med("py-1080p-1", "client_us_per_frame")
+    r = p1 / c1 if c1 and p1 else None
+    goal("Python reader's CPU per frame at most 2x the C reader's (frame + its NumPy view; py / C, 1080p60, 1 client each)",
+         r, 2, r is not None and r <= 2)
     r = http.get("ratio_median")
     goal("HTTP: daemon CPU with 16 MJPEG viewers at most 1.3x that of 1 (16 / 1, 1080p30, median)"
          + ("" if http.get("available") else " [scenario not available yet]"),
