@@ -24,6 +24,24 @@ fi
 tmp=$(mktemp -d /tmp/grab-pytier.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
+# --- make install ---------------------------------------------------------------
+# Into a DESTDIR, for PREFIX=/usr/local and /usr: the module lands in a
+# directory Debian's python3 searches, and imports for an unprivileged user.
+install_check() { # install_check PREFIX
+	local d=$tmp/inst${1//\//-} dir
+	make -s --no-print-directory install-python DESTDIR="$d" PREFIX="$1" >"$d.log" 2>&1 || return 1
+	dir=$(dirname "$(find "$d" -name 'grab.cpython-*.so' | head -1)")
+	[ -f "$dir/grab.pyi" ] || return 1
+	"$py" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "${dir#"$d"}" || return 1
+	chmod -R a+rX "$d" && chmod a+x "$tmp"
+	(cd / && runuser -u nobody -- env -i PYTHONPATH="$dir" "$py" -c \
+		'import grab; assert grab.formats()["YUYV"] == 0x56595559') 2>>"$d.log"
+}
+t "python: make install PREFIX=/usr/local puts grab where Debian's python3 imports it (as nobody)" \
+	install_check /usr/local
+t "python: make install PREFIX=/usr puts grab in /usr/lib/python3/dist-packages (as nobody)" \
+	install_check /usr
+
 # --- pytest ------------------------------------------------------------------
 export GRAB_TAP=$tmp/tap
 : >"$GRAB_TAP"
