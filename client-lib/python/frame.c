@@ -31,21 +31,21 @@ struct np_format {
 };
 
 static const struct np_format np_formats[] = {
-	{ GRAB_PIXFMT_YUYV, NPY_UINT8, 1, { 2 }, { 1 } },
-	{ GRAB_PIXFMT_UYVY, NPY_UINT8, 1, { 2 }, { 1 } },
-	{ GRAB_PIXFMT_RGB24, NPY_UINT8, 1, { 3 }, { 1 } },
-	{ GRAB_PIXFMT_BGR24, NPY_UINT8, 1, { 3 }, { 1 } },
-	{ GRAB_PIXFMT_GREY, NPY_UINT8, 1, { 1 }, { 1 } },
-	{ GRAB_PIXFMT_Y16, NPY_UINT16, 1, { 1 }, { 1 } },
-	{ GRAB_PIXFMT_SRGGB8, NPY_UINT8, 1, { 1 }, { 1 } },
-	{ GRAB_PIXFMT_SBGGR8, NPY_UINT8, 1, { 1 }, { 1 } },
-	{ GRAB_PIXFMT_SGRBG8, NPY_UINT8, 1, { 1 }, { 1 } },
-	{ GRAB_PIXFMT_SGBRG8, NPY_UINT8, 1, { 1 }, { 1 } },
+	{GRAB_PIXFMT_YUYV, NPY_UINT8, 1, {2}, {1}},
+	{GRAB_PIXFMT_UYVY, NPY_UINT8, 1, {2}, {1}},
+	{GRAB_PIXFMT_RGB24, NPY_UINT8, 1, {3}, {1}},
+	{GRAB_PIXFMT_BGR24, NPY_UINT8, 1, {3}, {1}},
+	{GRAB_PIXFMT_GREY, NPY_UINT8, 1, {1}, {1}},
+	{GRAB_PIXFMT_Y16, NPY_UINT16, 1, {1}, {1}},
+	{GRAB_PIXFMT_SRGGB8, NPY_UINT8, 1, {1}, {1}},
+	{GRAB_PIXFMT_SBGGR8, NPY_UINT8, 1, {1}, {1}},
+	{GRAB_PIXFMT_SGRBG8, NPY_UINT8, 1, {1}, {1}},
+	{GRAB_PIXFMT_SGBRG8, NPY_UINT8, 1, {1}, {1}},
 	/* Y, then CbCr pairs at half resolution both ways. */
-	{ GRAB_PIXFMT_NV12, NPY_UINT8, 2, { 1, 2 }, { 1, 2 } },
+	{GRAB_PIXFMT_NV12, NPY_UINT8, 2, {1, 2}, {1, 2}},
 	/* Y, Cb, Cr; chroma at half resolution both ways. */
-	{ GRAB_PIXFMT_YU12, NPY_UINT8, 3, { 1, 1, 1 }, { 1, 2, 2 } },
-	{ GRAB_PIXFMT_MJPEG, NPY_UINT8, 0, { 0 }, { 0 } },
+	{GRAB_PIXFMT_YU12, NPY_UINT8, 3, {1, 1, 1}, {1, 2, 2}},
+	{GRAB_PIXFMT_MJPEG, NPY_UINT8, 0, {0}, {0}},
 };
 
 static const struct np_format *np_format(uint32_t fourcc)
@@ -68,7 +68,9 @@ PyObject *grabpy_formats(void)
 	for (i = 0; i < sizeof(np_formats) / sizeof(np_formats[0]); i++) {
 		PyObject *v = PyLong_FromUnsignedLong(np_formats[i].fourcc);
 
-		if (!v || PyDict_SetItemString(d, grab_pixfmt_name(np_formats[i].fourcc), v)) {
+		if (!v ||
+		    PyDict_SetItemString(
+			    d, grab_pixfmt_name(np_formats[i].fourcc), v)) {
 			Py_XDECREF(v);
 			Py_DECREF(d);
 			return NULL;
@@ -88,15 +90,15 @@ static void hold_dealloc(HoldObject *h)
 }
 
 PyTypeObject grabpy_hold_type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "grab._Hold",
+	PyVarObject_HEAD_INIT(NULL, 0).tp_name = "grab._Hold",
 	.tp_basicsize = sizeof(HoldObject),
 	.tp_dealloc = (destructor)hold_dealloc,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
 	.tp_doc = "A frame held from libgrab: the base object of its arrays.",
 };
 
-/* ---- Frame ---------------------------------------------------------------- */
+/* ---- Frame ----------------------------------------------------------------
+ */
 
 PyObject *grabpy_frame_new(StreamObject *s, struct grab_frame *f)
 {
@@ -130,7 +132,8 @@ PyObject *grabpy_frame_new(StreamObject *s, struct grab_frame *f)
 		r = grab_frame_layout(f, &fr->layout);
 	if (r < 0) {
 		Py_DECREF(fr);
-		return grabpy_raise(grabpy_error, -r, "cannot read the format of frame %llu",
+		return grabpy_raise(grabpy_error, -r,
+				    "cannot read the format of frame %llu",
 				    (unsigned long long)grab_frame_sequence(f));
 	}
 	return (PyObject *)fr;
@@ -169,7 +172,8 @@ static PyObject *view(FrameObject *fr, int typenum, int nd, npy_intp *shape,
 	if (!a)
 		return NULL;
 	Py_INCREF(fr->hold);
-	if (PyArray_SetBaseObject((PyArrayObject *)a, (PyObject *)fr->hold) < 0) {
+	if (PyArray_SetBaseObject((PyArrayObject *)a, (PyObject *)fr->hold) <
+	    0) {
 		Py_DECREF(a);
 		return NULL;
 	}
@@ -205,10 +209,13 @@ static PyObject *plane_view(FrameObject *fr, const struct np_format *nf,
 	strides[1] = item * nf->comps[i];
 	strides[2] = item;
 	/* Stay inside the frame whatever the layout says. */
-	if (p->lines && ((size_t)p->offset + (size_t)(p->lines - 1) * p->stride +
-			 (size_t)shape[1] * strides[1] > fr->fmt.sizeimage)) {
-		grabpy_raise(grabpy_error, EINVAL, "plane %u of %s does not fit the frame",
-			     i, grab_pixfmt_name(fr->fmt.fourcc));
+	if (p->lines &&
+	    ((size_t)p->offset + (size_t)(p->lines - 1) * p->stride +
+		     (size_t)shape[1] * strides[1] >
+	     fr->fmt.sizeimage)) {
+		grabpy_raise(grabpy_error, EINVAL,
+			     "plane %u of %s does not fit the frame", i,
+			     grab_pixfmt_name(fr->fmt.fourcc));
 		return NULL;
 	}
 	return view(fr, nf->typenum, nd, shape, strides, p->offset);
@@ -216,7 +223,7 @@ static PyObject *plane_view(FrameObject *fr, const struct np_format *nf,
 
 static PyObject *bytes_view(FrameObject *fr)
 {
-	npy_intp shape[1] = { (npy_intp)fr->bytes }, strides[1] = { 1 };
+	npy_intp shape[1] = {(npy_intp)fr->bytes}, strides[1] = {1};
 
 	return view(fr, NPY_UINT8, 1, shape, strides, 0);
 }
@@ -324,8 +331,10 @@ static PyObject *frame_copy(FrameObject *fr, PyObject *unused)
 	/* After the copy: a frame overwritten while copied is not returned. */
 	if (!grab_frame_intact(fr->hold->frame)) {
 		Py_DECREF(c);
-		return grabpy_raise(grabpy_overwritten, ESTALE,
-			"frame %llu was overwritten while it was copied (the producer went a whole ring past it)",
+		return grabpy_raise(
+			grabpy_overwritten, ESTALE,
+			"frame %llu was overwritten while it was copied (the "
+			"producer went a whole ring past it)",
 			(unsigned long long)fr->sequence);
 	}
 	return c;
@@ -366,12 +375,14 @@ static PyObject *frame_array_protocol(FrameObject *fr, PyObject *args)
 
 static PyObject *get_u64(FrameObject *fr, void *closure)
 {
-	return PyLong_FromUnsignedLongLong(*(uint64_t *)((char *)fr + (size_t)closure));
+	return PyLong_FromUnsignedLongLong(
+		*(uint64_t *)((char *)fr + (size_t)closure));
 }
 
 static PyObject *get_u32(FrameObject *fr, void *closure)
 {
-	return PyLong_FromUnsignedLong(*(uint32_t *)((char *)fr + (size_t)closure));
+	return PyLong_FromUnsignedLong(
+		*(uint32_t *)((char *)fr + (size_t)closure));
 }
 
 static PyObject *frame_get_format(FrameObject *fr, void *closure)
@@ -392,8 +403,9 @@ static PyObject *frame_get_released(FrameObject *fr, void *closure)
 static PyObject *frame_repr(FrameObject *fr)
 {
 	return PyUnicode_FromFormat("<grab.Frame %llu %ux%u %s%s>",
-				    (unsigned long long)fr->sequence, fr->fmt.width,
-				    fr->fmt.height, grab_pixfmt_name(fr->fmt.fourcc),
+				    (unsigned long long)fr->sequence,
+				    fr->fmt.width, fr->fmt.height,
+				    grab_pixfmt_name(fr->fmt.fourcc),
 				    fr->hold ? "" : " (released)");
 }
 
@@ -406,67 +418,86 @@ static void frame_dealloc(FrameObject *fr)
 }
 
 static PyMethodDef frame_methods[] = {
-	{ "intact", (PyCFunction)frame_intact, METH_NOARGS,
-	  "intact() -> bool\n\n"
-	  "True if the producer has not touched the frame since it was handed out.\n"
-	  "Call it after reading the arrays, before trusting what was read: when\n"
-	  "False, everything read must be thrown away.  False once released." },
-	{ "copy", (PyCFunction)frame_copy, METH_NOARGS,
-	  "copy() -> numpy.ndarray\n\n"
-	  "An owned, writable copy of frame.array (C order).  Raises Overwritten if\n"
-	  "the frame was overwritten while it was copied." },
-	{ "release", (PyCFunction)frame_release, METH_NOARGS,
-	  "release()\n\n"
-	  "Done with the frame.  libgrab gets it back once no array of it is alive\n"
-	  "(an array keeps its frame held, so it never points at freed memory)." },
-	{ "__enter__", (PyCFunction)frame_enter, METH_NOARGS, NULL },
-	{ "__exit__", (PyCFunction)frame_exit, METH_VARARGS, NULL },
-	{ "__array__", (PyCFunction)frame_array_protocol, METH_VARARGS,
-	  "numpy.asarray(frame) is frame.array." },
-	{ NULL },
+	{"intact", (PyCFunction)frame_intact, METH_NOARGS,
+	 "intact() -> bool\n\n"
+	 "True if the producer has not touched the frame since it was handed "
+	 "out.\n"
+	 "Call it after reading the arrays, before trusting what was read: "
+	 "when\n"
+	 "False, everything read must be thrown away.  False once released."},
+	{"copy", (PyCFunction)frame_copy, METH_NOARGS,
+	 "copy() -> numpy.ndarray\n\n"
+	 "An owned, writable copy of frame.array (C order).  Raises "
+	 "Overwritten if\n"
+	 "the frame was overwritten while it was copied."},
+	{"release", (PyCFunction)frame_release, METH_NOARGS,
+	 "release()\n\n"
+	 "Done with the frame.  libgrab gets it back once no array of it is "
+	 "alive\n"
+	 "(an array keeps its frame held, so it never points at freed "
+	 "memory)."},
+	{"__enter__", (PyCFunction)frame_enter, METH_NOARGS, NULL},
+	{"__exit__", (PyCFunction)frame_exit, METH_VARARGS, NULL},
+	{"__array__", (PyCFunction)frame_array_protocol, METH_VARARGS,
+	 "numpy.asarray(frame) is frame.array."},
+	{NULL},
 };
 
 #define U64(field) ((void *)offsetof(FrameObject, field))
 #define U32(field) ((void *)offsetof(FrameObject, fmt.field))
 
 static PyGetSetDef frame_getset[] = {
-	{ "array", (getter)frame_get_array, NULL,
-	  "The frame as a read-only NumPy view of the ring (no copy), shaped by format:\n"
-	  "(h, w, 2) YUYV/UYVY, (h, w, 3) RGB3/BGR3, (h, w) uint8 GREY and Bayer,\n"
-	  "(h, w) little-endian uint16 Y16, (h * 3 / 2, w) uint8 for NV12/YU12 (the\n"
-	  "whole frame, as cv2.COLOR_YUV2BGR_NV12/_I420 take it; see planes), and a\n"
-	  "1-D uint8 array of the frame's bytes for MJPG.  Row strides are the\n"
-	  "stream's bytesperline.  Keeps the frame held while it is alive.", NULL },
-	{ "planes", (getter)frame_get_planes, NULL,
-	  "The planes as a tuple of read-only views: (array,) for packed formats,\n"
-	  "(Y (h, w), CbCr (h/2, w/2, 2)) for NV12, (Y (h, w), Cb (h/2, w/2),\n"
-	  "Cr (h/2, w/2)) for YU12.", NULL },
-	{ "sequence", (getter)get_u64, NULL, "The frame's sequence number.", U64(sequence) },
-	{ "timestamp_ns", (getter)get_u64, NULL,
-	  "When the frame became available (CLOCK_MONOTONIC, ns; time.monotonic_ns()).",
-	  U64(timestamp_ns) },
-	{ "missed", (getter)get_u64, NULL,
-	  "Frames missed between the previous frame returned and this one.", U64(missed) },
-	{ "width", (getter)get_u32, NULL, "Width in pixels.", U32(width) },
-	{ "height", (getter)get_u32, NULL, "Height in pixels.", U32(height) },
-	{ "fourcc", (getter)get_u32, NULL, "The format's four-character code.", U32(fourcc) },
-	{ "bytesperline", (getter)get_u32, NULL, "Bytes from one line to the next.",
-	  U32(bytesperline) },
-	{ "format", (getter)frame_get_format, NULL,
-	  "The format's name ('YUYV', 'GREY', 'RGB3', 'NV12', 'MJPG'...).", NULL },
-	{ "bytes", (getter)frame_get_bytes, NULL, "Bytes the frame uses in its slot.", NULL },
-	{ "released", (getter)frame_get_released, NULL, "True once released.", NULL },
-	{ NULL },
+	{"array", (getter)frame_get_array, NULL,
+	 "The frame as a read-only NumPy view of the ring (no copy), shaped by "
+	 "format:\n"
+	 "(h, w, 2) YUYV/UYVY, (h, w, 3) RGB3/BGR3, (h, w) uint8 GREY and "
+	 "Bayer,\n"
+	 "(h, w) little-endian uint16 Y16, (h * 3 / 2, w) uint8 for NV12/YU12 "
+	 "(the\n"
+	 "whole frame, as cv2.COLOR_YUV2BGR_NV12/_I420 take it; see planes), "
+	 "and a\n"
+	 "1-D uint8 array of the frame's bytes for MJPG.  Row strides are the\n"
+	 "stream's bytesperline.  Keeps the frame held while it is alive.",
+	 NULL},
+	{"planes", (getter)frame_get_planes, NULL,
+	 "The planes as a tuple of read-only views: (array,) for packed "
+	 "formats,\n"
+	 "(Y (h, w), CbCr (h/2, w/2, 2)) for NV12, (Y (h, w), Cb (h/2, w/2),\n"
+	 "Cr (h/2, w/2)) for YU12.",
+	 NULL},
+	{"sequence", (getter)get_u64, NULL, "The frame's sequence number.",
+	 U64(sequence)},
+	{"timestamp_ns", (getter)get_u64, NULL,
+	 "When the frame became available (CLOCK_MONOTONIC, ns; "
+	 "time.monotonic_ns()).",
+	 U64(timestamp_ns)},
+	{"missed", (getter)get_u64, NULL,
+	 "Frames missed between the previous frame returned and this one.",
+	 U64(missed)},
+	{"width", (getter)get_u32, NULL, "Width in pixels.", U32(width)},
+	{"height", (getter)get_u32, NULL, "Height in pixels.", U32(height)},
+	{"fourcc", (getter)get_u32, NULL, "The format's four-character code.",
+	 U32(fourcc)},
+	{"bytesperline", (getter)get_u32, NULL,
+	 "Bytes from one line to the next.", U32(bytesperline)},
+	{"format", (getter)frame_get_format, NULL,
+	 "The format's name ('YUYV', 'GREY', 'RGB3', 'NV12', 'MJPG'...).",
+	 NULL},
+	{"bytes", (getter)frame_get_bytes, NULL,
+	 "Bytes the frame uses in its slot.", NULL},
+	{"released", (getter)frame_get_released, NULL, "True once released.",
+	 NULL},
+	{NULL},
 };
 
 PyTypeObject grabpy_frame_type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "grab.Frame",
+	PyVarObject_HEAD_INIT(NULL, 0).tp_name = "grab.Frame",
 	.tp_basicsize = sizeof(FrameObject),
 	.tp_dealloc = (destructor)frame_dealloc,
 	.tp_repr = (reprfunc)frame_repr,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "A frame read in place from the ring (from Stream.next(), latest() or\n"
+	.tp_doc = "A frame read in place from the ring (from Stream.next(), "
+		  "latest() or\n"
 		  "iteration).  A context manager: `with frame:` releases it.",
 	.tp_methods = frame_methods,
 	.tp_getset = frame_getset,

@@ -38,8 +38,7 @@
 #define GRABPY_MAX_HELD 8
 
 typedef struct {
-	PyObject_HEAD
-	struct grab *g;		/* NULL once closed */
+	PyObject_HEAD struct grab *g; /* NULL once closed */
 	/*
 	 * libgrab handles are not thread safe.  Every call on g is made with
 	 * this lock held (and the GIL released while it may wait), so two
@@ -53,21 +52,19 @@ typedef struct {
 	 */
 	struct grab_frame *pending[2 * GRABPY_MAX_HELD];
 	unsigned int npending;
-	char socket_path[108];	/* for messages; "" in direct mode */
-	char name[128];		/* stream name or device path */
+	char socket_path[108]; /* for messages; "" in direct mode */
+	char name[128];	       /* stream name or device path */
 } StreamObject;
 
 typedef struct {
-	PyObject_HEAD
-	StreamObject *stream;
+	PyObject_HEAD StreamObject *stream;
 	struct grab_frame *frame;
 } HoldObject;
 
 typedef struct {
-	PyObject_HEAD
-	HoldObject *hold;	/* NULL once released */
-	PyObject *array;	/* cached .array */
-	PyObject *planes;	/* cached .planes */
+	PyObject_HEAD HoldObject *hold; /* NULL once released */
+	PyObject *array;		/* cached .array */
+	PyObject *planes;		/* cached .planes */
 	const uint8_t *data;
 	size_t bytes;
 	uint64_t sequence;
