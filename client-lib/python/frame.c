@@ -440,7 +440,7 @@ static PyMethodDef frame_methods[] = {
 	{"__exit__", (PyCFunction)frame_exit, METH_VARARGS, NULL},
 	{"__array__", (PyCFunction)frame_array_protocol, METH_VARARGS,
 	 "numpy.asarray(frame) is frame.array."},
-	{NULL},
+	{NULL, NULL, 0, NULL},
 };
 
 #define U64(field) ((void *)offsetof(FrameObject, field))
@@ -487,7 +487,7 @@ static PyGetSetDef frame_getset[] = {
 	 "Bytes the frame uses in its slot.", NULL},
 	{"released", (getter)frame_get_released, NULL, "True once released.",
 	 NULL},
-	{NULL},
+	{NULL, NULL, NULL, NULL, NULL},
 };
 
 PyTypeObject grabpy_frame_type = {

@@ -29,7 +29,7 @@ static PyMethodDef module_methods[] = {
 	{"formats", (PyCFunction)module_formats, METH_NOARGS,
 	 "formats() -> dict\n\n"
 	 "The pixel formats frame.array is shaped for: name -> fourcc."},
-	{NULL},
+	{NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {

@@ -698,7 +698,7 @@ static PyMethodDef stream_methods[] = {
 	 "A call in progress on the stream in another thread finishes first."},
 	{"__enter__", (PyCFunction)stream_enter, METH_NOARGS, NULL},
 	{"__exit__", (PyCFunction)stream_exit, METH_VARARGS, NULL},
-	{NULL},
+	{NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef stream_getset[] = {
@@ -716,7 +716,7 @@ static PyGetSetDef stream_getset[] = {
 	 "True once close() was called.", NULL},
 	{"name", (getter)stream_get_name, NULL,
 	 "The stream name, or the device path.", NULL},
-	{NULL},
+	{NULL, NULL, NULL, NULL, NULL},
 };
 
 PyTypeObject grabpy_stream_type = {
