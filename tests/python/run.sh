@@ -10,6 +10,7 @@ set -u
 cd "$(dirname "$0")/../.."
 build=${BUILD:-build}
 export BUILD=$build
+export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the tree
 py=/usr/bin/python3
 
 . tests/lib/harness.sh
