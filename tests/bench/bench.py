@@ -127,7 +127,7 @@ class Run:
         c = self.cfg
         w, h = c["width"], c["height"]
         kind = c["kind"]
-        if kind in ("grab", "grab-dma", "grabsrc", "grabsrc-zc"):
+        if kind in ("grab", "grab-c+py", "grab-dma", "grabsrc", "grabsrc-zc"):
             daemon = os.path.join(BUILD, "grabberd") if kind != "grab-dma" else \
                 os.path.join(BIN, "grabberd-dma")
             self.sock = os.path.join(self.tmp, "grabberd.sock")
@@ -170,10 +170,15 @@ class Run:
         return "video/x-raw,format=YUY2,width=%d,height=%d,framerate=%d/1" % (
             c["width"], c["height"], FPS)
 
-    def client_argv(self):
+    def client_argv(self, i=0):
         kind = self.cfg["kind"]
-        if kind in ("grab", "grab-dma"):
+        if kind in ("grab", "grab-dma") or (kind == "grab-c+py" and i % 2 == 0):
             return [os.path.join(BIN, "lat-client"), self.sock]
+        if kind == "grab-c+py":
+            # The Python twin of lat-client on Debian's python3 and the
+            # module just built, beside it on the same stream.
+            return ["/usr/bin/python3", os.path.join(ROOT, "tests/bench/py-client.py"),
+                    self.sock]
         if kind in ("copy", "copy-dma", "memsink", "notify"):
             mode = {"copy-dma": "socket", "copy": "socket"}.get(kind, kind)
             return [os.path.join(BIN, "copy-client"), mode, self.sock]
@@ -194,8 +199,9 @@ class Run:
         os.makedirs(self.latdir, exist_ok=True)
         env["BENCH_LAT_DIR"] = self.latdir
         env.update(gst_env())
+        env["PYTHONPATH"] = os.path.join(BUILD, "python")
         for i in range(self.cfg["clients"]):
-            self.clients.append(self.spawn(self.client_argv(), "client%d.log" % i, env))
+            self.clients.append(self.spawn(self.client_argv(i), "client%d.log" % i, env))
         if self.cfg.get("stalled"):
             # One more client, stopped once it is attached: the healthy ones
             # must not notice.
@@ -216,7 +222,9 @@ class Run:
         c = self.cfg
         self.start_server()
         self.start_clients()
-        time.sleep(0.3 + 0.01 * c["clients"] + WARMUP)
+        # (Python readers first import NumPy: not to be measured.)
+        time.sleep(0.3 + 0.01 * c["clients"] + WARMUP +
+                   (1.5 if c["kind"] == "grab-c+py" else 0))
         for p in self.clients + [self.server]:
             if p.poll() is not None:
                 raise RuntimeError("%s exited early:\n%s" % (
@@ -295,6 +303,12 @@ class Run:
                         min(int(x["first"]) for x in got) + 1) if got else 0
             r.update(frames_delivered=delivered, frames_produced=produced,
                      missed=sum(int(x["missed"]) for x in res))
+            # Each client's own CPU per frame (for readers side by side).
+            each = [(b - a) / 1e3 / max(int(x["frames"]), 1)
+                    for a, b, x in zip(cpu0[1:], cpu1[1:], res)]
+            r["client_us_per_frame_each"] = each
+            if c["kind"] == "grab-c+py" and len(each) >= 2 and each[0] > 0:
+                r["py_over_c"] = each[1] / each[0]
             samples = []
             for path in glob.glob(os.path.join(self.latdir, "*.lat")):
                 with open(path) as f:
@@ -382,6 +396,8 @@ CONFIGS = [
     cfg("grabsrc-zc-1080p-1", "GStreamer grabsrc (zero-copy=true)", "grabsrc-zc", "1080p", 1),
     cfg("grabsrc-zc-1080p-16", "GStreamer grabsrc (zero-copy=true)", "grabsrc-zc", "1080p", 16),
     cfg("grab-1080p-16+stalled", "isolation", "grab", "1080p", 16, stalled=True),
+    cfg("c+py-1080p", "a C and a Python reader side by side (the module grab)",
+        "grab-c+py", "1080p", 2),
 ]
 
 
@@ -699,6 +715,13 @@ def main():
     goal("  for information: grab-rtsp CPU per frame served, 1080p30 H.264, 1 viewer (us/frame; %s)"
          % ("%.0f%% of a core" % rtsp["cpu_pct"] if rtsp.get("cpu_pct") is not None else "not measured"),
          r, None, None)
+    r = med("c+py-1080p", "py_over_c")
+    each = [x.get("client_us_per_frame_each") for x in runs.get("c+py-1080p", [])]
+    each = [e for e in each if e and len(e) >= 2]
+    detail = " (C %.0f, Python %.0f us/frame)" % (
+        agg([e[0] for e in each])[0], agg([e[1] for e in each])[0]) if each else ""
+    goal("Python reader's CPU per frame at most 2x the C reader's, side by side on one 1080p60 stream (frame + its NumPy view; py / C)"
+         + detail, r, 2, r is not None and r <= 2)
     r = http.get("ratio_median")
     goal("HTTP: daemon CPU with 16 MJPEG viewers at most 1.3x that of 1 (16 / 1, 1080p30, median)"
          + ("" if http.get("available") else " [scenario not available yet]"),

@@ -8,10 +8,10 @@
 set -euo pipefail
 
 packages=(
-	# build
+	# build (python3-dev, python3-numpy: the Python module)
 	build-essential pkg-config make gcc g++ clang sparse
 	libevent-dev libturbojpeg0-dev libjpeg62-turbo-dev libv4l-dev
-	libsystemd-dev libinih-dev
+	libsystemd-dev libinih-dev python3-dev python3-numpy
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev
 	# fuzz and sanitize tiers: libFuzzer, ASan, UBSan runtimes (valgrind below)
 	libclang-rt-14-dev
@@ -31,6 +31,8 @@ packages=(
 	# read by ffprobe
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
+	# python tier: pytest, OpenCV
+	python3-pytest python3-opencv
 	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
 	gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
 	gstreamer1.0-plugins-bad ustreamer
