@@ -208,8 +208,9 @@ static int grab_set_format(struct grab_dev *gd, struct grab_format *fmt)
 	struct grab_ring *ring, *old;
 	int ret = 0;
 
+	/* The simulator draws raw frames only (no JPEG encoder in here). */
 	if (fmt->reserved[0] || fmt->reserved[1] || fmt->reserved[2] ||
-	    grab_format_complete(fmt))
+	    fmt->reserved[3] || grab_format_complete(fmt) || !fmt->nplanes)
 		return -EINVAL;
 
 	mutex_lock(&gd->stream_lock);

@@ -30,7 +30,6 @@ struct grab_layout {
 	__u64 ring_size;
 };
 
-#define GRAB_MAX_PLANES		3
 #define GRAB_FORMAT_ALIASES	3
 
 /**
@@ -149,6 +148,31 @@ static inline __u32 grab_format_from_name(const char *name)
 }
 
 /*
+ * The canonical names of every format, ", "-separated, into @buf (@len
+ * bytes, always terminated): what an error about a bad name lists.
+ */
+static inline void grab_format_names(char *buf, __u32 len)
+{
+	unsigned int i, n;
+	const struct grab_format_info *t = grab_format_table(&n);
+	__u32 at = 0;
+
+	if (!len)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *p = t[i].name;
+
+		if (i && at + 2 < len) {
+			buf[at++] = ',';
+			buf[at++] = ' ';
+		}
+		while (*p && at + 1 < len)
+			buf[at++] = *p++;
+	}
+	buf[at] = 0;
+}
+
+/*
  * Bytes per pixel of plane 0 of a raw format (rounded down for planar
  * formats, which have 1); 0 if the format is unknown or compressed.
  */
@@ -209,7 +233,7 @@ static inline int grab_format_planes(const struct grab_format *fmt,
 
 /*
  * Check width, height and fourcc, and fill in bytesperline (if zero: tightly
- * packed) and sizeimage.  A compressed format's sizeimage is the most a
+ * packed), sizeimage and the plane layout (nplanes, planes[]).  A compressed format's sizeimage is the most a
  * frame may take (a slot's size): kept if the producer gave one, else a
  * worst case for the geometry.  Returns 0 or -EINVAL.
  */
@@ -217,13 +241,17 @@ static inline int grab_format_complete(struct grab_format *fmt)
 {
 	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
 	struct grab_plane_layout planes;
-	__u32 line;
+	__u32 line, i;
 	__u64 size;
 
 	if (!fi || fmt->width < GRAB_MIN_WIDTH || fmt->width > GRAB_MAX_WIDTH ||
 	    fmt->height < GRAB_MIN_HEIGHT || fmt->height > GRAB_MAX_HEIGHT ||
 	    fmt->width % fi->align_w || fmt->height % fi->align_h)
 		return -EINVAL;
+	/* The plane layout is always computed here, never taken as given. */
+	fmt->nplanes = fi->nplanes;
+	for (i = 0; i < GRAB_MAX_PLANES; i++)
+		fmt->planes[i] = (struct grab_plane){ 0, 0 };
 	if (!fi->nplanes) {
 		/* A JPEG of 4:2:2 pixels is far below 2 bytes per pixel. */
 		if (fmt->bytesperline)
@@ -245,6 +273,10 @@ static inline int grab_format_complete(struct grab_format *fmt)
 		return -EINVAL;
 	if (grab_format_planes(fmt, &planes, &size))
 		return -EINVAL;
+	for (i = 0; i < fi->nplanes; i++) {
+		fmt->planes[i].offset = planes.offset[i];
+		fmt->planes[i].stride = planes.stride[i];
+	}
 	fmt->sizeimage = (__u32)size;
 	return 0;
 }
@@ -252,18 +284,33 @@ static inline int grab_format_complete(struct grab_format *fmt)
 /*
  * Check a format as read from somewhere untrusted (a ring, the wire).  It
  * must be complete: a bytesperline of 0 ("packed, fill it in") is for
- * requests only, and would reach applications as a row pitch of 0.
+ * requests only, and would reach applications as a row pitch of 0.  Its
+ * plane layout must be exactly the table's (a reader that trusted a
+ * producer's offsets could be sent past the slot), every plane must end
+ * inside sizeimage, and unused plane entries must be zero.
  */
 static inline int grab_format_valid(const struct grab_format *fmt)
 {
 	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
 	struct grab_format copy = *fmt;
+	__u32 i;
 
 	if (!fi || (fi->nplanes && !fmt->bytesperline) ||
 	    grab_format_complete(&copy))
 		return -EINVAL;
-	if (copy.sizeimage != fmt->sizeimage)
+	if (copy.sizeimage != fmt->sizeimage || copy.nplanes != fmt->nplanes)
 		return -EINVAL;
+	for (i = 0; i < GRAB_MAX_PLANES; i++) {
+		const struct grab_plane *p = &fmt->planes[i];
+
+		if (p->offset != copy.planes[i].offset ||
+		    p->stride != copy.planes[i].stride)
+			return -EINVAL;
+		if (i < fmt->nplanes &&
+		    (__u64)p->offset + (__u64)p->stride *
+		    (fmt->height / fi->plane_vdiv[i]) > fmt->sizeimage)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -293,6 +340,32 @@ static inline int grab_ring_layout(const struct grab_format *fmt, __u32 nslots,
 	out->slot_stride = (__u32)stride;
 	out->ring_size = data + stride * nslots;
 	return 0;
+}
+
+/*
+ * Write the header of a new ring laid out as @layout (grab_ring_layout())
+ * for frames of @fmt: the one initialiser, for grab.ko and user space.
+ * The caller has zeroed the header pages; head and format_gen are the
+ * caller's (a kernel ring continues the device's frame numbers).
+ */
+static inline void grab_ring_header_init(struct grab_ring_header *hdr,
+					 const struct grab_layout *layout,
+					 const struct grab_format *fmt,
+					 __u32 nslots, __u32 fps_num,
+					 __u32 fps_den)
+{
+	hdr->magic = GRAB_MAGIC;
+	hdr->abi_version = GRAB_ABI_VERSION;
+	hdr->header_size = sizeof(struct grab_ring_header);
+	hdr->desc_offset = layout->desc_offset;
+	hdr->desc_size = sizeof(struct grab_slot_desc);
+	hdr->nslots = nslots;
+	hdr->slot_stride = layout->slot_stride;
+	hdr->data_offset = layout->data_offset;
+	hdr->ring_size = layout->ring_size;
+	hdr->format = *fmt;
+	hdr->fps_num = fps_num;
+	hdr->fps_den = fps_den;
 }
 
 #endif /* GRAB_FORMAT_H */

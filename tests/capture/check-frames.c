@@ -35,14 +35,13 @@
 #include "grab-format.h"
 #include "grab-pattern.h"
 
+/* Any name of the format table. */
 static uint32_t parse_fourcc(const char *s)
 {
-	if (!strcmp(s, "YUYV"))
-		return GRAB_FMT_YUYV;
-	if (!strcmp(s, "GREY"))
-		return GRAB_FMT_GREY;
-	if (!strcmp(s, "RGB3") || !strcmp(s, "RGB24"))
-		return GRAB_FMT_RGB24;
+	uint32_t fourcc = grab_format_from_name(s);
+
+	if (fourcc)
+		return fourcc;
 	fprintf(stderr, "check-frames: unknown format %s\n", s);
 	exit(2);
 }

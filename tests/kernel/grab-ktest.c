@@ -18,15 +18,10 @@
 
 /* ---- info: the device describes what the module parameters asked for */
 
+/* Any name of the format table. */
 static uint32_t parse_fourcc(const char *s)
 {
-	if (!strcmp(s, "YUYV"))
-		return GRAB_FMT_YUYV;
-	if (!strcmp(s, "GREY"))
-		return GRAB_FMT_GREY;
-	if (!strcmp(s, "RGB3"))
-		return GRAB_FMT_RGB24;
-	return 0;
+	return grab_format_from_name(s);
 }
 
 static int test_info(int argc, char **argv)

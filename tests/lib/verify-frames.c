@@ -19,11 +19,10 @@
 #include "grab-format.h"
 #include "grab-pattern.h"
 
+/* Any name of the format table. */
 static uint32_t parse_fourcc(const char *s)
 {
-	if (strlen(s) != 4)
-		return 0;
-	return GRAB_FOURCC(s[0], s[1], s[2], s[3]);
+	return grab_format_from_name(s);
 }
 
 int main(int argc, char **argv)
