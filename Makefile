@@ -60,7 +60,8 @@ ALL_TARGETS += $(COMMON_LIB)
 # The image library: pixel conversion and JPEG for every format of the
 # table, linked by grabberd, grab-capture and the benchmarks (never by
 # libgrab).  Link it before $(COMMON_LIB), with $(IMAGE_LIBS).
-IMAGE_SRCS := common/grab-convert.c common/grab-jpeg.c
+IMAGE_SRCS := common/grab-convert.c common/grab-jpeg.c common/grab-pattern-jpeg.c \
+	common/grab-pattern-check.c
 IMAGE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(IMAGE_SRCS))
 IMAGE_LIB := $(BUILD)/libgrab-image.a
 IMAGE_LIBS := $(shell pkg-config --libs libturbojpeg 2>/dev/null || echo -lturbojpeg)

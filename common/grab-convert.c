@@ -353,13 +353,21 @@ int grab_image_to_ppm(const struct grab_format *fmt, const uint8_t *src,
 		return grab_image_to_rgb(fmt, src, dst);
 	if (check_raw(fmt))
 		return -EINVAL;
-	/* 16-bit PGM samples are big endian. */
+	/*
+	 * PGM samples are intensities (0 black, maxval white), big endian;
+	 * Y16 is limited-range luma like every grey format here (16 << 8 to
+	 * 235 << 8), so it is stretched to the full 16 bits.
+	 */
 	for (y = 0; y < fmt->height; y++) {
 		const uint8_t *s = plane_line(fmt, src, 0, y);
 
 		for (x = 0; x < fmt->width; x++, dst += 2) {
-			dst[0] = s[2 * x + 1];
-			dst[1] = s[2 * x];
+			int64_t v = ((int64_t)(s[2 * x + 1] << 8 | s[2 * x]) - 16 * 256) *
+				    65535 / (219 * 256);
+			uint16_t full = v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v;
+
+			dst[0] = (uint8_t)(full >> 8);
+			dst[1] = (uint8_t)full;
 		}
 	}
 	return 0;

@@ -59,7 +59,8 @@ int grab_image_to_y4m(const struct grab_format *fmt, const uint8_t *src,
  * PPM/PGM: the header ("P6\nW H\n255\n", or "P5\nW H\n65535\n" for Y16)
  * into @buf; its length, or 0 if it did not fit.  The payload is
  * grab_image_ppm_size() bytes from grab_image_to_ppm(): packed RGB, or for
- * Y16 the luma as 16-bit big-endian samples (PGM's byte order).
+ * Y16 the luma stretched from limited to full range (PGM samples are
+ * intensities) as 16-bit big-endian samples (PGM's byte order).
  */
 size_t grab_image_ppm_header(const struct grab_format *fmt, char *buf,
 			     size_t len);
@@ -89,6 +90,10 @@ int grab_jpeg_encode(struct grab_jpeg_encoder *enc, const uint8_t *frame,
 
 const char *grab_jpeg_encoder_error(const struct grab_jpeg_encoder *enc);
 
+/* What the encoder was made for. */
+const struct grab_format *grab_jpeg_encoder_format(const struct grab_jpeg_encoder *enc);
+int grab_jpeg_encoder_quality(const struct grab_jpeg_encoder *enc);
+
 void grab_jpeg_encoder_free(struct grab_jpeg_encoder *enc);
 
 /*
@@ -116,6 +121,17 @@ int grab_pattern_jpeg(struct grab_jpeg_encoder *enc, uint8_t *yuyv,
 int64_t grab_pattern_jpeg_verify(const uint8_t *frame, size_t len,
 				 const struct grab_format *fmt,
 				 uint64_t sequence);
+
+/*
+ * Read the sequence number back from an MJPEG pattern frame's barcode
+ * (decoded as greyscale): its low bits into *@ret_low32, as
+ * grab_pattern_sequence() does for raw frames.  Lets a tool verify JPEG
+ * frames that arrive without their sequence.  The number of bits, or
+ * -EINVAL if the frame is not a JPEG of @fmt's size.
+ */
+int grab_pattern_jpeg_sequence(const uint8_t *frame, size_t len,
+			       const struct grab_format *fmt,
+			       uint32_t *ret_low32);
 
 #ifdef __cplusplus
 }

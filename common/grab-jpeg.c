@@ -16,7 +16,6 @@
 #include <turbojpeg.h>
 
 #include "grab-image.h"
-#include "grab-pattern.h"
 
 struct grab_jpeg_encoder {
 	tjhandle tj;
@@ -234,6 +233,16 @@ const char *grab_jpeg_encoder_error(const struct grab_jpeg_encoder *enc)
 	return tjGetErrorStr2(enc->tj);
 }
 
+const struct grab_format *grab_jpeg_encoder_format(const struct grab_jpeg_encoder *enc)
+{
+	return &enc->fmt;
+}
+
+int grab_jpeg_encoder_quality(const struct grab_jpeg_encoder *enc)
+{
+	return enc->quality;
+}
+
 void grab_jpeg_encoder_free(struct grab_jpeg_encoder *enc)
 {
 	if (!enc)
@@ -243,53 +252,4 @@ void grab_jpeg_encoder_free(struct grab_jpeg_encoder *enc)
 	tjFree(enc->out);
 	free(enc->planes);
 	free(enc);
-}
-
-int grab_pattern_jpeg_source(const struct grab_format *fmt,
-			     struct grab_format *ret_yuyv)
-{
-	*ret_yuyv = (struct grab_format){
-		.width = fmt->width, .height = fmt->height,
-		.fourcc = GRAB_FMT_YUYV,
-	};
-	return grab_format_complete(ret_yuyv);
-}
-
-int grab_pattern_jpeg(struct grab_jpeg_encoder *enc, uint8_t *yuyv,
-		      uint64_t sequence, const uint8_t **ret_data,
-		      size_t *ret_len)
-{
-	if (enc->fmt.fourcc != GRAB_FMT_YUYV ||
-	    enc->quality != GRAB_PATTERN_JPEG_QUALITY ||
-	    grab_pattern_fill(yuyv, &enc->fmt, sequence))
-		return -EINVAL;
-	return grab_jpeg_encode(enc, yuyv, ret_data, ret_len);
-}
-
-int64_t grab_pattern_jpeg_verify(const uint8_t *frame, size_t len,
-				 const struct grab_format *fmt,
-				 uint64_t sequence)
-{
-	struct grab_jpeg_encoder *enc = NULL;
-	struct grab_format yuyv;
-	const uint8_t *want;
-	uint8_t *buf = NULL;
-	size_t want_len, i, n;
-	int64_t ret = -2;
-
-	if (fmt->fourcc != GRAB_FMT_MJPEG || grab_pattern_jpeg_source(fmt, &yuyv) ||
-	    grab_jpeg_encoder_new(&yuyv, GRAB_PATTERN_JPEG_QUALITY, &enc))
-		return -2;
-	buf = malloc(yuyv.sizeimage);
-	if (!buf || grab_pattern_jpeg(enc, buf, sequence, &want, &want_len))
-		goto out;
-	n = len < want_len ? len : want_len;
-	for (i = 0; i < n; i++)
-		if (frame[i] != want[i])
-			break;
-	ret = i < n ? (int64_t)i : len != want_len ? (int64_t)n : -1;
-out:
-	free(buf);
-	grab_jpeg_encoder_free(enc);
-	return ret;
 }
