@@ -62,42 +62,71 @@ struct grab_format_info {
 /*
  * THE format table: every place that names, parses, sizes or converts a
  * pixel format starts here.  A new format is one row (plus its producers
- * and converters).  Returns the table and its length in *@ret_n.
+ * and converters).  At file scope, not a static local of an inline
+ * function: sparse inlines such a function into each caller and then
+ * reports the table's initializers as "defined twice".  Each translation
+ * unit that uses it has its own copy, as a static local would.
  */
+static const struct grab_format_info grab_format_rows[] __attribute__((unused)) = {
+	{ .fourcc = GRAB_FMT_YUYV, .name = "YUYV", .aliases = { "YUY2", "YUV422" },
+	  .description = "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp",
+	  .nplanes = 1, .align_w = 2, .align_h = 1,
+	  .plane_bits = { 16 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_UYVY, .name = "UYVY", .aliases = { "Y422" },
+	  .description = "4:2:2 packed Cb Y0 Cr Y1, 16 bpp",
+	  .nplanes = 1, .align_w = 2, .align_h = 1,
+	  .plane_bits = { 16 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_NV12, .name = "NV12", .aliases = { NULL },
+	  .description = "4:2:0, a Y plane then an interleaved CbCr plane",
+	  .nplanes = 2, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8, 8 }, .plane_vdiv = { 1, 2 } },
+	{ .fourcc = GRAB_FMT_YU12, .name = "YU12", .aliases = { "I420", "YUV420" },
+	  .description = "4:2:0, Y, Cb and Cr planes",
+	  .nplanes = 3, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8, 4, 4 }, .plane_vdiv = { 1, 2, 2 } },
+	{ .fourcc = GRAB_FMT_RGB24, .name = "RGB3", .aliases = { "RGB24", "RGB" },
+	  .description = "R, G, B bytes, 24 bpp",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 24 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_BGR24, .name = "BGR3", .aliases = { "BGR24", "BGR" },
+	  .description = "B, G, R bytes, 24 bpp",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 24 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_GREY, .name = "GREY", .aliases = { "GRAY", "GRAY8", "Y8" },
+	  .description = "8-bit luma",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_Y16, .name = "Y16", .aliases = { "Y16 ", "GRAY16", "GRAY16_LE" },
+	  .description = "16-bit luma, little endian",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 16 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SRGGB8, .name = "RGGB", .aliases = { "SRGGB8", "BAYER_RGGB" },
+	  .description = "8-bit Bayer, lines R G R G / G B G B",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SBGGR8, .name = "BA81", .aliases = { "SBGGR8", "BGGR", "BAYER_BGGR" },
+	  .description = "8-bit Bayer, lines B G B G / G R G R",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SGRBG8, .name = "GRBG", .aliases = { "SGRBG8", "BAYER_GRBG" },
+	  .description = "8-bit Bayer, lines G R G R / B G B G",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SGBRG8, .name = "GBRG", .aliases = { "SGBRG8", "BAYER_GBRG" },
+	  .description = "8-bit Bayer, lines G B G B / R G R G",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_MJPEG, .name = "MJPG", .aliases = { "MJPEG", "JPEG" },
+	  .description = "a JPEG image per frame, variable size",
+	  .nplanes = 0, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 0 }, .plane_vdiv = { 1 } },
+};
+
+/* The table and its length in *@ret_n. */
 static inline const struct grab_format_info *grab_format_table(unsigned int *ret_n)
 {
-	static const struct grab_format_info table[] = {
-		{ GRAB_FMT_YUYV, "YUYV", { "YUY2", "YUV422" },
-		  "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp", 1, 2, 1, { 16 }, { 1 } },
-		{ GRAB_FMT_UYVY, "UYVY", { "Y422" },
-		  "4:2:2 packed Cb Y0 Cr Y1, 16 bpp", 1, 2, 1, { 16 }, { 1 } },
-		{ GRAB_FMT_NV12, "NV12", { NULL },
-		  "4:2:0, a Y plane then an interleaved CbCr plane", 2, 2, 2,
-		  { 8, 8 }, { 1, 2 } },
-		{ GRAB_FMT_YU12, "YU12", { "I420", "YUV420" },
-		  "4:2:0, Y, Cb and Cr planes", 3, 2, 2, { 8, 4, 4 }, { 1, 2, 2 } },
-		{ GRAB_FMT_RGB24, "RGB3", { "RGB24", "RGB" },
-		  "R, G, B bytes, 24 bpp", 1, 1, 1, { 24 }, { 1 } },
-		{ GRAB_FMT_BGR24, "BGR3", { "BGR24", "BGR" },
-		  "B, G, R bytes, 24 bpp", 1, 1, 1, { 24 }, { 1 } },
-		{ GRAB_FMT_GREY, "GREY", { "GRAY", "GRAY8", "Y8" },
-		  "8-bit luma", 1, 1, 1, { 8 }, { 1 } },
-		{ GRAB_FMT_Y16, "Y16", { "Y16 ", "GRAY16", "GRAY16_LE" },
-		  "16-bit luma, little endian", 1, 1, 1, { 16 }, { 1 } },
-		{ GRAB_FMT_SRGGB8, "RGGB", { "SRGGB8", "BAYER_RGGB" },
-		  "8-bit Bayer, lines R G R G / G B G B", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_SBGGR8, "BA81", { "SBGGR8", "BGGR", "BAYER_BGGR" },
-		  "8-bit Bayer, lines B G B G / G R G R", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_SGRBG8, "GRBG", { "SGRBG8", "BAYER_GRBG" },
-		  "8-bit Bayer, lines G R G R / B G B G", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_SGBRG8, "GBRG", { "SGBRG8", "BAYER_GBRG" },
-		  "8-bit Bayer, lines G B G B / R G R G", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_MJPEG, "MJPG", { "MJPEG", "JPEG" },
-		  "a JPEG image per frame, variable size", 0, 1, 1, { 0 }, { 1 } },
-	};
-
-	*ret_n = sizeof(table) / sizeof(table[0]);
-	return table;
+	*ret_n = sizeof(grab_format_rows) / sizeof(grab_format_rows[0]);
+	return grab_format_rows;
 }
 
 /* The table's row for @fourcc, NULL if grab does not know it. */
