@@ -12,7 +12,7 @@ $(BENCH)/jpeg-bench: tests/bench/jpeg-bench.c $(IMAGE_LIB) $(COMMON_LIB)
 $(BENCH)/lat-client: tests/bench/lat-client.c tests/bench/bench-client.h \
 		$(LIBGRAB_SO) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -Iclient-lib/include -o $@ $< \
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) $(LIBGRAB_CFLAGS) -o $@ $< \
 		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)
 
 # The copying baselines: mjpg-streamer-style socket server, µStreamer-style
