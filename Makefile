@@ -57,6 +57,22 @@ $(COMMON_LIB): $(COMMON_OBJS)
 
 ALL_TARGETS += $(COMMON_LIB)
 
+# The image library: pixel conversion and JPEG for every format of the
+# table, linked by grabberd, grab-capture and the benchmarks (never by
+# libgrab).  Link it before $(COMMON_LIB), with $(IMAGE_LIBS).
+IMAGE_SRCS := common/grab-convert.c common/grab-jpeg.c common/grab-pattern-jpeg.c \
+	common/grab-pattern-check.c
+IMAGE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(IMAGE_SRCS))
+IMAGE_LIB := $(BUILD)/libgrab-image.a
+IMAGE_LIBS := $(shell pkg-config --libs libturbojpeg 2>/dev/null || echo -lturbojpeg)
+
+$(IMAGE_OBJS): GRAB_CFLAGS += $(shell pkg-config --cflags libturbojpeg 2>/dev/null)
+
+$(IMAGE_LIB): $(IMAGE_OBJS)
+	$(AR) rcs $@ $^
+
+ALL_TARGETS += $(IMAGE_LIB)
+
 -include $(sort $(wildcard */build.mk */*/build.mk))
 
 .PHONY: build-all deps-if-missing

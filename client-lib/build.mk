@@ -6,6 +6,9 @@ LIBGRAB_SRCS := $(wildcard client-lib/src/*.c)
 LIBGRAB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIBGRAB_SRCS))
 LIBGRAB_SO := $(BUILD)/$(LIBGRAB_SONAME)
 LIBGRAB_A := $(BUILD)/libgrab.a
+# What a libgrab client in this tree compiles with (as pkg-config's
+# --cflags would give after install).
+LIBGRAB_CFLAGS := -Iclient-lib/include
 LIBDIR ?= $(PREFIX)/lib
 
 $(LIBGRAB_OBJS): GRAB_CFLAGS += -Iclient-lib/include -fvisibility=hidden

@@ -37,8 +37,8 @@ extern "C" {
 #endif
 
 #define GRAB_PROTO_MAGIC	0x50425247u	/* "GRBP" */
-#define GRAB_PROTO_VERSION	1u
-#define GRAB_MSG_SIZE		256u
+#define GRAB_PROTO_VERSION	2u	/* 2: 512-byte messages, formats with planes */
+#define GRAB_MSG_SIZE		512u
 #define GRAB_DEFAULT_STREAM_NAME	"default"
 #define GRAB_NAME_MAX		64u	/* stream names, NUL included */
 #define GRAB_TEXT_MAX		128u	/* reasons */

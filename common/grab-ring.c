@@ -47,19 +47,8 @@ int grab_ring_producer_init(struct grab_ring_producer *p, void *mem,
 		return -ENOSPC;
 
 	memset(mem, 0, layout.data_offset);
-	hdr->magic = GRAB_MAGIC;
-	hdr->abi_version = GRAB_ABI_VERSION;
-	hdr->header_size = sizeof(*hdr);
-	hdr->desc_offset = layout.desc_offset;
-	hdr->desc_size = sizeof(struct grab_slot_desc);
-	hdr->nslots = nslots;
-	hdr->slot_stride = layout.slot_stride;
-	hdr->data_offset = layout.data_offset;
-	hdr->ring_size = layout.ring_size;
-	hdr->format = *fmt;
+	grab_ring_header_init(hdr, &layout, fmt, nslots, fps_num, fps_den);
 	hdr->format_gen = 1;
-	hdr->fps_num = fps_num;
-	hdr->fps_den = fps_den;
 
 	p->hdr = hdr;
 	p->base = mem;
@@ -200,7 +189,8 @@ int grab_ring_read(const struct grab_ring_reader *r, uint64_t want,
 	if ((seq & 1) || LOAD_RELAXED(&d->sequence) != want)
 		return -ESTALE;
 	bytesused = LOAD_RELAXED(&d->bytesused);
-	if (bytesused > r->slot_stride)
+	/* A compressed frame varies in size, but never past the slot's maximum. */
+	if (bytesused > r->format.sizeimage)
 		return -EPROTO;
 
 	ret_frame->data = r->base + r->data_offset + (uint64_t)slot * r->slot_stride;

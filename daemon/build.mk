@@ -3,18 +3,15 @@
 GRABBERD_VERSION ?= 0.1.0
 DAEMON_SRCS := $(wildcard daemon/*.c)
 DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
-# The HTTP live view encodes with grab-capture's JPEG and pixel code: the
-# same objects, built once by client-lib/cli/build.mk.
-DAEMON_SHARED_OBJS := $(BUILD)/client-lib/cli/jpeg.o $(BUILD)/client-lib/cli/convert.o
+# JPEG and pixel conversion come from the image library (common/).
 DAEMON_LIBS := $(shell pkg-config --libs libevent inih libsystemd libv4l2 2>/dev/null) \
-	$(shell pkg-config --libs libturbojpeg 2>/dev/null || echo -lturbojpeg)
+	$(IMAGE_LIBS)
 
 $(DAEMON_OBJS): GRAB_CFLAGS += -DGRABBERD_VERSION='"$(GRABBERD_VERSION)"' \
-	-Iclient-lib/include -Iclient-lib/cli \
-	$(shell pkg-config --cflags libevent inih libsystemd libv4l2 libturbojpeg 2>/dev/null)
+	$(shell pkg-config --cflags libevent inih libsystemd libv4l2 2>/dev/null)
 
-$(BUILD)/grabberd: $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) $(COMMON_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) $(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
+$(BUILD)/grabberd: $(DAEMON_OBJS) $(IMAGE_LIB) $(COMMON_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(IMAGE_LIB) $(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(BUILD)/grabberd
 

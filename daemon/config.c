@@ -112,17 +112,22 @@ static int parse_fps(const char *v, uint32_t *num, uint32_t *den)
 	return 0;
 }
 
+/* Any name or alias of the format table, in any case. */
 static int parse_format(const char *v, uint32_t *fourcc)
 {
-	if (!strcasecmp(v, "YUYV"))
-		*fourcc = GRAB_FMT_YUYV;
-	else if (!strcasecmp(v, "GREY") || !strcasecmp(v, "GRAY"))
-		*fourcc = GRAB_FMT_GREY;
-	else if (!strcasecmp(v, "RGB3") || !strcasecmp(v, "RGB24"))
-		*fourcc = GRAB_FMT_RGB24;
-	else
-		return -1;
-	return 0;
+	*fourcc = grab_format_from_name(v);
+	return *fourcc ? 0 : -1;
+}
+
+/* "must be one of YUYV, UYVY, ...": the table's names. */
+static const char *format_error(void)
+{
+	static char msg[256];
+	char names[192];
+
+	grab_format_names(names, sizeof(names));
+	snprintf(msg, sizeof(msg), "must be one of %s", names);
+	return msg;
 }
 
 static int parse_level(const char *v, enum log_level *l)
@@ -181,7 +186,7 @@ static const char *stream_key(struct stream_config *s, const char *key,
 			return "must be a number from 16 to 8192";
 	} else if (!strcmp(key, "format")) {
 		if (parse_format(v, &s->format.fourcc))
-			return "must be YUYV, GREY or RGB24";
+			return format_error();
 	} else if (!strcmp(key, "fps")) {
 		if (parse_fps(v, &s->fps_num, &s->fps_den))
 			return "must be a rate from 0.01 to 1000, as N, N.NNN or N/D";
@@ -445,11 +450,15 @@ void config_default(struct config *cfg)
 static int finish_stream(struct stream_config *s, char *err, size_t errlen,
 			 const char *file)
 {
+	const struct grab_format_info *fi = grab_format_info(s->format.fourcc);
+
 	if (grab_format_complete(&s->format)) {
 		snprintf(err, errlen,
-			 "%s:%d: [stream %s]: width %u, height %u and format %s do not fit (YUYV needs an even width)",
+			 "%s:%d: [stream %s]: width %u, height %u and format %s do not fit (%s needs a width that is a multiple of %u and a height that is a multiple of %u)",
 			 file, s->line, s->name, s->format.width, s->format.height,
-			 grab_format_name(s->format.fourcc));
+			 grab_format_name(s->format.fourcc),
+			 grab_format_name(s->format.fourcc), fi ? fi->align_w : 1,
+			 fi ? fi->align_h : 1);
 		return -1;
 	}
 	return 0;

@@ -6,8 +6,9 @@
  * A stream hook sees every published frame.  When at least one viewer is
  * ready for a frame (an MJPEG viewer with nothing in flight, or a snapshot
  * waiting), the frame is read from the ring (mapped read-only, like any
- * client does), encoded with grab-capture's encoder (client-lib/cli/jpeg.c)
- * and kept as the stream's current JPEG; each ready viewer gets a reference
+ * client does), encoded through the image library (common/grab-image.h)
+ * and kept as the stream's current JPEG (an MJPEG source's frame is
+ * already one: its bytes are kept as they are, no encode); each ready viewer gets a reference
  * to that one buffer (evbuffer_add_reference: no copy per viewer).  With no
  * viewer the hook does nothing and the source is released, so it stops
  * after its linger like for any other client.
@@ -35,8 +36,8 @@
 #include <event2/http.h>
 
 #include "grab-format.h"
+#include "grab-image.h"
 #include "http.h"
-#include "jpeg.h"
 #include "log.h"
 
 #define BOUNDARY "grabframe"
@@ -133,18 +134,14 @@ static int ensure_encoder(struct live *l)
 {
 	const struct grab_format *f = &l->reader.format;
 	int quality = (int)stream_config(l->stream)->quality;
-	struct grab_image_format img = {
-		.width = f->width, .height = f->height, .fourcc = f->fourcc,
-		.bytesperline = f->bytesperline, .sizeimage = f->sizeimage,
-	};
 	int ret;
 
 	if (l->enc && l->enc_quality == quality &&
 	    !memcmp(&l->enc_fmt, f, sizeof(*f)))
 		return 0;
-	jpeg_encoder_free(l->enc);
+	grab_jpeg_encoder_free(l->enc);
 	l->enc = NULL;
-	ret = jpeg_encoder_new(&img, quality, &l->enc);
+	ret = grab_jpeg_encoder_new(f, quality, &l->enc);
 	if (ret) {
 		snprintf(l->error, sizeof(l->error),
 			 "cannot encode %ux%u %s at quality %d: %s", f->width,
@@ -195,17 +192,24 @@ static int encode(struct live *l, const struct grab_msg_frame *frame)
 			l->torn++;
 		return ret;
 	}
-	ret = ensure_encoder(l);
-	if (ret)
-		return ret;
-	t0 = mono_ns();
-	ret = jpeg_encode(l->enc, rf.data, &data, &len);
-	if (ret) {
-		snprintf(l->error, sizeof(l->error), "JPEG: %s",
-			 jpeg_encoder_error(l->enc));
-		return ret;
+	if (!l->reader.format.nplanes) {
+		/* Compressed (MJPEG): the frame is a JPEG already; its bytes
+		 * are served as they are, zero encodes. */
+		data = rf.data;
+		len = rf.bytesused;
+	} else {
+		ret = ensure_encoder(l);
+		if (ret)
+			return ret;
+		t0 = mono_ns();
+		ret = grab_jpeg_encode(l->enc, rf.data, &data, &len);
+		if (ret) {
+			snprintf(l->error, sizeof(l->error), "JPEG: %s",
+				 grab_jpeg_encoder_error(l->enc));
+			return ret;
+		}
+		l->encode_ns += mono_ns() - t0;
 	}
-	l->encode_ns += mono_ns() - t0;
 	/* Overwritten while we encoded it: never show a torn frame. */
 	if (!grab_ring_frame_intact(&l->reader, &rf)) {
 		l->torn++;
@@ -226,7 +230,10 @@ static int encode(struct live *l, const struct grab_msg_frame *frame)
 			frame_unref(l->current);
 	}
 	l->current = jf;
-	l->encoded++;
+	if (l->reader.format.nplanes)
+		l->encoded++;
+	else
+		l->passed++;
 	l->encoded_bytes += len;
 	l->error[0] = 0;
 	return 0;
@@ -550,7 +557,7 @@ void live_free(struct live *l, const char *why)
 	TAILQ_REMOVE(&l->h->lives, l, link);
 	frame_unref(l->current);
 	frame_unref(l->spare);
-	jpeg_encoder_free(l->enc);
+	grab_jpeg_encoder_free(l->enc);
 	unmap_ring(l);
 	free(l);
 }

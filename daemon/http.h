@@ -31,7 +31,7 @@
 #include "grab-ring.h"
 #include "daemon.h"
 
-struct jpeg_encoder;
+struct grab_jpeg_encoder;
 
 struct jpeg_frame {
 	unsigned int refs;
@@ -94,7 +94,7 @@ struct live {
 	dev_t ring_dev;
 	ino_t ring_ino;
 	struct grab_ring_reader reader;
-	struct jpeg_encoder *enc;
+	struct grab_jpeg_encoder *enc;
 	struct grab_format enc_fmt;
 	int enc_quality;
 	struct jpeg_frame *current, *spare;
@@ -105,6 +105,7 @@ struct live {
 	bool held;
 	/* counters, since the daemon started */
 	uint64_t encoded;		/* JPEGs made */
+	uint64_t passed;		/* JPEGs of an MJPEG source served as they are */
 	uint64_t encoded_bytes;
 	uint64_t encode_ns;		/* time spent encoding */
 	uint64_t idle_skips;		/* frames nobody was ready for */

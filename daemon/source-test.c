@@ -6,6 +6,10 @@
  * counted as dropped (the ring's sequence numbers stay contiguous) and it
  * goes on with the one due now, so the rate never drifts.
  *
+ * In a compressed format (MJPEG) each frame is the pattern drawn in YUYV
+ * and encoded at a fixed quality by the image library: the same bytes for
+ * the same frame number, so a verifier re-encodes and compares.
+ *
  * Tests can stall it (SIGUSR1 to grabberd toggles a stall of every test
  * source): it stays "running" but produces nothing, like a hung camera.
  */
@@ -15,6 +19,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "grab-image.h"
 #include "grab-pattern.h"
 #include "log.h"
 #include "memring.h"
@@ -26,6 +31,8 @@ struct test_source {
 	uint64_t start_ns;
 	uint64_t tick;		/* number of the next due time */
 	bool stalled;
+	struct grab_jpeg_encoder *jpeg;	/* MJPEG: the pattern's encoder */
+	uint8_t *yuyv;			/* MJPEG: the frame it encodes */
 };
 
 /* When tick @n is due. */
@@ -52,21 +59,39 @@ static void produce(struct test_source *t)
 	const struct grab_format *fmt = &t->src->format;
 	struct grab_msg_frame f = { 0 };
 	uint64_t seq = p->next, now;
+	uint32_t bytes = fmt->sizeimage, flags = 0;
 	void *pixels;
 
 	pixels = grab_ring_begin(p);
-	grab_pattern_fill(pixels, fmt, seq);
+	if (t->jpeg) {
+		const uint8_t *jpeg;
+		size_t len;
+
+		/* A JPEG larger than a slot cannot happen at this quality
+		 * (sizeimage is 2 bytes per pixel); flag it if it did. */
+		if (grab_pattern_jpeg(t->jpeg, t->yuyv, seq, &jpeg, &len) ||
+		    len > fmt->sizeimage) {
+			bytes = 0;
+			flags = GRAB_SLOT_ERROR;
+		} else {
+			memcpy(pixels, jpeg, len);
+			bytes = (uint32_t)len;
+		}
+	} else {
+		grab_pattern_fill(pixels, fmt, seq);
+	}
 	/*
 	 * Stamped once the pixels are written, like the kernel's engine at
 	 * the end of its "DMA": the timestamp is when the frame became
 	 * available, so readers measure delivery, not the 4 MB fill.
 	 */
 	now = mono_ns();
-	grab_ring_commit(p, fmt->sizeimage, now, 0);
+	grab_ring_commit(p, bytes, now, flags);
 	f.sequence = seq;
 	f.timestamp_ns = now;
 	f.slot = (uint32_t)(seq % p->nslots);
-	f.bytesused = fmt->sizeimage;
+	f.bytesused = bytes;
+	f.flags = flags;
 	stream_publish(t->src->stream, &f);
 }
 
@@ -107,16 +132,34 @@ static int test_start(struct source *src, char *why, size_t whylen)
 	src->nslots = src->cfg.slots;
 	src->fps_num = src->cfg.fps_num;
 	src->fps_den = src->cfg.fps_den;
+	if (!src->format.nplanes) {
+		struct grab_format yuyv;
+
+		if (grab_pattern_jpeg_source(&src->format, &yuyv) ||
+		    grab_jpeg_encoder_new(&yuyv, GRAB_PATTERN_JPEG_QUALITY, &t->jpeg) ||
+		    !(t->yuyv = malloc(yuyv.sizeimage))) {
+			snprintf(why, whylen, "cannot make %ux%u %s frames",
+				 src->format.width, src->format.height,
+				 grab_format_name(src->format.fourcc));
+			grab_jpeg_encoder_free(t->jpeg);
+			free(t);
+			return -ENOMEM;
+		}
+	}
 	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
 	ret = memring_create(&t->ring, name, &src->format, src->nslots,
 			     src->fps_num, src->fps_den, why, whylen);
 	if (ret) {
+		grab_jpeg_encoder_free(t->jpeg);
+		free(t->yuyv);
 		free(t);
 		return ret;
 	}
 	t->timer = evtimer_new(src->base, tick_cb, t);
 	if (!t->timer) {
 		memring_destroy(&t->ring);
+		grab_jpeg_encoder_free(t->jpeg);
+		free(t->yuyv);
 		free(t);
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
@@ -138,6 +181,8 @@ static void test_stop(struct source *src)
 	grab_ring_set_streaming(&t->ring.prod, false);
 	event_free(t->timer);
 	memring_destroy(&t->ring);
+	grab_jpeg_encoder_free(t->jpeg);
+	free(t->yuyv);
 	free(t);
 }
 

@@ -109,10 +109,11 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 		l && live_encoding(l) ? "true" : "false", cfg->quality);
 	if (l) {
 		evbuffer_add_printf(out,
-			",\"jpeg\":{\"encoded\":%llu,\"bytes\":%llu,\"last_bytes\":%zu,"
+			",\"jpeg\":{\"encoded\":%llu,\"passed\":%llu,\"bytes\":%llu,\"last_bytes\":%zu,"
 			"\"encode_ms_avg\":%.3f,\"torn\":%llu,\"idle_skips\":%llu,"
 			"\"snapshots\":%llu,\"bytes_sent\":%llu,\"error\":",
 			(unsigned long long)l->encoded,
+			(unsigned long long)l->passed,
 			(unsigned long long)l->encoded_bytes,
 			l->current ? l->current->len : (size_t)0,
 			l->encoded ? (double)l->encode_ns / 1e6 / (double)l->encoded : 0.0,

@@ -403,7 +403,7 @@ int grab_core_try_format(struct grab_dev *gd, struct grab_format *fmt)
 	int ret = 0;
 
 	if (fmt->reserved[0] || fmt->reserved[1] || fmt->reserved[2] ||
-	    grab_format_complete(fmt))
+	    fmt->reserved[3] || grab_format_complete(fmt))
 		return -EINVAL;
 	mutex_lock(&gd->stream_lock);
 	if (!gd->hw)

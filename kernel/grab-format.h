@@ -30,7 +30,6 @@ struct grab_layout {
 	__u64 ring_size;
 };
 
-#define GRAB_MAX_PLANES		3
 #define GRAB_FORMAT_ALIASES	3
 
 /**
@@ -63,42 +62,71 @@ struct grab_format_info {
 /*
  * THE format table: every place that names, parses, sizes or converts a
  * pixel format starts here.  A new format is one row (plus its producers
- * and converters).  Returns the table and its length in *@ret_n.
+ * and converters).  At file scope, not a static local of an inline
+ * function: sparse inlines such a function into each caller and then
+ * reports the table's initializers as "defined twice".  Each translation
+ * unit that uses it has its own copy, as a static local would.
  */
+static const struct grab_format_info grab_format_rows[] __attribute__((unused)) = {
+	{ .fourcc = GRAB_FMT_YUYV, .name = "YUYV", .aliases = { "YUY2", "YUV422" },
+	  .description = "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp",
+	  .nplanes = 1, .align_w = 2, .align_h = 1,
+	  .plane_bits = { 16 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_UYVY, .name = "UYVY", .aliases = { "Y422" },
+	  .description = "4:2:2 packed Cb Y0 Cr Y1, 16 bpp",
+	  .nplanes = 1, .align_w = 2, .align_h = 1,
+	  .plane_bits = { 16 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_NV12, .name = "NV12", .aliases = { NULL },
+	  .description = "4:2:0, a Y plane then an interleaved CbCr plane",
+	  .nplanes = 2, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8, 8 }, .plane_vdiv = { 1, 2 } },
+	{ .fourcc = GRAB_FMT_YU12, .name = "YU12", .aliases = { "I420", "YUV420" },
+	  .description = "4:2:0, Y, Cb and Cr planes",
+	  .nplanes = 3, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8, 4, 4 }, .plane_vdiv = { 1, 2, 2 } },
+	{ .fourcc = GRAB_FMT_RGB24, .name = "RGB3", .aliases = { "RGB24", "RGB" },
+	  .description = "R, G, B bytes, 24 bpp",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 24 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_BGR24, .name = "BGR3", .aliases = { "BGR24", "BGR" },
+	  .description = "B, G, R bytes, 24 bpp",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 24 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_GREY, .name = "GREY", .aliases = { "GRAY", "GRAY8", "Y8" },
+	  .description = "8-bit luma",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_Y16, .name = "Y16", .aliases = { "Y16 ", "GRAY16", "GRAY16_LE" },
+	  .description = "16-bit luma, little endian",
+	  .nplanes = 1, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 16 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SRGGB8, .name = "RGGB", .aliases = { "SRGGB8", "BAYER_RGGB" },
+	  .description = "8-bit Bayer, lines R G R G / G B G B",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SBGGR8, .name = "BA81", .aliases = { "SBGGR8", "BGGR", "BAYER_BGGR" },
+	  .description = "8-bit Bayer, lines B G B G / G R G R",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SGRBG8, .name = "GRBG", .aliases = { "SGRBG8", "BAYER_GRBG" },
+	  .description = "8-bit Bayer, lines G R G R / B G B G",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_SGBRG8, .name = "GBRG", .aliases = { "SGBRG8", "BAYER_GBRG" },
+	  .description = "8-bit Bayer, lines G B G B / R G R G",
+	  .nplanes = 1, .align_w = 2, .align_h = 2,
+	  .plane_bits = { 8 }, .plane_vdiv = { 1 } },
+	{ .fourcc = GRAB_FMT_MJPEG, .name = "MJPG", .aliases = { "MJPEG", "JPEG" },
+	  .description = "a JPEG image per frame, variable size",
+	  .nplanes = 0, .align_w = 1, .align_h = 1,
+	  .plane_bits = { 0 }, .plane_vdiv = { 1 } },
+};
+
+/* The table and its length in *@ret_n. */
 static inline const struct grab_format_info *grab_format_table(unsigned int *ret_n)
 {
-	static const struct grab_format_info table[] = {
-		{ GRAB_FMT_YUYV, "YUYV", { "YUY2", "YUV422" },
-		  "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp", 1, 2, 1, { 16 }, { 1 } },
-		{ GRAB_FMT_UYVY, "UYVY", { "Y422" },
-		  "4:2:2 packed Cb Y0 Cr Y1, 16 bpp", 1, 2, 1, { 16 }, { 1 } },
-		{ GRAB_FMT_NV12, "NV12", { NULL },
-		  "4:2:0, a Y plane then an interleaved CbCr plane", 2, 2, 2,
-		  { 8, 8 }, { 1, 2 } },
-		{ GRAB_FMT_YU12, "YU12", { "I420", "YUV420" },
-		  "4:2:0, Y, Cb and Cr planes", 3, 2, 2, { 8, 4, 4 }, { 1, 2, 2 } },
-		{ GRAB_FMT_RGB24, "RGB3", { "RGB24", "RGB" },
-		  "R, G, B bytes, 24 bpp", 1, 1, 1, { 24 }, { 1 } },
-		{ GRAB_FMT_BGR24, "BGR3", { "BGR24", "BGR" },
-		  "B, G, R bytes, 24 bpp", 1, 1, 1, { 24 }, { 1 } },
-		{ GRAB_FMT_GREY, "GREY", { "GRAY", "GRAY8", "Y8" },
-		  "8-bit luma", 1, 1, 1, { 8 }, { 1 } },
-		{ GRAB_FMT_Y16, "Y16", { "Y16 ", "GRAY16", "GRAY16_LE" },
-		  "16-bit luma, little endian", 1, 1, 1, { 16 }, { 1 } },
-		{ GRAB_FMT_SRGGB8, "RGGB", { "SRGGB8", "BAYER_RGGB" },
-		  "8-bit Bayer, lines R G R G / G B G B", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_SBGGR8, "BA81", { "SBGGR8", "BGGR", "BAYER_BGGR" },
-		  "8-bit Bayer, lines B G B G / G R G R", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_SGRBG8, "GRBG", { "SGRBG8", "BAYER_GRBG" },
-		  "8-bit Bayer, lines G R G R / B G B G", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_SGBRG8, "GBRG", { "SGBRG8", "BAYER_GBRG" },
-		  "8-bit Bayer, lines G B G B / R G R G", 1, 2, 2, { 8 }, { 1 } },
-		{ GRAB_FMT_MJPEG, "MJPG", { "MJPEG", "JPEG" },
-		  "a JPEG image per frame, variable size", 0, 1, 1, { 0 }, { 1 } },
-	};
-
-	*ret_n = sizeof(table) / sizeof(table[0]);
-	return table;
+	*ret_n = sizeof(grab_format_rows) / sizeof(grab_format_rows[0]);
+	return grab_format_rows;
 }
 
 /* The table's row for @fourcc, NULL if grab does not know it. */
@@ -146,6 +174,31 @@ static inline __u32 grab_format_from_name(const char *name)
 				return t[i].fourcc;
 	}
 	return 0;
+}
+
+/*
+ * The canonical names of every format, ", "-separated, into @buf (@len
+ * bytes, always terminated): what an error about a bad name lists.
+ */
+static inline void grab_format_names(char *buf, __u32 len)
+{
+	unsigned int i, n;
+	const struct grab_format_info *t = grab_format_table(&n);
+	__u32 at = 0;
+
+	if (!len)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *p = t[i].name;
+
+		if (i && at + 2 < len) {
+			buf[at++] = ',';
+			buf[at++] = ' ';
+		}
+		while (*p && at + 1 < len)
+			buf[at++] = *p++;
+	}
+	buf[at] = 0;
 }
 
 /*
@@ -209,7 +262,7 @@ static inline int grab_format_planes(const struct grab_format *fmt,
 
 /*
  * Check width, height and fourcc, and fill in bytesperline (if zero: tightly
- * packed) and sizeimage.  A compressed format's sizeimage is the most a
+ * packed), sizeimage and the plane layout (nplanes, planes[]).  A compressed format's sizeimage is the most a
  * frame may take (a slot's size): kept if the producer gave one, else a
  * worst case for the geometry.  Returns 0 or -EINVAL.
  */
@@ -217,13 +270,17 @@ static inline int grab_format_complete(struct grab_format *fmt)
 {
 	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
 	struct grab_plane_layout planes;
-	__u32 line;
+	__u32 line, i;
 	__u64 size;
 
 	if (!fi || fmt->width < GRAB_MIN_WIDTH || fmt->width > GRAB_MAX_WIDTH ||
 	    fmt->height < GRAB_MIN_HEIGHT || fmt->height > GRAB_MAX_HEIGHT ||
 	    fmt->width % fi->align_w || fmt->height % fi->align_h)
 		return -EINVAL;
+	/* The plane layout is always computed here, never taken as given. */
+	fmt->nplanes = fi->nplanes;
+	for (i = 0; i < GRAB_MAX_PLANES; i++)
+		fmt->planes[i] = (struct grab_plane){ 0, 0 };
 	if (!fi->nplanes) {
 		/* A JPEG of 4:2:2 pixels is far below 2 bytes per pixel. */
 		if (fmt->bytesperline)
@@ -245,6 +302,10 @@ static inline int grab_format_complete(struct grab_format *fmt)
 		return -EINVAL;
 	if (grab_format_planes(fmt, &planes, &size))
 		return -EINVAL;
+	for (i = 0; i < fi->nplanes; i++) {
+		fmt->planes[i].offset = planes.offset[i];
+		fmt->planes[i].stride = planes.stride[i];
+	}
 	fmt->sizeimage = (__u32)size;
 	return 0;
 }
@@ -252,18 +313,33 @@ static inline int grab_format_complete(struct grab_format *fmt)
 /*
  * Check a format as read from somewhere untrusted (a ring, the wire).  It
  * must be complete: a bytesperline of 0 ("packed, fill it in") is for
- * requests only, and would reach applications as a row pitch of 0.
+ * requests only, and would reach applications as a row pitch of 0.  Its
+ * plane layout must be exactly the table's (a reader that trusted a
+ * producer's offsets could be sent past the slot), every plane must end
+ * inside sizeimage, and unused plane entries must be zero.
  */
 static inline int grab_format_valid(const struct grab_format *fmt)
 {
 	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
 	struct grab_format copy = *fmt;
+	__u32 i;
 
 	if (!fi || (fi->nplanes && !fmt->bytesperline) ||
 	    grab_format_complete(&copy))
 		return -EINVAL;
-	if (copy.sizeimage != fmt->sizeimage)
+	if (copy.sizeimage != fmt->sizeimage || copy.nplanes != fmt->nplanes)
 		return -EINVAL;
+	for (i = 0; i < GRAB_MAX_PLANES; i++) {
+		const struct grab_plane *p = &fmt->planes[i];
+
+		if (p->offset != copy.planes[i].offset ||
+		    p->stride != copy.planes[i].stride)
+			return -EINVAL;
+		if (i < fmt->nplanes &&
+		    (__u64)p->offset + (__u64)p->stride *
+		    (fmt->height / fi->plane_vdiv[i]) > fmt->sizeimage)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -293,6 +369,32 @@ static inline int grab_ring_layout(const struct grab_format *fmt, __u32 nslots,
 	out->slot_stride = (__u32)stride;
 	out->ring_size = data + stride * nslots;
 	return 0;
+}
+
+/*
+ * Write the header of a new ring laid out as @layout (grab_ring_layout())
+ * for frames of @fmt: the one initialiser, for grab.ko and user space.
+ * The caller has zeroed the header pages; head and format_gen are the
+ * caller's (a kernel ring continues the device's frame numbers).
+ */
+static inline void grab_ring_header_init(struct grab_ring_header *hdr,
+					 const struct grab_layout *layout,
+					 const struct grab_format *fmt,
+					 __u32 nslots, __u32 fps_num,
+					 __u32 fps_den)
+{
+	hdr->magic = GRAB_MAGIC;
+	hdr->abi_version = GRAB_ABI_VERSION;
+	hdr->header_size = sizeof(struct grab_ring_header);
+	hdr->desc_offset = layout->desc_offset;
+	hdr->desc_size = sizeof(struct grab_slot_desc);
+	hdr->nslots = nslots;
+	hdr->slot_stride = layout->slot_stride;
+	hdr->data_offset = layout->data_offset;
+	hdr->ring_size = layout->ring_size;
+	hdr->format = *fmt;
+	hdr->fps_num = fps_num;
+	hdr->fps_den = fps_den;
 }
 
 #endif /* GRAB_FORMAT_H */

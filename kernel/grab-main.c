@@ -38,7 +38,7 @@ MODULE_PARM_DESC(height, "frame height in lines (16-8192, default 480)");
 
 static char *format = "YUYV";
 module_param(format, charp, 0444);
-MODULE_PARM_DESC(format, "pixel format: YUYV, GREY or RGB3 (default YUYV)");
+MODULE_PARM_DESC(format, "pixel format, any raw format of grab's table by name or alias: YUYV UYVY NV12 YU12 RGB3 BGR3 GREY Y16 RGGB BA81 GRBG GBRG (default YUYV)");
 
 static unsigned int fps = 30;
 module_param(fps, uint, 0444);
@@ -90,8 +90,9 @@ static struct platform_driver grab_driver = {
 static int grab_check_params(void)
 {
 	struct grab_format *fmt = &grab_param_format;
+	const struct grab_format_info *fi;
 	struct grab_layout layout;
-	u32 fourcc = 0;
+	u32 fourcc;
 
 	if (devices < 1 || devices > GRAB_MAX_DEVICES) {
 		pr_err("devices=%u is out of range [1, %u]\n", devices,
@@ -118,15 +119,21 @@ static int grab_check_params(void)
 		       GRAB_MIN_HEIGHT, GRAB_MAX_HEIGHT);
 		return -EINVAL;
 	}
-	if (format && !strcasecmp(format, "YUYV"))
-		fourcc = GRAB_FMT_YUYV;
-	else if (format && !strcasecmp(format, "GREY"))
-		fourcc = GRAB_FMT_GREY;
-	else if (format && !strcasecmp(format, "RGB3"))
-		fourcc = GRAB_FMT_RGB24;
+	fourcc = grab_format_from_name(format);
 	if (!fourcc) {
-		pr_err("format=%s is not one of YUYV, GREY, RGB3\n",
-		       format ? format : "(null)");
+		char names[128];
+
+		grab_format_names(names, sizeof(names));
+		pr_err("format=%s is not one of %s\n",
+		       format ? format : "(null)", names);
+		return -EINVAL;
+	}
+	fi = grab_format_info(fourcc);
+	if (!fi->nplanes) {
+		/* No JPEG encoder in the kernel: MJPEG comes from a camera
+		 * or grabberd's test: source. */
+		pr_err("format=%s is compressed; the simulator produces raw formats only\n",
+		       format);
 		return -EINVAL;
 	}
 
@@ -135,8 +142,8 @@ static int grab_check_params(void)
 	fmt->height = height;
 	fmt->fourcc = fourcc;
 	if (grab_format_complete(fmt)) {
-		pr_err("width=%u is odd, which format=YUYV cannot carry\n",
-		       width);
+		pr_err("width=%u height=%u do not fit format=%s, which needs a width multiple of %u and a height multiple of %u\n",
+		       width, height, fi->name, fi->align_w, fi->align_h);
 		return -EINVAL;
 	}
 	if (grab_ring_layout(fmt, slots, PAGE_SIZE, &layout) ||

@@ -144,18 +144,7 @@ struct grab_ring *grab_ring_alloc(struct device *dma_dev,
 
 	ring->hdr = ring->vaddr;
 	ring->desc = ring->vaddr + layout.desc_offset;
-	ring->hdr->magic = GRAB_MAGIC;
-	ring->hdr->abi_version = GRAB_ABI_VERSION;
-	ring->hdr->header_size = sizeof(struct grab_ring_header);
-	ring->hdr->desc_offset = layout.desc_offset;
-	ring->hdr->desc_size = sizeof(struct grab_slot_desc);
-	ring->hdr->nslots = nslots;
-	ring->hdr->slot_stride = layout.slot_stride;
-	ring->hdr->data_offset = layout.data_offset;
-	ring->hdr->ring_size = layout.ring_size;
-	ring->hdr->format = *fmt;
-	ring->hdr->fps_num = fps_num;
-	ring->hdr->fps_den = fps_den;
+	grab_ring_header_init(ring->hdr, &layout, fmt, nslots, fps_num, fps_den);
 	ring->hdr->head = first;
 	/* Nobody can map the ring before the caller publishes it. */
 	return ring;

@@ -114,9 +114,16 @@ static int grab_sim_produce(struct grab_dev *gd, u32 count)
 	return 0;
 }
 
+/* The simulator draws raw frames only: there is no JPEG encoder in here. */
+static int grab_sim_try_format(struct grab_dev *gd, const struct grab_format *fmt)
+{
+	return fmt->nplanes ? 0 : -EINVAL;
+}
+
 static const struct grab_hw_ops grab_sim_ops = {
 	.start = grab_sim_start,
 	.stop = grab_sim_stop,
+	.try_format = grab_sim_try_format,
 	.produce = grab_sim_produce,
 };
 

@@ -4,14 +4,14 @@
 # path to set up; the shared library is exercised by examples/ and tests.
 CAPTURE_SRCS := $(wildcard client-lib/cli/*.c)
 CAPTURE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CAPTURE_SRCS))
-CAPTURE_LIBS := $(shell pkg-config --libs libturbojpeg 2>/dev/null || echo -lturbojpeg) -lm
+CAPTURE_LIBS := $(IMAGE_LIBS) -lm
 BINDIR ?= $(PREFIX)/bin
 
-$(CAPTURE_OBJS): GRAB_CFLAGS += -Iclient-lib/include \
-	$(shell pkg-config --cflags libturbojpeg 2>/dev/null)
+$(CAPTURE_OBJS): GRAB_CFLAGS += -Iclient-lib/include
 
-$(BUILD)/grab-capture: $(CAPTURE_OBJS) $(LIBGRAB_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CAPTURE_OBJS) $(LIBGRAB_A) $(CAPTURE_LIBS) $(GRAB_LDLIBS)
+# Pixel conversion and JPEG from the image library (common/).
+$(BUILD)/grab-capture: $(CAPTURE_OBJS) $(IMAGE_LIB) $(LIBGRAB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CAPTURE_OBJS) $(IMAGE_LIB) $(LIBGRAB_A) $(CAPTURE_LIBS) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(BUILD)/grab-capture
 

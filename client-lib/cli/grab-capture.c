@@ -26,8 +26,8 @@
 
 #include <grab/grab.h>
 
-#include "convert.h"
-#include "jpeg.h"
+#include "grab-format.h"
+#include "grab-image.h"
 #include "output.h"
 
 /* Exit codes, documented in grab-capture(1). */
@@ -519,8 +519,9 @@ struct capture {
 	enum format format;
 	struct output out;
 	struct grab_image_format fmt;	/* of the frames being written */
+	struct grab_format gfmt;	/* the same, with its planes (the table's) */
 	bool have_fmt;
-	struct jpeg_encoder *jpeg;
+	struct grab_jpeg_encoder *jpeg;
 	uint8_t *buf;			/* converted (or copied) frame */
 	size_t buf_size;
 	uint64_t written, missed;
@@ -539,12 +540,22 @@ static int exit_for_write_error(int r)
 /* Allocate for and get ready to write frames of @fmt. */
 static int setup_format(struct capture *c, const struct grab_image_format *fmt)
 {
+	struct grab_format g = {
+		.width = fmt->width, .height = fmt->height, .fourcc = fmt->fourcc,
+		.bytesperline = fmt->bytesperline, .sizeimage = fmt->sizeimage,
+	};
 	size_t need;
 	int r;
 
-	if (!convert_bpp(fmt->fourcc)) {
+	/* The public format has no planes: the one format table gives them. */
+	if (grab_format_complete(&g) || g.sizeimage != fmt->sizeimage) {
 		err("the stream's pixel format %s (0x%08" PRIx32 ") is not supported",
 		    grab_pixfmt_name(fmt->fourcc), fmt->fourcc);
+		return EXIT_ERROR;
+	}
+	if (!g.nplanes && (c->format == FMT_PPM || c->format == FMT_Y4M)) {
+		err("the stream is %s (compressed): write it as jpeg (each frame as it came) or raw (an MJPEG stream), not %s",
+		    grab_pixfmt_name(fmt->fourcc), format_exts[c->format]);
 		return EXIT_ERROR;
 	}
 	switch (c->format) {
@@ -552,19 +563,22 @@ static int setup_format(struct capture *c, const struct grab_image_format *fmt)
 		need = fmt->sizeimage;
 		break;
 	case FMT_PPM:
-		need = convert_rgb_size(fmt);
+		need = grab_image_ppm_size(&g);
 		break;
 	case FMT_Y4M:
-		need = convert_y4m_size(fmt);
+		need = grab_image_y4m_size(&g);
 		break;
 	default:
-		need = 0;
-		jpeg_encoder_free(c->jpeg);
+		need = g.nplanes ? 0 : fmt->sizeimage;
+		grab_jpeg_encoder_free(c->jpeg);
 		c->jpeg = NULL;
-		r = jpeg_encoder_new(fmt, c->opt->quality, &c->jpeg);
+		if (!g.nplanes)
+			break;	/* MJPEG: the frames are JPEGs already */
+		r = grab_jpeg_encoder_new(&g, c->opt->quality, &c->jpeg);
 		if (r < 0) {
-			err("cannot set up the JPEG encoder for %" PRIu32 "x%" PRIu32 ": %s",
-			    fmt->width, fmt->height, strerror(-r));
+			err("cannot set up the JPEG encoder for %" PRIu32 "x%" PRIu32 " %s: %s",
+			    fmt->width, fmt->height, grab_pixfmt_name(fmt->fourcc),
+			    strerror(-r));
 			return EXIT_ERROR;
 		}
 		break;
@@ -579,6 +593,7 @@ static int setup_format(struct capture *c, const struct grab_image_format *fmt)
 		}
 	}
 	c->fmt = *fmt;
+	c->gfmt = g;
 	c->have_fmt = true;
 	return EXIT_OK;
 }
@@ -623,9 +638,19 @@ static void progress_show(struct capture *c, bool force)
 static int convert_frame(struct capture *c, const uint8_t *data, size_t bytes,
 			 const uint8_t **ret_data, size_t *ret_len)
 {
-	const struct grab_image_format *f = &c->fmt;
+	const struct grab_format *f = &c->gfmt;
 	int r = 0;
 
+	if (!f->nplanes) {
+		/* Compressed: the frame's own bytes, copied out of the ring
+		 * before the intact check (raw and jpeg alike). */
+		if (!bytes || bytes > f->sizeimage)
+			return -EBADMSG;
+		memcpy(c->buf, data, bytes);
+		*ret_data = c->buf;
+		*ret_len = bytes;
+		return 0;
+	}
 	if (bytes < f->sizeimage) {
 		/* A short frame from the source: nothing sensible to convert. */
 		return -EBADMSG;
@@ -637,17 +662,17 @@ static int convert_frame(struct capture *c, const uint8_t *data, size_t bytes,
 		*ret_len = f->sizeimage;
 		break;
 	case FMT_PPM:
-		r = convert_to_rgb(f, data, c->buf);
+		r = grab_image_to_ppm(f, data, c->buf);
 		*ret_data = c->buf;
-		*ret_len = convert_rgb_size(f);
+		*ret_len = grab_image_ppm_size(f);
 		break;
 	case FMT_Y4M:
-		r = convert_to_y4m(f, data, c->buf);
+		r = grab_image_to_y4m(f, data, c->buf);
 		*ret_data = c->buf;
-		*ret_len = convert_y4m_size(f);
+		*ret_len = grab_image_y4m_size(f);
 		break;
 	default:
-		r = jpeg_encode(c->jpeg, data, ret_data, ret_len);
+		r = grab_jpeg_encode(c->jpeg, data, ret_data, ret_len);
 		break;
 	}
 	return r;
@@ -671,14 +696,14 @@ static int write_frame(struct capture *c, const uint8_t *data, size_t len)
 				 "YUV4MPEG2 W%" PRIu32 " H%" PRIu32 " F%" PRIu32 ":%" PRIu32
 				 " Ip A1:1 C%s XCOLORRANGE=LIMITED\n",
 				 c->fmt.width, c->fmt.height, num, den,
-				 convert_y4m_colorspace(c->fmt.fourcc));
+				 grab_image_y4m_colorspace(c->fmt.fourcc));
 			iov[n++] = (struct iovec){ head, strlen(head) };
 		}
 		iov[n++] = (struct iovec){ (void *)"FRAME\n", 6 };
 	} else if (c->format == FMT_PPM) {
-		snprintf(head, sizeof(head), "P6\n%" PRIu32 " %" PRIu32 "\n255\n",
-			 c->fmt.width, c->fmt.height);
-		iov[n++] = (struct iovec){ head, strlen(head) };
+		size_t hl = grab_image_ppm_header(&c->gfmt, head, sizeof(head));
+
+		iov[n++] = (struct iovec){ head, hl };
 	}
 	iov[n++] = (struct iovec){ (void *)data, len };
 	r = output_frame(&c->out, iov, n, &what);
@@ -755,7 +780,8 @@ static int take_frame(struct capture *c, struct grab_frame *frame)
 	if (r < 0) {
 		progress_clear(c);
 		err("cannot encode frame %" PRIu64 ": %s", seq,
-		    c->format == FMT_JPEG ? jpeg_encoder_error(c->jpeg) : strerror(-r));
+		    c->format == FMT_JPEG && c->jpeg ? grab_jpeg_encoder_error(c->jpeg)
+						      : strerror(-r));
 		return EXIT_ERROR;
 	}
 	r = write_frame(c, data, len);
@@ -898,7 +924,7 @@ static int capture(struct grab *g, const struct options *o, struct output *out,
 		fprintf(stderr, "grab-capture: %" PRIu64 " frames, %" PRIu64
 			" missed, %.1f MiB to %s\n", c.written, c.missed,
 			c.out.bytes / 1048576.0, c.out.path);
-	jpeg_encoder_free(c.jpeg);
+	grab_jpeg_encoder_free(c.jpeg);
 	free(c.buf);
 	*out = c.out;
 	return r;

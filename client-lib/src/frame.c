@@ -75,13 +75,29 @@ API const char *grab_pixfmt_name(uint32_t fourcc)
 	return grab_format_name(fourcc);
 }
 
+/* The table's layout for @fmt (planes as the ABI carries them, plus lines). */
+static int layout_from_format(const struct grab_format *fmt,
+			      struct grab_image_layout *ret)
+{
+	const struct grab_format_info *fi = grab_format_info(fmt->fourcc);
+	uint32_t i;
+
+	if (!fi || grab_format_valid(fmt))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	ret->nplanes = fmt->nplanes;
+	for (i = 0; i < fmt->nplanes; i++) {
+		ret->plane[i].offset = fmt->planes[i].offset;
+		ret->plane[i].stride = fmt->planes[i].stride;
+		ret->plane[i].lines = fmt->height / fi->plane_vdiv[i];
+	}
+	return 0;
+}
+
 API int grab_image_layout(const struct grab_image_format *f,
 			  struct grab_image_layout *ret)
 {
 	struct grab_format fmt;
-	struct grab_plane_layout planes;
-	__u64 size;
-	uint32_t i;
 
 	if (!f || !ret)
 		return -EINVAL;
@@ -92,29 +108,21 @@ API int grab_image_layout(const struct grab_image_format *f,
 		.bytesperline = f->bytesperline,
 		.sizeimage = f->sizeimage,
 	};
-	if (grab_format_valid(&fmt) ||
-	    grab_format_planes(&fmt, &planes, &size))
+	/* The public format has no planes: the table supplies them. */
+	if (grab_format_complete(&fmt) || fmt.sizeimage != f->sizeimage ||
+	    fmt.bytesperline != f->bytesperline)
 		return -EINVAL;
-	memset(ret, 0, sizeof(*ret));
-	ret->nplanes = planes.nplanes;
-	for (i = 0; i < planes.nplanes; i++) {
-		ret->plane[i].offset = planes.offset[i];
-		ret->plane[i].stride = planes.stride[i];
-		ret->plane[i].lines = planes.lines[i];
-	}
-	return 0;
+	return layout_from_format(&fmt, ret);
 }
 
+/* The ring's own plane layout, as the producer wrote (and the reader
+ * validated against the table when it attached). */
 API int grab_frame_layout(const struct grab_frame *f,
 			  struct grab_image_layout *ret)
 {
-	struct grab_image_format fmt;
-	int err;
-
-	err = grab_frame_format(f, &fmt);
-	if (err)
-		return err;
-	return grab_image_layout(&fmt, ret);
+	if (!f || !ret || !f->held)
+		return -EINVAL;
+	return layout_from_format(&f->map->reader.format, ret);
 }
 
 API uint32_t grab_pixfmt_from_name(const char *name)

@@ -3,18 +3,16 @@
 # installed.
 BENCH := $(BUILD)/tests/bench
 
-$(BENCH)/jpeg-bench: tests/bench/jpeg-bench.c $(BUILD)/client-lib/cli/jpeg.o \
-		$(BUILD)/client-lib/cli/convert.o $(COMMON_LIB)
+$(BENCH)/jpeg-bench: tests/bench/jpeg-bench.c $(IMAGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -Iclient-lib/include -Iclient-lib/cli -o $@ $< \
-		$(BUILD)/client-lib/cli/jpeg.o $(BUILD)/client-lib/cli/convert.o \
-		$(COMMON_LIB) -lturbojpeg -lm
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(IMAGE_LIB) $(COMMON_LIB) $(IMAGE_LIBS) -lm
 
 # A grabberd client that records delivery latency.
 $(BENCH)/lat-client: tests/bench/lat-client.c tests/bench/bench-client.h \
 		$(LIBGRAB_SO) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) -Iclient-lib/include -o $@ $< \
+	$(CC) $(GRAB_CFLAGS) $(LDFLAGS) $(LIBGRAB_CFLAGS) -o $@ $< \
 		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)
 
 # The copying baselines: mjpg-streamer-style socket server, µStreamer-style
@@ -30,8 +28,8 @@ $(BENCH)/copy-client: tests/bench/copy-client.c tests/bench/copy-proto.h \
 
 # grabberd with the pattern fill replaced by a DMA stand-in (see the file).
 $(BENCH)/grabberd-dma: $(BUILD)/tests/bench/dma-standin.o $(DAEMON_OBJS) \
-		$(DAEMON_SHARED_OBJS) $(COMMON_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) \
+		$(IMAGE_LIB) $(COMMON_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_OBJS) $(IMAGE_LIB) \
 		$(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(BENCH)/jpeg-bench $(BENCH)/lat-client $(BENCH)/copy-server \

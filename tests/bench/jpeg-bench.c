@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * JPEG encode rate of grab-capture's encoder (client-lib/cli/jpeg.c) on the
+ * JPEG encode rate of the image library's encoder (common/grab-jpeg.c) on the
  * test pattern: jpeg-bench WIDTH HEIGHT FOURCC QUALITY SECONDS [PPM_OUT]
  * prints "frames fps mpixels_per_s bytes_per_frame".  PPM_OUT gets the
  * RGB pattern frame, for tjbench to encode the same picture.
@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "grab-format.h"
+#include "grab-image.h"
 #include "grab-pattern.h"
-#include "jpeg.h"
 
 static double now(void)
 {
@@ -25,8 +25,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct grab_format fmt = { 0 };
-	struct grab_image_format f;
-	struct jpeg_encoder *enc;
+	struct grab_jpeg_encoder *enc;
 	const uint8_t *out;
 	uint8_t *frames[8];
 	size_t len = 0;
@@ -35,18 +34,15 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: jpeg-bench W H YUYV|GREY|RGB3 QUALITY SECONDS [PPM]\n");
+		fprintf(stderr, "usage: jpeg-bench W H FORMAT QUALITY SECONDS [PPM]\n");
 		return 2;
 	}
 	fmt.width = (uint32_t)atoi(argv[1]);
 	fmt.height = (uint32_t)atoi(argv[2]);
-	fmt.fourcc = !strcmp(argv[3], "YUYV") ? GRAB_FMT_YUYV :
-		     !strcmp(argv[3], "GREY") ? GRAB_FMT_GREY : GRAB_FMT_RGB24;
+	fmt.fourcc = grab_format_from_name(argv[3]);
 	secs = atof(argv[5]);
 	if (grab_format_complete(&fmt))
 		return 2;
-	f = (struct grab_image_format){ fmt.width, fmt.height, fmt.fourcc,
-					fmt.bytesperline, fmt.sizeimage };
 	/* Eight different frames, as a stream would give. */
 	for (i = 0; i < 8; i++) {
 		frames[i] = malloc(fmt.sizeimage);
@@ -62,15 +58,15 @@ int main(int argc, char **argv)
 		fwrite(frames[0], 1, fmt.sizeimage, ppm);
 		fclose(ppm);
 	}
-	if (jpeg_encoder_new(&f, atoi(argv[4]), &enc))
+	if (grab_jpeg_encoder_new(&fmt, atoi(argv[4]), &enc))
 		return 1;
 	/* Warm up, then measure. */
 	for (i = 0; i < 3; i++)
-		jpeg_encode(enc, frames[i], &out, &len);
+		grab_jpeg_encode(enc, frames[i], &out, &len);
 	t0 = now();
 	do {
-		if (jpeg_encode(enc, frames[n % 8], &out, &len)) {
-			fprintf(stderr, "%s\n", jpeg_encoder_error(enc));
+		if (grab_jpeg_encode(enc, frames[n % 8], &out, &len)) {
+			fprintf(stderr, "%s\n", grab_jpeg_encoder_error(enc));
 			return 1;
 		}
 		n++;
@@ -78,6 +74,6 @@ int main(int argc, char **argv)
 	} while (t - t0 < secs);
 	printf("%ld %.1f %.1f %zu\n", n, n / (t - t0),
 	       (double)n * fmt.width * fmt.height / (t - t0) / 1e6, len);
-	jpeg_encoder_free(enc);
+	grab_jpeg_encoder_free(enc);
 	return 0;
 }

@@ -8,8 +8,14 @@
  *   check-frames jpeg FILE SEQ FOURCC MIN_DB   PSNR of a JPEG against frame SEQ
  *   check-frames raw FILE W H FOURCC SEQ...   frames back to back, exact
  *   check-frames y4m FILE FOURCC SEQ...  every Y4M frame against its SEQ
+ *   check-frames rgb FILE W H FOURCC MIN_DB SEQ...   packed RGB frames (as
+ *        ffmpeg decoded grab-capture's PPM, JPEG or Y4M) against the RGB
+ *        each SEQ of FOURCC stands for: PSNR of each >= MIN_DB
+ *   check-frames mjpeg FILE W H     an MJPEG stream (JPEGs back to back):
+ *        each frame's sequence read from its barcode, its bytes exactly the
+ *        test source's JPEG of that frame (re-encoded)
  *
- * FOURCC is the stream's format: YUYV, GREY or RGB3.  Prints what it
+ * FOURCC is the stream's format, any name of the format table.  Prints what it
  * measured as "# " lines; exits 0 when the output is right, 1 if not.
  *
  * Expected RGB: an RGB3 stream must come back exactly (no conversion).  A
@@ -33,16 +39,16 @@
 #include <turbojpeg.h>
 
 #include "grab-format.h"
+#include "grab-image.h"
 #include "grab-pattern.h"
 
+/* Any name of the format table. */
 static uint32_t parse_fourcc(const char *s)
 {
-	if (!strcmp(s, "YUYV"))
-		return GRAB_FMT_YUYV;
-	if (!strcmp(s, "GREY"))
-		return GRAB_FMT_GREY;
-	if (!strcmp(s, "RGB3") || !strcmp(s, "RGB24"))
-		return GRAB_FMT_RGB24;
+	uint32_t fourcc = grab_format_from_name(s);
+
+	if (fourcc)
+		return fourcc;
 	fprintf(stderr, "check-frames: unknown format %s\n", s);
 	exit(2);
 }
@@ -374,8 +380,163 @@ static int check_y4m(const char *path, uint32_t fourcc, char **seqs, int nseqs)
 	return bad != 0;
 }
 
+/*
+ * Y', Cb, Cr of pixel (x, y) of a YUV or grey pattern frame, read from the
+ * format's planes here (not through the image library): the chroma of the
+ * pixel's subsampling block.
+ */
+static void sample_ycc(const struct grab_format *f, const uint8_t *p,
+		       uint32_t x, uint32_t y, int v[3])
+{
+	const uint8_t *l = p + (size_t)y * f->planes[0].stride;
+	const uint8_t *c1 = f->nplanes > 1 ?
+		p + f->planes[1].offset + (size_t)(y / 2) * f->planes[1].stride : NULL;
+	const uint8_t *c2 = f->nplanes > 2 ?
+		p + f->planes[2].offset + (size_t)(y / 2) * f->planes[2].stride : NULL;
+	uint32_t e = x & ~1u;
+
+	switch (f->fourcc) {
+	case GRAB_FMT_YUYV:
+		v[0] = l[2 * x], v[1] = l[2 * e + 1], v[2] = l[2 * e + 3];
+		break;
+	case GRAB_FMT_UYVY:
+		v[0] = l[2 * x + 1], v[1] = l[2 * e], v[2] = l[2 * e + 2];
+		break;
+	case GRAB_FMT_NV12:
+		v[0] = l[x], v[1] = c1[e], v[2] = c1[e + 1];
+		break;
+	case GRAB_FMT_YU12:
+		v[0] = l[x], v[1] = c1[x / 2], v[2] = c2[x / 2];
+		break;
+	case GRAB_FMT_Y16:
+		v[0] = l[2 * x + 1], v[1] = 128, v[2] = 128;
+		break;
+	default:
+		v[0] = l[x], v[1] = 128, v[2] = 128;
+		break;
+	}
+}
+
+/*
+ * The RGB a pattern frame of any raw format stands for: the RGB bars for
+ * RGB, BGR and Bayer (the mosaic samples the bars; a demosaic should give
+ * them back), BT.601 in double precision on the frame's own Y'CbCr
+ * samples for YUV and grey formats.
+ */
+static uint8_t *reference_any(uint32_t w, uint32_t h, uint32_t fourcc, uint64_t seq)
+{
+	const struct grab_format_info *fi = grab_format_info(fourcc);
+	struct grab_format f;
+	uint8_t *src, *rgb;
+	uint32_t x, y;
+
+	if (!fi || !fi->nplanes) {
+		fprintf(stderr, "check-frames: %s is not a raw format\n",
+			grab_format_name(fourcc));
+		exit(2);
+	}
+	if (fourcc == GRAB_FMT_RGB24 || fourcc == GRAB_FMT_BGR24 ||
+	    (fi->align_h == 2 && fi->nplanes == 1))
+		return pattern(w, h, GRAB_FMT_RGB24, seq, NULL);
+	src = pattern(w, h, fourcc, seq, &f);
+	rgb = malloc((size_t)w * h * 3);
+	if (!rgb)
+		exit(1);
+	for (y = 0; y < h; y++) {
+		for (x = 0; x < w; x++) {
+			double d[3];
+			int v[3], c;
+
+			sample_ycc(&f, src, x, y, v);
+			ycc_rgb(v[0], v[1], v[2], d);
+			for (c = 0; c < 3; c++)
+				rgb[((size_t)y * w + x) * 3 + c] = (uint8_t)lround(d[c]);
+		}
+	}
+	free(src);
+	return rgb;
+}
+
+static int check_rgb(const char *path, uint32_t w, uint32_t h, uint32_t fourcc,
+		     double min_db, char **seqs, int nseqs)
+{
+	size_t len, n = (size_t)w * h * 3;
+	uint8_t *buf = read_file(path, &len);
+	double worst = INFINITY;
+	int i, bad = 0;
+
+	if (len != n * (size_t)nseqs) {
+		printf("# %s: %zu bytes, expected %d RGB frames of %zu\n", path, len,
+		       nseqs, n);
+		return 1;
+	}
+	for (i = 0; i < nseqs; i++) {
+		uint64_t seq = strtoull(seqs[i], NULL, 10);
+		uint8_t *ref = reference_any(w, h, fourcc, seq);
+		double db = psnr(buf + (size_t)i * n, ref, n);
+
+		worst = fmin(worst, db);
+		if (db < min_db)
+			bad++;
+		free(ref);
+	}
+	printf("# %s: %d %ux%u frames from %s: PSNR %.2f dB at worst (need %.1f), %d below\n",
+	       path, nseqs, w, h, grab_format_name(fourcc), worst, min_db, bad);
+	return bad != 0;
+}
+
+static int check_mjpeg(const char *path, uint32_t w, uint32_t h)
+{
+	struct grab_format fmt = { .width = w, .height = h, .fourcc = GRAB_FMT_MJPEG };
+	size_t len, pos = 0;
+	uint8_t *buf = read_file(path, &len);
+	int frames = 0, bad = 0;
+	uint32_t first = 0, last = 0;
+
+	if (grab_format_complete(&fmt))
+		return 2;
+	while (pos + 4 <= len) {
+		size_t end = pos + 2;
+		uint32_t low = 0;
+		int64_t diff;
+
+		/* A JPEG runs from FF D8 to FF D9; the entropy-coded data
+		 * stuffs every FF it holds, so the first FF D9 ends it. */
+		if (buf[pos] != 0xff || buf[pos + 1] != 0xd8) {
+			printf("# %s: no JPEG start at byte %zu\n", path, pos);
+			return 1;
+		}
+		while (end + 1 < len && !(buf[end] == 0xff && buf[end + 1] == 0xd9))
+			end++;
+		end += 2;
+		if (end > len) {
+			printf("# %s: a truncated JPEG at byte %zu\n", path, pos);
+			return 1;
+		}
+		if (grab_pattern_jpeg_sequence(buf + pos, end - pos, &fmt, &low) <= 0 ||
+		    (diff = grab_pattern_jpeg_verify(buf + pos, end - pos, &fmt, low)) != -1) {
+			printf("# %s: frame %d (%zu bytes, sequence %u by its barcode) is not the source's JPEG\n",
+			       path, frames, end - pos, low);
+			bad++;
+		}
+		if (!frames)
+			first = low;
+		last = low;
+		frames++;
+		pos = end;
+	}
+	printf("# %s: %d JPEG frames (sequences %u..%u), %d not byte for byte the source's\n",
+	       path, frames, first, last, bad);
+	return frames == 0 || bad || pos != len;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 8 && !strcmp(argv[1], "rgb"))
+		return check_rgb(argv[2], (uint32_t)atoi(argv[3]), (uint32_t)atoi(argv[4]),
+				 parse_fourcc(argv[5]), atof(argv[6]), argv + 7, argc - 7);
+	if (argc == 5 && !strcmp(argv[1], "mjpeg"))
+		return check_mjpeg(argv[2], (uint32_t)atoi(argv[3]), (uint32_t)atoi(argv[4]));
 	if (argc >= 5 && !strcmp(argv[1], "ppm"))
 		return check_ppm(argv[2], strtoull(argv[3], NULL, 10), parse_fourcc(argv[4]));
 	if (argc >= 6 && !strcmp(argv[1], "jpeg"))
@@ -386,6 +547,6 @@ int main(int argc, char **argv)
 				 parse_fourcc(argv[5]), argv + 6, argc - 6);
 	if (argc >= 5 && !strcmp(argv[1], "y4m"))
 		return check_y4m(argv[2], parse_fourcc(argv[3]), argv + 4, argc - 4);
-	fprintf(stderr, "usage: check-frames ppm|jpeg|raw|y4m ...\n");
+	fprintf(stderr, "usage: check-frames ppm|jpeg|raw|y4m|rgb|mjpeg ...\n");
 	return 2;
 }

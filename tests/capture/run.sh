@@ -141,6 +141,119 @@ d=$tmp/raw.diag
 } >"$d" 2>&1
 result "raw output: 4 frames byte for byte the pattern" $? "$d"
 
+# ---- every format of the table: the test source through grabberd ------
+# One daemon, a stream per format at 640x480 (a size where the pattern's
+# edges fall on 2x2 cells, so the Bayer demosaic is exact).  Raw is checked
+# byte for byte; PPM, JPEG and Y4M are read back by ffmpeg (to rgb24) and
+# compared with the RGB each frame stands for (check-frames rgb): PSNR >= 40.
+FW=640 FH=480
+RAW_FORMATS="YUYV UYVY NV12 YU12 RGB3 BGR3 GREY Y16 RGGB BA81 GRBG GBRG"
+{
+	echo "[grabberd]"
+	echo "linger_ms = 200"
+	for f in $RAW_FORMATS MJPG; do
+		printf '[stream %s]\nwidth = %d\nheight = %d\nformat = %s\nfps = 30\nslots = 8\n' \
+			"$f" $FW $FH "$f"
+	done
+} >"$tmp/all.conf"
+start_daemon all -c "$tmp/all.conf" || exit 1
+declare -A y4mpix=([YUYV]=yuv422p [UYVY]=yuv422p [NV12]=yuv420p [YU12]=yuv420p
+	[GREY]=gray [Y16]=gray16le)
+
+# psnr_of KIND F FILE SEQS...: ffmpeg decodes FILE to rgb24, check-frames
+# compares each frame with its SEQ's reference.
+psnr_of() {
+	local kind=$1 f=$2 file=$3 range=()
+	shift 3
+	# A mono Y4M says XCOLORRANGE=LIMITED and ffprobe reports it (tv),
+	# but swscale's 8-bit gray to RGB path ignores the range: going
+	# through yuv444p (limited, like the file) honours it.
+	[ "$kind" = y4m ] && [ "$f" = GREY ] && range=(-vf format=yuv444p)
+	ffmpeg -v error -y -i "$file" "${range[@]}" -f rawvideo -pix_fmt rgb24 "$file.rgb" &&
+	"$CHK" rgb "$file.rgb" $FW $FH "$f" 40 "$@"
+}
+
+for f in $RAW_FORMATS; do
+	d=$tmp/fmt-raw-$f.diag
+	{
+		"$GC" -s "$tmp/all.sock" -S "$f" -n 3 -v -f raw -o "$tmp/fmt-$f.raw" 2>"$tmp/fmt-$f.raw.v" &&
+		"$CHK" raw "$tmp/fmt-$f.raw" $FW $FH "$f" $(seqs "$tmp/fmt-$f.raw.v")
+	} >"$d" 2>&1
+	result "$f: raw frames from the test source through grabberd are the pattern byte for byte" $? "$d"
+
+	d=$tmp/fmt-ppm-$f.diag
+	kind="PPM" magic=P6
+	[ "$f" = Y16 ] && kind="PPM (16-bit PGM)" magic=P5
+	{
+		"$GC" -s "$tmp/all.sock" -S "$f" -n 1 -v -o "$tmp/fmt-$f.ppm" 2>"$tmp/fmt-$f.ppm.v" &&
+		[ "$(head -c 2 "$tmp/fmt-$f.ppm")" = "$magic" ] &&
+		psnr_of ppm "$f" "$tmp/fmt-$f.ppm" $(seqs "$tmp/fmt-$f.ppm.v")
+	} >"$d" 2>&1
+	result "$f: $kind read back by ffmpeg: PSNR >= 40 dB against the pattern" $? "$d"
+	grep -m1 PSNR "$d"
+
+	d=$tmp/fmt-jpg-$f.diag
+	{
+		"$GC" -s "$tmp/all.sock" -S "$f" -n 1 -v --quality 95 -o "$tmp/fmt-$f.jpg" 2>"$tmp/fmt-$f.jpg.v" &&
+		psnr_of jpeg "$f" "$tmp/fmt-$f.jpg" $(seqs "$tmp/fmt-$f.jpg.v")
+	} >"$d" 2>&1
+	result "$f: JPEG (quality 95) read back by ffmpeg: PSNR >= 40 dB against the pattern" $? "$d"
+	grep -m1 PSNR "$d"
+
+	d=$tmp/fmt-y4m-$f.diag
+	want=${y4mpix[$f]:-yuv444p}
+	{
+		"$GC" -s "$tmp/all.sock" -S "$f" -n 2 -v -o "$tmp/fmt-$f.y4m" 2>"$tmp/fmt-$f.y4m.v" &&
+		got=$(probe "$tmp/fmt-$f.y4m") && echo "ffprobe: $got" &&
+		[ "$got" = "$FW,$FH,$want,2" ] &&
+		psnr_of y4m "$f" "$tmp/fmt-$f.y4m" $(seqs "$tmp/fmt-$f.y4m.v")
+	} >"$d" 2>&1
+	result "$f: Y4M is $want to ffprobe, read back by ffmpeg: PSNR >= 40 dB against the pattern" $? "$d"
+	grep -m1 PSNR "$d"
+done
+
+# ---- MJPEG: the frames as they came ------------------------------------
+d=$tmp/mjpg-raw.diag
+{
+	"$GC" -s "$tmp/all.sock" -S MJPG -n 5 -f raw -o "$tmp/mj.mjpeg" &&
+	got=$(probe "$tmp/mj.mjpeg" -f mjpeg) && echo "ffprobe -f mjpeg: $got" &&
+	[ "${got%,*}" = "$FW,$FH,yuvj422p" ] && [ "${got##*,}" -eq 5 ] &&
+	"$CHK" mjpeg "$tmp/mj.mjpeg" $FW $FH
+} >"$d" 2>&1
+result "MJPG: -f raw writes an MJPEG stream ffmpeg reads (-f mjpeg, 5 frames), each frame the source's JPEG byte for byte" $? "$d"
+grep -m1 'JPEG frames' "$d"
+
+d=$tmp/mjpg-pipe.diag
+{
+	"$GC" -s "$tmp/all.sock" -S MJPG -n 4 -f jpeg -o - | tee "$tmp/mj-pipe.mjpeg" |
+		ffmpeg -v error -f mjpeg -i pipe:0 -f framecrc - >"$tmp/mj-pipe.crc"
+	st=("${PIPESTATUS[@]}")
+	echo "exit statuses: ${st[*]}; ffmpeg frames: $(grep -vc '^#' "$tmp/mj-pipe.crc")"
+	[ "${st[*]}" = "0 0 0" ] && [ "$(grep -vc '^#' "$tmp/mj-pipe.crc")" -eq 4 ] &&
+	"$CHK" mjpeg "$tmp/mj-pipe.mjpeg" $FW $FH
+} >"$d" 2>&1
+result "MJPG: jpeg on stdout piped into ffmpeg -f mjpeg: 4 frames decoded, each the source's JPEG" $? "$d"
+
+d=$tmp/mjpg-dir.diag
+{
+	"$GC" -s "$tmp/all.sock" -S MJPG -n 3 -o "$tmp/mj-dir/" &&
+	n=0 && for j in "$tmp"/mj-dir/*.jpg; do
+		"$CHK" mjpeg "$j" $FW $FH || exit 1
+		n=$((n + 1))
+	done && [ $n -eq 3 ]
+} >"$d" 2>&1
+result "MJPG: a directory of .jpg files, each exactly a frame as the source made it" $? "$d"
+
+d=$tmp/mjpg-ppm.diag
+{
+	"$GC" -s "$tmp/all.sock" -S MJPG -n 1 -o "$tmp/mj.ppm"
+	r=$?
+	echo "exit $r"
+	[ $r -eq 1 ] && [ ! -s "$tmp/mj.ppm" ]
+} >"$d" 2>&1
+grep -q "compressed): write it as jpeg" "$d"
+result "MJPG to PPM is refused with a message naming jpeg and raw" $? "$d"
+
 # ---- --history --------------------------------------------------------
 d=$tmp/history.diag
 {

@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(terminated(m.u.stream.stream, sizeof(m.u.stream.stream)));
 		FUZZ_CHECK(terminated(m.u.stream.source, sizeof(m.u.stream.source)));
 		FUZZ_CHECK(!grab_format_valid(&m.u.stream.format));
-		FUZZ_CHECK(m.u.stream.format.bytesperline >= m.u.stream.format.width);
+		FUZZ_CHECK(!m.u.stream.format.nplanes ||
+			   m.u.stream.format.bytesperline >= m.u.stream.format.width);
 		FUZZ_CHECK(m.u.stream.nslots >= GRAB_MIN_SLOTS &&
 			   m.u.stream.nslots <= GRAB_MAX_SLOTS);
 		FUZZ_CHECK(m.u.stream.fps_num && m.u.stream.fps_den);

@@ -75,8 +75,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((uint64_t)r.data_offset + (uint64_t)r.nslots * r.slot_stride <= size);
 	FUZZ_CHECK((const uint8_t *)(r.desc + r.nslots) <= lo + r.data_offset);
 	/* Applications get these as the frame's geometry. */
-	FUZZ_CHECK(r.format.bytesperline >= r.format.width &&
-		   (uint64_t)r.format.bytesperline * r.format.height == r.format.sizeimage);
+	{
+		uint32_t i;
+
+		FUZZ_CHECK(r.format.nplanes <= GRAB_MAX_PLANES);
+		/* Every plane (or a compressed frame) inside a slot. */
+		for (i = 0; i < r.format.nplanes; i++)
+			FUZZ_CHECK(r.format.planes[i].stride >= r.format.width / 2 &&
+				   (uint64_t)r.format.planes[i].offset +
+				   (uint64_t)r.format.planes[i].stride *
+				   (r.format.height / (i ? 2 : 1)) <= r.format.sizeimage);
+		FUZZ_CHECK(!r.format.nplanes ||
+			   r.format.bytesperline >= r.format.width);
+	}
 	FUZZ_CHECK(r.format.sizeimage <= r.slot_stride);
 	read_all(&r);
 

@@ -237,8 +237,10 @@ static void ring_seed(const char *name, uint32_t fourcc, uint32_t w, uint32_t h,
 					    nslots, 30, 1))
 		abort();
 	for (i = 0; i < frames; i++) {
-		memset(grab_ring_begin(&p), (int)i + 1, fmt.sizeimage);
-		grab_ring_commit(&p, fmt.sizeimage, 1000 * i, 0);
+		uint32_t bytes = fmt.nplanes ? fmt.sizeimage : fmt.sizeimage / 2 - i;
+
+		memset(grab_ring_begin(&p), (int)i + 1, bytes);
+		grab_ring_commit(&p, bytes, 1000 * i, 0);
 	}
 	put("fuzz-ring", name, mem, layout.ring_size);
 	/* The same with only the header page and descriptors: too small;
@@ -264,5 +266,10 @@ int main(int argc, char **argv)
 	ring_seed("grey-16x16-2slots-3frames", GRAB_FMT_GREY, 16, 16, 2, 3);
 	ring_seed("yuyv-32x16-4slots-5frames", GRAB_FMT_YUYV, 32, 16, 4, 5);
 	ring_seed("rgb3-16x16-3slots-1frame", GRAB_FMT_RGB24, 16, 16, 3, 1);
+	/* Planar (the plane layout in the header) and compressed (no planes,
+	 * frames shorter than a slot). */
+	ring_seed("nv12-32x16-3slots-2frames", GRAB_FMT_NV12, 32, 16, 3, 2);
+	ring_seed("yu12-32x16-2slots-1frame", GRAB_FMT_YU12, 32, 16, 2, 1);
+	ring_seed("mjpg-32x16-2slots-2frames", GRAB_FMT_MJPEG, 32, 16, 2, 2);
 	return 0;
 }

@@ -433,6 +433,55 @@ d=$tmp/head.diag
 ) >"$d" 2>&1
 result "HEAD works on every page" $? "$d"
 
+# ---- MJPEG source: served as it came, zero encodes -------------------------------
+start_daemon mjpg --width 640 --height 480 --format MJPG --fps 30 --linger 1000 || exit 1
+mjpg_pid=$pid mjpg=$url
+d=$tmp/mjpg-snap.diag
+(
+	for i in 1 2 3; do
+		code=$(curl -s -D "$tmp/mj$i.h" -o "$tmp/mj$i.jpg" -w '%{http_code}' --max-time 10 "$mjpg/snapshot")
+		seq=$(tr -d '\r' <"$tmp/mj$i.h" | awk -F': ' 'tolower($1)=="x-frame-sequence"{print $2}')
+		# The barcode decoded from the JPEG must name the same frame,
+		# and re-encoding that frame must give exactly these bytes.
+		out=$("$CHK" mjpeg "$tmp/mj$i.jpg" 640 480)
+		echo "status $code X-Frame-Sequence $seq: $out"
+		[ "$code" = 200 ] && echo "$out" | grep -q "1 JPEG frames (sequences $seq\.\.$seq), 0 not" || exit 1
+	done
+	timeout 3 curl -s -o "$tmp/mj.stream" "$mjpg/stream"
+	state "$mjpg" >"$tmp/mj.json"
+	jq -c '.streams[0].jpeg | {encoded, passed, encode_ms_avg}' "$tmp/mj.json"
+	jq -e '.streams[0].jpeg.encoded == 0 and .streams[0].jpeg.passed >= 3' "$tmp/mj.json" >/dev/null
+) >"$d" 2>&1
+result "MJPEG source: /snapshot returns exactly the frame's bytes (its barcode names X-Frame-Sequence, re-encoding gives the same bytes); /state counts 0 encodes" $? "$d"
+grep -m1 'encoded' "$d"
+
+d=$tmp/mjpg-stream.diag
+(
+	frames=$(ffprobe -v error -f mpjpeg -i "$tmp/mj.stream" -count_frames -select_streams v:0 \
+		-show_entries stream=nb_read_frames -of csv=p=0 2>/dev/null)
+	echo "ffprobe: $frames frames in 3 s of /stream"
+	# The multipart body's JPEGs, back to back, are the source's.
+	python3 - "$tmp/mj.stream" "$tmp/mj-parts.mjpeg" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+out = open(sys.argv[2], 'wb')
+i = 0
+while True:
+    a = data.find(b'\xff\xd8', i)
+    if a < 0:
+        break
+    b = data.find(b'\xff\xd9', a)
+    if b < 0:
+        break
+    out.write(data[a:b + 2])
+    i = b + 2
+PY
+	"$CHK" mjpeg "$tmp/mj-parts.mjpeg" 640 480 && [ "${frames:-0}" -ge 10 ]
+) >"$d" 2>&1
+result "MJPEG source: /stream carries the source's JPEGs byte for byte (ffprobe reads >= 10 frames)" $? "$d"
+grep -m1 'JPEG frames' "$d"
+kill -TERM "$mjpg_pid"
+
 # ---- reload: a stream removed under its viewers ---------------------------------
 d=$tmp/reload.diag
 (

@@ -24,6 +24,7 @@
 #include <grab/grab.h>
 #include <linux/grab.h>		/* also compiles next to the public header */
 
+#include "grab-format.h"
 #include "grab-pattern.h"
 
 static uint64_t mono_ms(void)
@@ -138,7 +139,9 @@ int main(int argc, char **argv)
 		fmt.height = f.height;
 		fmt.fourcc = f.fourcc;
 		fmt.bytesperline = f.bytesperline;
-		fmt.sizeimage = f.sizeimage;
+		/* The public format has no planes: the table fills them in. */
+		if (grab_format_complete(&fmt) || fmt.sizeimage != f.sizeimage)
+			fmt.fourcc = 0;
 		off = grab_pattern_verify(grab_frame_data(fr), &fmt, seq, scratch);
 		if (hold_ms)
 			usleep(hold_ms * 1000);

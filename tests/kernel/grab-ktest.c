@@ -18,15 +18,10 @@
 
 /* ---- info: the device describes what the module parameters asked for */
 
+/* Any name of the format table. */
 static uint32_t parse_fourcc(const char *s)
 {
-	if (!strcmp(s, "YUYV"))
-		return GRAB_FMT_YUYV;
-	if (!strcmp(s, "GREY"))
-		return GRAB_FMT_GREY;
-	if (!strcmp(s, "RGB3"))
-		return GRAB_FMT_RGB24;
-	return 0;
+	return grab_format_from_name(s);
 }
 
 static int test_info(int argc, char **argv)
@@ -72,11 +67,13 @@ static int test_info(int argc, char **argv)
 		   info.fps_num, info.fps_den);
 		ok(info.format.bytesperline == fmt.bytesperline &&
 		   info.format.sizeimage == fmt.sizeimage &&
+		   info.format.nplanes == fmt.nplanes &&
+		   !memcmp(info.format.planes, fmt.planes, sizeof(fmt.planes)) &&
 		   info.ring_size == lay.ring_size &&
 		   info.slot_stride == lay.slot_stride &&
 		   info.data_offset == lay.data_offset,
-		   "info: grab%d layout matches grab_ring_layout (ring %llu bytes)",
-		   i, (unsigned long long)info.ring_size);
+		   "info: grab%d layout and %u planes match grab_ring_layout and the table (ring %llu bytes)",
+		   i, info.format.nplanes, (unsigned long long)info.ring_size);
 		ok(info.flags == 0 && !info.reserved[0] && !info.reserved[1] &&
 		   !info.reserved[2] && !info.reserved[3] &&
 		   !info.format.reserved[0],
@@ -102,7 +99,7 @@ static int test_info(int argc, char **argv)
 			   (unsigned long long)st.frames);
 			munmap(map, len);
 		}
-		snprintf(want, sizeof(want), "%ux%u %s", w, h, argv[5]);
+		snprintf(want, sizeof(want), "%ux%u %s", w, h, grab_format_name(fourcc));
 		ok(read_sysfs(i, "format", buf, sizeof(buf)) == 0 &&
 		   !strcmp(buf, want), "info: grab%d sysfs format '%s'", i, buf);
 		ok(sysfs_num(i, "open_files") == 1 && sysfs_num(i, "mappings") == 0,
@@ -735,6 +732,10 @@ static int test_refuse(int argc, char **argv)
 		   "refuse: S_FMT whose ring exceeds the limit: ENOMEM");
 		ok(dev_produce(dev, 1025) < 0 && errno == EINVAL,
 		   "refuse: produce 1025: EINVAL");
+		big = (struct grab_format){ .width = 64, .height = 64,
+					    .fourcc = GRAB_FMT_MJPEG };
+		ok(ioctl(fd, GRAB_IOC_S_FMT, &big) < 0 && errno == EINVAL,
+		   "refuse: S_FMT MJPG (the simulator draws raw frames only): EINVAL");
 	}
 	ok(ioctl(fd, _IO('G', 0x42)) < 0 && errno == ENOTTY,
 	   "refuse: unknown ioctl: ENOTTY");

@@ -11,5 +11,8 @@ int grab_abi_check(void)
 
 	memset(&h, 0, sizeof(h));
 	h.magic = GRAB_MAGIC;
-	return (int)sizeof(h) + (int)h.magic + (int)GRAB_IOC_INFO;
+	h.format.nplanes = 1;
+	h.format.planes[0].stride = 64;
+	return (int)sizeof(h) + (int)h.magic + (int)GRAB_IOC_INFO +
+	       (int)h.format.planes[0].stride;
 }

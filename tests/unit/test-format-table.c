@@ -91,7 +91,7 @@ static void test_layouts(void)
 {
 	struct grab_format f;
 	struct grab_plane_layout p;
-	uint64_t size;
+	__u64 size;
 
 	ok(!complete(GRAB_FMT_NV12, 640, 480, 0, &f) && f.bytesperline == 640 &&
 	   f.sizeimage == 640 * 480 * 3 / 2 && !grab_format_planes(&f, &p, &size) &&
@@ -122,6 +122,56 @@ static void test_layouts(void)
 	ok(grab_format_valid(&f) == -EINVAL, "MJPEG with a bytesperline is refused");
 }
 
+/* The ABI's plane layout: filled by complete, checked by valid. */
+static void test_abi_planes(void)
+{
+	struct grab_format f, bad;
+
+	ok(!complete(GRAB_FMT_YU12, 640, 480, 704, &f) && f.nplanes == 3 &&
+	   f.planes[0].offset == 0 && f.planes[0].stride == 704 &&
+	   f.planes[1].offset == 704 * 480 && f.planes[1].stride == 352 &&
+	   f.planes[2].offset == 704 * 480 + 352 * 240 &&
+	   f.planes[2].stride == 352 && !grab_format_valid(&f),
+	   "complete fills YU12's three planes into the ABI format");
+	ok(!complete(GRAB_FMT_YUYV, 64, 32, 0, &f) && f.nplanes == 1 &&
+	   f.planes[0].stride == 128 && !f.planes[1].stride &&
+	   !grab_format_valid(&f), "a packed format has one plane");
+	f = (struct grab_format){ .width = 64, .height = 32,
+				  .fourcc = GRAB_FMT_NV12, .nplanes = 3,
+				  .planes = { { 1, 2 }, { 3, 4 }, { 5, 6 } } };
+	ok(!grab_format_complete(&f) && f.nplanes == 2 &&
+	   f.planes[1].offset == 64 * 32 && !f.planes[2].offset &&
+	   !f.planes[2].stride, "complete overwrites a requester's planes");
+
+	complete(GRAB_FMT_NV12, 64, 32, 0, &f);
+	bad = f;
+	bad.planes[1].offset += 64;
+	ok(grab_format_valid(&bad) == -EINVAL,
+	   "a plane offset that disagrees with the table is refused");
+	bad = f;
+	bad.planes[1].stride = 32;
+	ok(grab_format_valid(&bad) == -EINVAL,
+	   "a plane stride that disagrees with the table is refused");
+	bad = f;
+	bad.nplanes = 1;
+	ok(grab_format_valid(&bad) == -EINVAL, "a wrong plane count is refused");
+	bad = f;
+	bad.planes[2].offset = 8;
+	ok(grab_format_valid(&bad) == -EINVAL,
+	   "an unused plane entry that is not zero is refused");
+	bad = f;
+	bad.sizeimage -= 1;
+	ok(grab_format_valid(&bad) == -EINVAL,
+	   "planes that overrun sizeimage are refused");
+	f = (struct grab_format){ .width = 64, .height = 32,
+				  .fourcc = GRAB_FMT_MJPEG, .sizeimage = 4096 };
+	ok(!grab_format_complete(&f) && !f.nplanes && !grab_format_valid(&f),
+	   "MJPEG: no planes");
+	f.nplanes = 1;
+	f.planes[0].stride = 128;
+	ok(grab_format_valid(&f) == -EINVAL, "MJPEG with planes is refused");
+}
+
 static void test_libgrab_layout(void)
 {
 	struct grab_image_format f = { 64, 32, GRAB_PIXFMT_NV12, 64, 64 * 48 };
@@ -144,6 +194,7 @@ int main(void)
 	test_names();
 	test_public_codes();
 	test_layouts();
+	test_abi_planes();
 	test_libgrab_layout();
 	return done_testing();
 }

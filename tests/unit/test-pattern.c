@@ -19,6 +19,15 @@ static const struct size_case cases[] = {
 	{ GRAB_FMT_GREY, 641, 479, 0 },	{ GRAB_FMT_GREY, 1280, 720, 64 },
 	{ GRAB_FMT_RGB24, 16, 16, 0 },	{ GRAB_FMT_RGB24, 33, 21, 1 },
 	{ GRAB_FMT_RGB24, 320, 240, 0 }, { GRAB_FMT_RGB24, 1920, 1080, 0 },
+	{ GRAB_FMT_BGR24, 33, 21, 1 },	{ GRAB_FMT_BGR24, 640, 480, 0 },
+	{ GRAB_FMT_UYVY, 18, 17, 6 },	{ GRAB_FMT_UYVY, 640, 480, 0 },
+	{ GRAB_FMT_NV12, 18, 18, 6 },	{ GRAB_FMT_NV12, 640, 480, 0 },
+	{ GRAB_FMT_YU12, 18, 18, 6 },	{ GRAB_FMT_YU12, 1280, 720, 0 },
+	{ GRAB_FMT_Y16, 17, 19, 2 },	{ GRAB_FMT_Y16, 640, 480, 0 },
+	{ GRAB_FMT_SRGGB8, 18, 18, 3 },	{ GRAB_FMT_SRGGB8, 640, 480, 0 },
+	{ GRAB_FMT_SBGGR8, 20, 16, 0 },	{ GRAB_FMT_SBGGR8, 320, 240, 0 },
+	{ GRAB_FMT_SGRBG8, 18, 18, 3 },	{ GRAB_FMT_SGRBG8, 320, 240, 0 },
+	{ GRAB_FMT_SGBRG8, 18, 18, 3 },	{ GRAB_FMT_SGBRG8, 320, 240, 0 },
 };
 
 static void check_case(const struct size_case *c)
@@ -109,7 +118,62 @@ static void check_bad_formats(void)
 				  .bytesperline = 0, .sizeimage = 64 * 16 };
 	ok(grab_format_valid(&f) == -EINVAL, "untrusted format with bytesperline 0 refused");
 	f.bytesperline = 64;
+	f.nplanes = 1;
+	f.planes[0].stride = 64;
 	ok(grab_format_valid(&f) == 0, "the same with bytesperline 64 accepted");
+	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_MJPEG };
+	ok(grab_format_complete(&f) == 0 && grab_pattern_fill(NULL, &f, 0) == -EINVAL,
+	   "the pattern is not drawn in a compressed format");
+}
+
+/* Where the bytes go, checked by hand for one pixel of each layout: the
+ * first bar (white) at x = 0 of a line below the counter box. */
+static void check_layouts(void)
+{
+	static const struct { uint32_t fourcc; uint8_t at0, at1; } white[] = {
+		{ GRAB_FMT_YUYV, 235, 128 },	{ GRAB_FMT_UYVY, 128, 235 },
+		{ GRAB_FMT_Y16, 0, 235 },	{ GRAB_FMT_SRGGB8, 255, 255 },
+	};
+	struct grab_format f = { .width = 64, .height = 64, .fourcc = GRAB_FMT_NV12 };
+	uint8_t *frame = malloc(64 * 64 * 3);
+	uint32_t row = 62, i;
+	int good = 1;
+
+	/* Sequence 0: bars unshifted, white at x = 0..7, yellow at 8..15. */
+	grab_format_complete(&f);
+	grab_pattern_fill(frame, &f, 0);
+	ok(frame[row * 64] == 235 && frame[f.planes[1].offset + row / 2 * 64] == 128 &&
+	   frame[f.planes[1].offset + row / 2 * 64 + 1] == 128 &&
+	   frame[f.planes[1].offset + row / 2 * 64 + 8] == 16 &&
+	   frame[f.planes[1].offset + row / 2 * 64 + 9] == 146,
+	   "NV12: Y plane, then Cb Cr pairs (white, then yellow at x 8)");
+	f = (struct grab_format){ .width = 64, .height = 64, .fourcc = GRAB_FMT_YU12 };
+	grab_format_complete(&f);
+	grab_pattern_fill(frame, &f, 0);
+	ok(frame[f.planes[1].offset + row / 2 * 32 + 4] == 16 &&
+	   frame[f.planes[2].offset + row / 2 * 32 + 4] == 146,
+	   "YU12: Cb plane then Cr plane (yellow's 16 and 146 at x 8)");
+	for (i = 0; i < sizeof(white) / sizeof(white[0]); i++) {
+		f = (struct grab_format){ .width = 64, .height = 64,
+					  .fourcc = white[i].fourcc };
+		grab_format_complete(&f);
+		grab_pattern_fill(frame, &f, 0);
+		good &= frame[row * f.bytesperline] == white[i].at0 &&
+			frame[row * f.bytesperline + 1] == white[i].at1;
+	}
+	ok(good, "YUYV, UYVY, Y16 (low byte x, high byte luma), Bayer: byte order");
+	f = (struct grab_format){ .width = 64, .height = 64, .fourcc = GRAB_FMT_SRGGB8 };
+	grab_format_complete(&f);
+	grab_pattern_fill(frame, &f, 0);
+	/* Yellow (255, 255, 0) at x 8, 9: R G on even rows, G B on odd. */
+	ok(frame[61 * 64 + 8] == 255 && frame[61 * 64 + 9] == 0 &&
+	   frame[60 * 64 + 8] == 255 && frame[60 * 64 + 9] == 255,
+	   "RGGB: R G on even rows, G B on odd rows");
+	f.fourcc = GRAB_FMT_SBGGR8;
+	grab_pattern_fill(frame, &f, 0);
+	ok(frame[60 * 64 + 8] == 0 && frame[61 * 64 + 9] == 255,
+	   "BA81: B at the top left, R at the bottom right");
+	free(frame);
 }
 
 static void check_sequences_differ(void)
@@ -141,6 +205,7 @@ int main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_case(&cases[i]);
 	check_bad_formats();
+	check_layouts();
 	check_sequences_differ();
 	return done_testing();
 }

@@ -47,7 +47,7 @@
 #define GRAB_OFFSETOF(type, member) __builtin_offsetof(type, member)
 
 #define GRAB_MAGIC		0x42415247u	/* "GRAB" in little endian */
-#define GRAB_ABI_VERSION	1u
+#define GRAB_ABI_VERSION	2u
 
 /* Pixel formats: the same four-character codes as V4L2. */
 #define GRAB_FOURCC(a, b, c, d) \
@@ -74,13 +74,32 @@
 #define GRAB_MIN_SLOTS		2u
 #define GRAB_MAX_SLOTS		256u
 
+/* Most planes a raw frame has (YU12: Y, Cb, Cr). */
+#define GRAB_MAX_PLANES		3
+
+/**
+ * struct grab_plane - where one plane of a raw frame is
+ * @offset: bytes from the start of the frame (the slot) to the plane
+ * @stride: bytes from one line of the plane to the next
+ */
+struct grab_plane {
+	__u32 offset;
+	__u32 stride;
+};
+
 /**
  * struct grab_format - geometry of every frame in a ring
  * @width:        pixels per line
  * @height:       lines per frame
  * @fourcc:       one of GRAB_FMT_*
- * @bytesperline: bytes from one line to the next (>= width * bytes per pixel)
- * @sizeimage:    bytes of one frame (bytesperline * height)
+ * @bytesperline: bytes from one line of plane 0 to the next
+ * @sizeimage:    bytes of one raw frame (all planes); for a compressed
+ *                format the most one frame may take (a frame's own size is
+ *                its descriptor's bytesused)
+ * @nplanes:      planes of a raw frame (1 packed, 2 NV12, 3 YU12); 0 for
+ *                a compressed format
+ * @planes:       offset and stride of each plane, as grab-format.h's table
+ *                computes them; unused entries zero
  * @reserved:     zero
  */
 struct grab_format {
@@ -89,9 +108,14 @@ struct grab_format {
 	__u32 fourcc;
 	__u32 bytesperline;
 	__u32 sizeimage;
-	__u32 reserved[3];
+	__u32 nplanes;
+	struct grab_plane planes[GRAB_MAX_PLANES];
+	__u32 reserved[4];
 };
-GRAB_STATIC_ASSERT(sizeof(struct grab_format) == 32, "grab_format size");
+GRAB_STATIC_ASSERT(sizeof(struct grab_plane) == 8, "grab_plane size");
+GRAB_STATIC_ASSERT(sizeof(struct grab_format) == 64, "grab_format size");
+GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_format, nplanes) == 20, "nplanes offset");
+GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_format, planes) == 24, "planes offset");
 
 /* grab_ring_header.flags */
 #define GRAB_RING_STREAMING	(1u << 0)	/* the producer is running */
@@ -135,11 +159,12 @@ struct grab_ring_header {
 	__u32 fps_den;
 	__u64 reserved[3];
 };
-GRAB_STATIC_ASSERT(sizeof(struct grab_ring_header) == 128, "grab_ring_header size");
+GRAB_STATIC_ASSERT(sizeof(struct grab_ring_header) == 160, "grab_ring_header size");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, ring_size) == 32, "ring_size offset");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, format) == 40, "format offset");
-GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, head) == 80, "head offset");
-GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, dropped) == 88, "dropped offset");
+GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, format_gen) == 104, "format_gen offset");
+GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, head) == 112, "head offset");
+GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, dropped) == 120, "dropped offset");
 
 /* grab_slot_desc.flags */
 #define GRAB_SLOT_ERROR		(1u << 0)	/* the capture engine flagged the frame */
@@ -150,7 +175,9 @@ GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, dropped) == 88, "dropp
  * @flags:        GRAB_SLOT_*
  * @sequence:     frame number n of the frame in the slot (0, 1, 2, ...)
  * @timestamp_ns: CLOCK_MONOTONIC time the frame was published
- * @bytesused:    bytes of pixel data in the slot
+ * @bytesused:    bytes of the frame in the slot: the format's sizeimage for
+ *                a raw format, the frame's own size (<= sizeimage) for a
+ *                compressed one
  * @format_gen:   grab_ring_header.format_gen the frame was written with
  * @reserved:     zero
  */
@@ -223,7 +250,8 @@ struct grab_info {
 	__u32 data_offset;
 	__u64 reserved[4];
 };
-GRAB_STATIC_ASSERT(sizeof(struct grab_info) == 104, "grab_info size");
+GRAB_STATIC_ASSERT(sizeof(struct grab_info) == 136, "grab_info size");
+GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_info, format) == 24, "grab_info format offset");
 
 /**
  * struct grab_stats - GRAB_IOC_STATS counters
@@ -245,7 +273,8 @@ GRAB_STATIC_ASSERT(sizeof(struct grab_stats) == 56, "grab_stats size");
 #define GRAB_IOC_MAGIC		'G'
 /* Get device and ring description. */
 #define GRAB_IOC_INFO		_IOR(GRAB_IOC_MAGIC, 0x00, struct grab_info)
-/* Set width, height, fourcc (bytesperline, sizeimage are filled in).
+/* Set width, height, fourcc (bytesperline, sizeimage,
+ * planes are filled in).
  * -EBUSY while streaming or mapped, -EINVAL on an unsupported format;
  * nothing changes unless it returns 0.  Every open file's read() cursor
  * moves to the new ring: the frames it had not read are reported missed. */
