@@ -21,6 +21,8 @@
 
 struct test_source {
 	struct source *src;
+	struct grab_format format;
+	uint32_t fps_num, fps_den;
 	struct memring ring;
 	struct event *timer;
 	uint64_t start_ns;
@@ -31,10 +33,8 @@ struct test_source {
 /* When tick @n is due. */
 static uint64_t due_ns(const struct test_source *t, uint64_t n)
 {
-	const struct source *src = t->src;
-
 	return t->start_ns + (uint64_t)((unsigned __int128)n * 1000000000u *
-					src->fps_den / src->fps_num);
+					t->fps_den / t->fps_num);
 }
 
 static void arm(struct test_source *t, uint64_t now)
@@ -48,26 +48,18 @@ static void arm(struct test_source *t, uint64_t now)
 
 static void produce(struct test_source *t)
 {
-	struct grab_ring_producer *p = &t->ring.prod;
-	const struct grab_format *fmt = &t->src->format;
-	struct grab_msg_frame f = { 0 };
-	uint64_t seq = p->next, now;
+	const struct grab_format *fmt = &t->format;
+	uint64_t seq = t->ring.prod.next;
 	void *pixels;
 
-	pixels = grab_ring_begin(p);
+	pixels = grab_ring_begin(&t->ring.prod);
 	grab_pattern_fill(pixels, fmt, seq);
 	/*
 	 * Stamped once the pixels are written, like the kernel's engine at
 	 * the end of its "DMA": the timestamp is when the frame became
 	 * available, so readers measure delivery, not the 4 MB fill.
 	 */
-	now = mono_ns();
-	grab_ring_commit(p, fmt->sizeimage, now, 0);
-	f.sequence = seq;
-	f.timestamp_ns = now;
-	f.slot = (uint32_t)(seq % p->nslots);
-	f.bytesused = fmt->sizeimage;
-	stream_publish(t->src->stream, &f);
+	memring_publish(&t->ring, t->src, fmt->sizeimage, mono_ns());
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -78,41 +70,39 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* The newest tick that is due; everything between was missed. */
 	newest = (uint64_t)((unsigned __int128)(now - t->start_ns) *
-			    t->src->fps_num / ((uint64_t)t->src->fps_den * 1000000000u));
+			    t->fps_num / ((uint64_t)t->fps_den * 1000000000u));
 	if (newest > n)
 		n = newest;
 	if (!t->stalled) {
-		if (n > t->tick) {
-			t->src->dropped += n - t->tick;
-			grab_ring_add_dropped(&t->ring.prod, n - t->tick);
-		}
+		if (n > t->tick)
+			memring_add_dropped(&t->ring, t->src, n - t->tick);
 		produce(t);
 	}
 	t->tick = n + 1;
 	arm(t, mono_ns());
 }
 
-static int test_start(struct source *src, char *why, size_t whylen)
+static int test_start(struct source *src, struct source_geometry *ret,
+		      char *why, size_t whylen)
 {
 	struct test_source *t = calloc(1, sizeof(*t));
 	char name[96];
-	int ret;
+	int err;
 
 	if (!t) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	t->src = src;
-	src->format = src->cfg.format;
-	src->nslots = src->cfg.slots;
-	src->fps_num = src->cfg.fps_num;
-	src->fps_den = src->cfg.fps_den;
+	t->format = src->cfg.format;
+	t->fps_num = src->cfg.fps_num;
+	t->fps_den = src->cfg.fps_den;
 	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
-	ret = memring_create(&t->ring, name, &src->format, src->nslots,
-			     src->fps_num, src->fps_den, why, whylen);
-	if (ret) {
+	err = memring_create(&t->ring, name, &t->format, src->cfg.slots,
+			     t->fps_num, t->fps_den, why, whylen);
+	if (err) {
 		free(t);
-		return ret;
+		return err;
 	}
 	t->timer = evtimer_new(src->base, tick_cb, t);
 	if (!t->timer) {
@@ -121,8 +111,12 @@ static int test_start(struct source *src, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	src->ring_fd = t->ring.ro_fd;
-	src->ring_size = t->ring.size;
+	ret->format = t->format;
+	ret->nslots = src->cfg.slots;
+	ret->fps_num = t->fps_num;
+	ret->fps_den = t->fps_den;
+	ret->ring_fd = t->ring.ro_fd;
+	ret->ring_size = t->ring.size;
 	src->priv = t;
 	grab_ring_set_streaming(&t->ring.prod, true);
 	t->start_ns = mono_ns();
