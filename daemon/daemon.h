@@ -81,9 +81,9 @@ struct source_geometry {
 struct source_ops {
 	const char *prefix;	/* "test:", "grab:", "v4l2:" */
 	/* Open the device (or memfd) named by src->arg, start producing, and
-	 * say what is produced in @ret.  Returns 0, or -errno with a reason
-	 * in @why. */
-	int (*start)(struct source *src, struct source_geometry *ret,
+	 * say what is produced in @ret_geo.  Returns 0, or -errno with a
+	 * reason in @why. */
+	int (*start)(struct source *src, struct source_geometry *ret_geo,
 		     char *why, size_t whylen);
 	void (*stop)(struct source *src);
 	/* Test hook: stop or resume producing while staying "running". */

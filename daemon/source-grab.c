@@ -67,7 +67,7 @@ static void grab_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int grab_start(struct source *src, struct source_geometry *geo,
+static int grab_start(struct source *src, struct source_geometry *ret_geo,
 		      char *why, size_t whylen)
 {
 	const char *dev = src->arg;
@@ -146,12 +146,12 @@ static int grab_start(struct source *src, struct source_geometry *geo,
 	}
 	event_add(g->ev, NULL);
 	g->nslots = info.nslots;
-	geo->format = info.format;
-	geo->nslots = info.nslots;
-	geo->fps_num = info.fps_num;
-	geo->fps_den = info.fps_den;
-	geo->ring_fd = g->ring_fd;
-	geo->ring_size = info.ring_size;
+	ret_geo->format = info.format;
+	ret_geo->nslots = info.nslots;
+	ret_geo->fps_num = info.fps_num;
+	ret_geo->fps_den = info.fps_den;
+	ret_geo->ring_fd = g->ring_fd;
+	ret_geo->ring_size = info.ring_size;
 	src->priv = g;
 	return 0;
 

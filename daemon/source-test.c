@@ -82,7 +82,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	arm(t, mono_ns());
 }
 
-static int test_start(struct source *src, struct source_geometry *ret,
+static int test_start(struct source *src, struct source_geometry *ret_geo,
 		      char *why, size_t whylen)
 {
 	struct test_source *t = calloc(1, sizeof(*t));
@@ -111,12 +111,12 @@ static int test_start(struct source *src, struct source_geometry *ret,
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	ret->format = t->format;
-	ret->nslots = src->cfg.slots;
-	ret->fps_num = t->fps_num;
-	ret->fps_den = t->fps_den;
-	ret->ring_fd = t->ring.ro_fd;
-	ret->ring_size = t->ring.size;
+	ret_geo->format = t->format;
+	ret_geo->nslots = src->cfg.slots;
+	ret_geo->fps_num = t->fps_num;
+	ret_geo->fps_den = t->fps_den;
+	ret_geo->ring_fd = t->ring.ro_fd;
+	ret_geo->ring_size = t->ring.size;
 	src->priv = t;
 	grab_ring_set_streaming(&t->ring.prod, true);
 	t->start_ns = mono_ns();

@@ -120,7 +120,7 @@ static void release(struct v4l2_source *v)
 	free(v);
 }
 
-static int v4l2_start(struct source *src, struct source_geometry *geo,
+static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 		      char *why, size_t whylen)
 {
 	const char *dev = src->arg;
@@ -195,8 +195,8 @@ static int v4l2_start(struct source *src, struct source_geometry *geo,
 			 src->cfg.format.height, fmt->width, fmt->height);
 	v->cam_bytesperline = vf.fmt.pix.bytesperline ? vf.fmt.pix.bytesperline
 						      : fmt->bytesperline;
-	geo->fps_num = src->cfg.fps_num;
-	geo->fps_den = src->cfg.fps_den;
+	ret_geo->fps_num = src->cfg.fps_num;
+	ret_geo->fps_den = src->cfg.fps_den;
 	memset(&parm, 0, sizeof(parm));
 	parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	parm.parm.capture.timeperframe.numerator = src->cfg.fps_den;
@@ -204,12 +204,12 @@ static int v4l2_start(struct source *src, struct source_geometry *geo,
 	if (xioctl(v->fd, VIDIOC_S_PARM, &parm) == 0 &&
 	    parm.parm.capture.timeperframe.numerator &&
 	    parm.parm.capture.timeperframe.denominator) {
-		geo->fps_num = parm.parm.capture.timeperframe.denominator;
-		geo->fps_den = parm.parm.capture.timeperframe.numerator;
+		ret_geo->fps_num = parm.parm.capture.timeperframe.denominator;
+		ret_geo->fps_den = parm.parm.capture.timeperframe.numerator;
 	}
 	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
 	ret = memring_create(&v->ring, name, fmt, src->cfg.slots,
-			     geo->fps_num, geo->fps_den, why, whylen);
+			     ret_geo->fps_num, ret_geo->fps_den, why, whylen);
 	if (ret)
 		goto err;
 	memset(&req, 0, sizeof(req));
@@ -263,10 +263,10 @@ static int v4l2_start(struct source *src, struct source_geometry *geo,
 	}
 	event_add(v->ev, NULL);
 	grab_ring_set_streaming(&v->ring.prod, true);
-	geo->format = *fmt;
-	geo->nslots = src->cfg.slots;
-	geo->ring_fd = v->ring.ro_fd;
-	geo->ring_size = v->ring.size;
+	ret_geo->format = *fmt;
+	ret_geo->nslots = src->cfg.slots;
+	ret_geo->ring_fd = v->ring.ro_fd;
+	ret_geo->ring_size = v->ring.size;
 	src->priv = v;
 	return 0;
 err:

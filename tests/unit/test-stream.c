@@ -34,7 +34,7 @@ static struct {
 	struct stream *stream;		/* to read its stats from start() */
 } fake;
 
-static int fake_start(struct source *src, struct source_geometry *ret,
+static int fake_start(struct source *src, struct source_geometry *ret_geo,
 		      char *why, size_t whylen)
 {
 	if (fake.starts < MAX_STARTS) {
@@ -50,12 +50,12 @@ static int fake_start(struct source *src, struct source_geometry *ret,
 		snprintf(why, whylen, "fake: no device");
 		return -fake.fail_err;
 	}
-	ret->format = src->cfg.format;
-	ret->nslots = src->cfg.slots;
-	ret->fps_num = 25;
-	ret->fps_den = 1;
-	ret->ring_fd = 42;
-	ret->ring_size = 123456;
+	ret_geo->format = src->cfg.format;
+	ret_geo->nslots = src->cfg.slots;
+	ret_geo->fps_num = 25;
+	ret_geo->fps_den = 1;
+	ret_geo->ring_fd = 42;
+	ret_geo->ring_size = 123456;
 	fake.src = src;
 	return 0;
 }
