@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The listening socket and the client protocol (see common/grab-proto.h).
+ * A client: one connection speaking the protocol of common/grab-proto.h,
+ * and a consumer of the stream it says HELLO to (struct consumer_ops).
  *
  * A client is never buffered for: frame events go out with MSG_DONTWAIT;
  * when the socket is full the client is marked and only the newest frame is
@@ -9,18 +10,12 @@
  * frames, not after seconds of them.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#include <systemd/sd-daemon.h>
 
 #include "access.h"
 #include "daemon.h"
@@ -31,7 +26,56 @@
 /* SO_SNDBUF per queued event: the kernel doubles the value and charges
  * about 1.3 KB per 256-byte message. */
 #define CLIENT_SNDBUF_PER_EVENT	640
-#define MAX_CLIENTS		4096
+
+enum client_state {
+	CLIENT_HELLO,		/* waiting for HELLO (or STATS_REQ) */
+	CLIENT_WAITING,		/* attached, source not available yet */
+	CLIENT_STREAMING,	/* attached, gets frame events */
+	CLIENT_RESET,		/* told to say HELLO again */
+};
+
+/**
+ * struct client - one connection
+ * @consumer:   what its stream knows of it (@consumer.stream: the stream
+ *              it is attached to, in WAITING and STREAMING)
+ * @id:         number for the log
+ * @pid:        peer's pid (SO_PEERCRED), for the log
+ * @state:      where in the protocol it is
+ * @want_*:     messages to send when the socket drains; only the newest
+ *              frame is kept, never a queue
+ * @newest:     the newest frame not sent yet
+ * @last_sent:  sequence of the last frame event sent (valid if @sent_any)
+ * @missed:     frame events this client missed because its socket was full
+ */
+struct client {
+	struct consumer consumer;
+	struct daemon *d;
+	unsigned int id;
+	int pid;
+	int fd;
+	struct event *rev, *wev, *timer;
+	enum client_state state;
+	TAILQ_ENTRY(client) all_link;
+	bool dead;		/* broken: freed from its timer */
+	bool want_reset, want_stream, want_frame, want_wait;
+	char why[GRAB_TEXT_MAX];
+	int why_err;
+	struct grab_msg_frame newest;
+	bool sent_any;
+	uint64_t last_sent;
+	uint64_t frames_sent;
+	uint64_t missed;
+	uint64_t connected_ns;
+	bool denied;		/* not in allowed_uids/allowed_groups */
+	int uid;		/* the peer's, for the refusal */
+};
+
+static const struct consumer_ops client_consumer_ops;
+
+static struct stream *client_stream(const struct client *c)
+{
+	return c->consumer.stream;
+}
 
 static void client_free(struct client *c);
 
@@ -55,8 +99,8 @@ static void client_free(struct client *c)
 {
 	struct daemon *d = c->d;
 
-	if (c->stream)
-		stream_detach(c->stream, c);
+	if (client_stream(c))
+		stream_detach(client_stream(c), &c->consumer);
 	TAILQ_REMOVE(&d->clients, c, all_link);
 	d->nclients--;
 	if (c->rev)
@@ -67,62 +111,7 @@ static void client_free(struct client *c)
 		event_free(c->timer);
 	close(c->fd);
 	free(c);
-	/* A full accept queue was paused: there is room again. */
-	if (d->nclients == MAX_CLIENTS - 1 && d->accept_ev)
-		event_add(d->accept_ev, NULL);
-	/* At the open-file limit without a spare fd, accepting was paused. */
-	if (d->spare_fd < 0 && d->listen_fd >= 0) {
-		d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (d->spare_fd >= 0 && d->accept_ev)
-			event_add(d->accept_ev, NULL);
-	}
-}
-
-/*
- * accept() failed with EMFILE or ENFILE: the connection stays in the
- * backlog and the listening socket stays readable, so without this the
- * event loop would spin and the client would hang.  Give up the spare fd,
- * accept the client, tell it why it is refused, close it, and take the
- * spare back.  Logged once per episode, not per client.  True if a
- * client was refused (there may be more).
- */
-static bool refuse_at_fd_limit(struct daemon *d, int lfd, int err)
-{
-	struct grab_msg m;
-	char why[GRAB_TEXT_MAX];
-	int fd;
-
-	if (!d->fd_limit)
-		log_warn("accept: %s: refusing new clients until some leave (%u connected)",
-			 strerror(err), d->nclients);
-	d->fd_limit = true;
-	if (d->spare_fd < 0) {
-		/* Nothing to refuse with: stop listening until a client leaves. */
-		event_del(d->accept_ev);
-		return false;
-	}
-	close(d->spare_fd);
-	d->spare_fd = -1;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd >= 0) {
-		snprintf(why, sizeof(why),
-			 "grabberd is at its open-file limit (%s): try again later",
-			 strerror(err));
-		grab_msg_init(&m, GRAB_MSG_ERROR);
-		m.u.error.error = err;
-		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), why);
-		send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
-		/* Read what the client sent (its HELLO): closing a unix socket
-		 * with unread data makes the peer's next recv() fail with
-		 * ECONNRESET before it could read our ERROR. */
-		while (recv(fd, &m, sizeof(m), MSG_DONTWAIT) > 0)
-			;
-		close(fd);
-	}
-	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (d->spare_fd < 0)
-		event_del(d->accept_ev);
-	return fd >= 0;
+	listener_client_gone(d);
 }
 
 /* Send one message (and maybe an fd).  0, -EAGAIN, or another -errno. */
@@ -172,27 +161,28 @@ static int send_error_msg(struct client *c, enum grab_msg_type type, int err,
 
 static int do_send_stream(struct client *c)
 {
-	const struct source *src = c->stream ? stream_source(c->stream) : NULL;
+	struct stream *s = client_stream(c);
+	const struct source_geometry *geo = s ? stream_geometry(s) : NULL;
 	struct grab_msg m;
 	int ret;
 
-	if (!src)
+	if (!geo)
 		return 0;
 	grab_msg_init(&m, GRAB_MSG_STREAM);
 	grab_msg_set_text(m.u.stream.stream, sizeof(m.u.stream.stream),
-			  stream_name(c->stream));
+			  stream_name(s));
 	grab_msg_set_text(m.u.stream.source, sizeof(m.u.stream.source),
-			  src->cfg.source);
-	m.u.stream.format = src->format;
-	m.u.stream.nslots = src->nslots;
-	m.u.stream.fps_num = src->fps_num;
-	m.u.stream.fps_den = src->fps_den;
-	m.u.stream.ring_size = src->ring_size;
-	ret = send_msg(c, &m, src->ring_fd);
+			  stream_config(s)->source);
+	m.u.stream.format = geo->format;
+	m.u.stream.nslots = geo->nslots;
+	m.u.stream.fps_num = geo->fps_num;
+	m.u.stream.fps_den = geo->fps_den;
+	m.u.stream.ring_size = geo->ring_size;
+	ret = send_msg(c, &m, geo->ring_fd);
 	if (ret == 0) {
 		/* About as many events in flight as the ring has frames: more
 		 * would only name frames already overwritten. */
-		int sndbuf = (int)src->nslots * CLIENT_SNDBUF_PER_EVENT;
+		int sndbuf = (int)geo->nslots * CLIENT_SNDBUF_PER_EVENT;
 
 		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		c->state = CLIENT_STREAMING;
@@ -282,7 +272,8 @@ static void flush_or_drop(struct client *c)
 		char why[GRAB_TEXT_MAX];
 
 		snprintf(why, sizeof(why), "grabberd cannot pass the ring of stream %s: %s",
-			 c->stream ? stream_name(c->stream) : "?", strerror(-ret));
+			 client_stream(c) ? stream_name(client_stream(c)) : "?",
+			 strerror(-ret));
 		send_error_msg(c, GRAB_MSG_ERROR, -ret, why);
 		log_warn("client %u (pid %d): dropped: %s", c->id, c->pid, why);
 	} else {
@@ -290,23 +281,30 @@ static void flush_or_drop(struct client *c)
 			 strerror(-ret));
 	}
 	c->dead = true;
-	if (c->stream)
-		stream_detach(c->stream, c);
+	if (client_stream(c))
+		stream_detach(client_stream(c), &c->consumer);
 	event_del(c->rev);
 	event_del(c->wev);
 	event_active(c->timer, EV_TIMEOUT, 1);
 }
 
-void client_send_stream(struct client *c, const struct source *src)
+/* --- what the stream calls (struct consumer_ops) --------------------------- */
+
+static void client_started(struct consumer *cons, const struct source_geometry *geo)
 {
+	struct client *c = container_of(cons, struct client, consumer);
+
+	/* STREAM is made when it is sent, from the stream's geometry then. */
 	c->want_wait = false;
 	c->want_frame = false;
 	c->want_stream = true;
 	flush_or_drop(c);
 }
 
-void client_send_wait(struct client *c, int err, const char *why)
+static void client_waiting(struct consumer *cons, int err, const char *why)
 {
+	struct client *c = container_of(cons, struct client, consumer);
+
 	c->state = CLIENT_WAITING;
 	c->want_stream = false;
 	c->want_frame = false;
@@ -316,8 +314,12 @@ void client_send_wait(struct client *c, int err, const char *why)
 	flush_or_drop(c);
 }
 
-void client_send_frame(struct client *c, const struct grab_msg_frame *frame)
+static void client_frame(struct consumer *cons, const struct grab_msg_frame *frame)
 {
+	struct client *c = container_of(cons, struct client, consumer);
+
+	if (c->state != CLIENT_STREAMING)
+		return;
 	c->newest = *frame;
 	if (c->want_frame || c->want_stream || c->want_reset) {
 		/* Still full: this one replaces the one we could not send. */
@@ -327,10 +329,13 @@ void client_send_frame(struct client *c, const struct grab_msg_frame *frame)
 	flush_or_drop(c);
 }
 
-void client_reset(struct client *c, const char *why)
+/* The stream changed: the client says HELLO again. */
+static void client_reset(struct consumer *cons, const char *why)
 {
-	if (c->stream)
-		stream_detach(c->stream, c);
+	struct client *c = container_of(cons, struct client, consumer);
+
+	if (client_stream(c))
+		stream_detach(client_stream(c), &c->consumer);
 	c->state = CLIENT_RESET;
 	c->want_wait = c->want_stream = c->want_frame = false;
 	c->want_reset = true;
@@ -338,12 +343,41 @@ void client_reset(struct client *c, const char *why)
 	flush_or_drop(c);
 }
 
-void client_kick(struct client *c, int err, const char *why)
+/* The stream is gone: ERROR, then close. */
+static void client_gone(struct consumer *cons, int err, const char *why)
 {
+	struct client *c = container_of(cons, struct client, consumer);
+
 	/* Best effort: a full socket just sees the connection close. */
 	send_error_msg(c, GRAB_MSG_ERROR, err, why);
 	client_drop(c, "%s", why);
 }
+
+static void client_describe(const struct consumer *cons,
+			    struct consumer_info *ret)
+{
+	const struct client *c = container_of(cons, struct client, consumer);
+
+	ret->kind = "socket";
+	ret->id = c->id;
+	ret->pid = c->pid;
+	ret->frames = c->frames_sent;
+	ret->missed = c->missed;
+	if (c->sent_any && c->want_frame)
+		ret->lag = c->newest.sequence - c->last_sent;
+	ret->connected_ns = c->connected_ns;
+}
+
+static const struct consumer_ops client_consumer_ops = {
+	.started = client_started,
+	.waiting = client_waiting,
+	.frame = client_frame,
+	.reset = client_reset,
+	.gone = client_gone,
+	.describe = client_describe,
+};
+
+/* --- the protocol ----------------------------------------------------------- */
 
 /* Refuse a request with a message the client can show, then close. */
 static void refuse(struct client *c, int err, const char *why)
@@ -355,7 +389,7 @@ static void refuse(struct client *c, int err, const char *why)
 static void send_stats(struct client *c, struct stream *s)
 {
 	const struct stream_config *cfg = stream_config(s);
-	const struct source *src = stream_source(s);
+	const struct source_geometry *geo = stream_geometry(s);
 	struct stream_stats st;
 	struct grab_msg m;
 
@@ -363,13 +397,13 @@ static void send_stats(struct client *c, struct stream *s)
 	grab_msg_init(&m, GRAB_MSG_STATS);
 	m.u.stats.state = st.state;
 	m.u.stats.clients = st.clients;
-	m.u.stats.fps_num = src ? src->fps_num : cfg->fps_num;
-	m.u.stats.fps_den = src ? src->fps_den : cfg->fps_den;
+	m.u.stats.fps_num = geo ? geo->fps_num : cfg->fps_num;
+	m.u.stats.fps_den = geo ? geo->fps_den : cfg->fps_den;
 	m.u.stats.fps_milli = (uint32_t)(st.fps * 1000.0 + 0.5);
 	m.u.stats.frames = st.frames;
 	m.u.stats.dropped = st.dropped;
 	m.u.stats.missed = st.missed;
-	m.u.stats.format = src ? src->format : cfg->format;
+	m.u.stats.format = geo ? geo->format : cfg->format;
 	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source), cfg->source);
 	grab_msg_set_text(m.u.stats.error, sizeof(m.u.stats.error), st.error);
 	send_msg(c, &m, -1);
@@ -417,7 +451,7 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 				  c->pid, m->u.hello.stream);
 		c->want_reset = false;
 		c->state = CLIENT_HELLO;
-		stream_attach(s, c);
+		stream_attach(s, &c->consumer);
 		return;
 	default:
 		snprintf(why, sizeof(why), "unexpected %s message from a client",
@@ -493,9 +527,8 @@ static void hello_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		refuse(c, ETIMEDOUT, "no HELLO within 5 seconds");
 }
 
-static void accept_cb(evutil_socket_t lfd, short what, void *arg)
+int client_new(struct daemon *d, int fd)
 {
-	struct daemon *d = arg;
 	struct timeval tv = { HELLO_TIMEOUT_S, 0 };
 	int sndbuf = CLIENT_SNDBUF;
 	struct client *c;
@@ -503,177 +536,40 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 	socklen_t len = sizeof(cred);
 	bool allowed;
 	uid_t uid;
-	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EINTR ||
-			    errno == ECONNABORTED)
-				return;
-			if (errno == EMFILE || errno == ENFILE) {
-				if (refuse_at_fd_limit(d, lfd, errno))
-					continue;
-				return;
-			}
-			/* ENOBUFS and friends: log, try again on the next event. */
-			log_warn("accept: %s", strerror(errno));
-			return;
-		}
-		if (d->fd_limit) {
-			d->fd_limit = false;
-			log_info("accept: below the open-file limit again: accepting clients");
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			log_warn("accept: out of memory");
-			return;
-		}
-		c->d = d;
-		c->fd = fd;
-		c->id = ++d->next_client_id;
-		c->pid = -1;
-		if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-			c->pid = cred.pid;
-		allowed = access_allowed(&d->cfg.access, fd, &uid);
-		c->connected_ns = mono_ns();
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-		TAILQ_INSERT_TAIL(&d->clients, c, all_link);
-		d->nclients++;
-		c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, read_cb, c);
-		c->wev = event_new(d->base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
-		c->timer = evtimer_new(d->base, hello_timeout_cb, c);
-		if (!c->rev || !c->wev || !c->timer) {
-			client_drop(c, "out of memory");
-			continue;
-		}
-		/* Refused in answer to its HELLO, so the client reads why. */
-		if (!allowed) {
-			c->denied = true;
-			c->uid = (int)uid;
-		}
-		event_add(c->rev, NULL);
-		event_add(c->timer, &tv);
-		log_debug("client %u (pid %d): connected", c->id, c->pid);
-		if (d->nclients >= MAX_CLIENTS) {
-			log_warn("%u clients: not accepting more until one leaves",
-				 d->nclients);
-			event_del(d->accept_ev);
-			return;
-		}
-	}
-}
-
-/* A socket file left by a daemon that died: nobody answers on it. */
-static int stale_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	strcpy(sa.sun_path, path);
-	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return ret < 0 && errno == ECONNREFUSED;
-}
-
-static int mkdir_parent(const char *path)
-{
-	char dir[SOCKET_PATH_MAX];
-	struct stat st;
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	/* In /tmp someone else could have made it first: it must be ours
-	 * (or root's), and a real directory. */
-	if (lstat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
-		return -EPERM;
-	return 0;
-}
-
-int server_listen(struct daemon *d)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = d->cfg.socket_path;
-	int n, fd, ret;
-
-	TAILQ_INIT(&d->clients);
-	n = sd_listen_fds(1);
-	if (n > 1) {
-		log_err("socket activation: %d sockets passed, expected one", n);
-		return -EINVAL;
-	}
-	if (n == 1) {
-		fd = SD_LISTEN_FDS_START;
-		if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0) {
-			log_err("socket activation: fd %d is not a listening unix SOCK_SEQPACKET socket",
-				fd);
-			return -EINVAL;
-		}
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		d->socket_activated = true;
-		log_info("listening on the socket systemd passed");
-	} else {
-		if (strlen(path) >= sizeof(sa.sun_path)) {
-			log_err("socket %s: path too long", path);
-			return -ENAMETOOLONG;
-		}
-		strcpy(sa.sun_path, path);
-		ret = mkdir_parent(path);
-		if (ret) {
-			log_err("socket %s: cannot create its directory: %s", path,
-				strerror(-ret));
-			return ret;
-		}
-		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			ret = -errno;
-			log_err("socket: %s", strerror(errno));
-			return ret;
-		}
-		if (access(path, F_OK) == 0) {
-			if (!stale_socket(path)) {
-				log_err("socket %s: exists and is in use (another grabberd?)",
-					path);
-				close(fd);
-				return -EADDRINUSE;
-			}
-			unlink(path);
-		}
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    chmod(path, d->cfg.socket_mode) < 0 || listen(fd, 128) < 0) {
-			ret = -errno;
-			log_err("socket %s: %s", path, strerror(errno));
-			close(fd);
-			return ret;
-		}
-		d->unlink_socket = true;
-		if (d->cfg.socket_group[0]) {
-			struct group *g = getgrnam(d->cfg.socket_group);
-
-			if (!g || chown(path, (uid_t)-1, g->gr_gid) < 0)
-				log_warn("socket %s: cannot give it to group %s",
-					 path, d->cfg.socket_group);
-		}
-	}
-	d->listen_fd = fd;
-	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	d->accept_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, accept_cb, d);
-	if (!d->accept_ev)
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		log_warn("accept: out of memory");
 		return -ENOMEM;
-	event_add(d->accept_ev, NULL);
+	}
+	c->consumer.ops = &client_consumer_ops;
+	c->d = d;
+	c->fd = fd;
+	c->id = ++d->next_client_id;
+	c->pid = -1;
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		c->pid = cred.pid;
+	allowed = access_allowed(&d->cfg.access, fd, &uid);
+	c->connected_ns = mono_ns();
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	TAILQ_INSERT_TAIL(&d->clients, c, all_link);
+	d->nclients++;
+	c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, read_cb, c);
+	c->wev = event_new(d->base, fd, EV_WRITE | EV_PERSIST, write_cb, c);
+	c->timer = evtimer_new(d->base, hello_timeout_cb, c);
+	if (!c->rev || !c->wev || !c->timer) {
+		client_drop(c, "out of memory");
+		return 0;
+	}
+	/* Refused in answer to its HELLO, so the client reads why. */
+	if (!allowed) {
+		c->denied = true;
+		c->uid = (int)uid;
+	}
+	event_add(c->rev, NULL);
+	event_add(c->timer, &tv);
+	log_debug("client %u (pid %d): connected", c->id, c->pid);
 	return 0;
 }
 
@@ -685,18 +581,3 @@ void client_drop_all(struct daemon *d)
 		client_free(c);
 }
 
-void server_close(struct daemon *d)
-{
-	if (d->accept_ev)
-		event_free(d->accept_ev);
-	d->accept_ev = NULL;
-	if (d->listen_fd >= 0) {
-		close(d->listen_fd);
-		if (d->unlink_socket)
-			unlink(d->cfg.socket_path);
-	}
-	d->listen_fd = -1;
-	if (d->spare_fd >= 0)
-		close(d->spare_fd);
-	d->spare_fd = -1;
-}

@@ -5,14 +5,17 @@
  *   struct daemon   one per process: the event_base, the listening socket,
  *                   the configuration, the streams, every client
  *   struct stream   one per [stream NAME]: its source (while someone
- *                   watches), its clients, its counters, its frame hooks
+ *                   watches), its consumers, its counters
  *   struct source   a running producer (test, grab, v4l2) and its ring fd
- *   struct client   one per accepted connection
+ *   struct consumer what a stream knows of whoever watches it: an ops
+ *                   table, embedded in each client (client.c) and HTTP
+ *                   viewer (http-live.c)
  */
 #ifndef GRABBERD_DAEMON_H
 #define GRABBERD_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -24,6 +27,7 @@
 struct stream;
 struct client;
 struct http;
+struct daemon;
 
 TAILQ_HEAD(client_list, client);
 
@@ -42,9 +46,11 @@ struct daemon {
 	struct event *tick_ev;		/* once a second: fps, STATUS= */
 	struct stream *streams[CONFIG_MAX_STREAMS];
 	size_t nstreams;
-	struct client_list clients;	/* every connection */
+	struct client_list clients;	/* every connection (client.c) */
 	unsigned int nclients;
 	unsigned int next_client_id;
+	uint32_t retry_min_ms;		/* a failing source's backoff (0: */
+	uint32_t retry_max_ms;		/* the defaults; tests shorten it) */
 	bool test_stall;		/* SIGUSR1: test sources stop producing */
 	struct http *http;		/* the HTTP live view, NULL when off */
 	int exit_status;
@@ -54,11 +60,31 @@ struct daemon {
 
 struct source;
 
+/**
+ * struct source_geometry - what a started source gives its clients
+ * @format:    geometry actually produced
+ * @nslots:    slots in the ring
+ * @fps_num:   rate actually produced is @fps_num / @fps_den
+ * @fps_den:   see @fps_num
+ * @ring_fd:   read-only fd of the ring, passed to clients
+ * @ring_size: bytes a client maps
+ */
+struct source_geometry {
+	struct grab_format format;
+	uint32_t nslots;
+	uint32_t fps_num;
+	uint32_t fps_den;
+	int ring_fd;
+	uint64_t ring_size;
+};
+
 struct source_ops {
 	const char *prefix;	/* "test:", "grab:", "v4l2:" */
-	/* Open the device (or memfd), fill src->info and src->ring_fd, start
-	 * producing.  Returns 0, or -errno with a reason in @why. */
-	int (*start)(struct source *src, char *why, size_t whylen);
+	/* Open the device (or memfd) named by src->arg, start producing, and
+	 * say what is produced in @ret_geo.  Returns 0, or -errno with a
+	 * reason in @why. */
+	int (*start)(struct source *src, struct source_geometry *ret_geo,
+		     char *why, size_t whylen);
 	void (*stop)(struct source *src);
 	/* Test hook: stop or resume producing while staying "running". */
 	void (*stall)(struct source *src, bool on);
@@ -67,15 +93,11 @@ struct source_ops {
 /**
  * struct source - a running producer
  * @ops:       its kind
- * @stream:    the stream it publishes to
+ * @stream:    the stream it publishes to (through source_publish())
  * @base:      the event loop
  * @cfg:       what was asked for
- * @ring_fd:   read-only fd of the ring, passed to clients
- * @ring_size: bytes a client maps
- * @format:    geometry actually produced
- * @nslots:    slots in the ring
- * @fps_num:   rate actually produced
- * @fps_den:   see @fps_num
+ * @arg:       cfg.source after its prefix: "/dev/grab0", "" for test:
+ * @geo:       what start() returned
  * @dropped:   frames the source could not produce in time
  * @priv:      the source's own state
  */
@@ -84,15 +106,16 @@ struct source {
 	struct stream *stream;
 	struct event_base *base;
 	struct stream_config cfg;
-	int ring_fd;
-	uint64_t ring_size;
-	struct grab_format format;
-	uint32_t nslots;
-	uint32_t fps_num;
-	uint32_t fps_den;
+	const char *arg;
+	struct source_geometry geo;
 	uint64_t dropped;
 	void *priv;
 };
+
+/* Every kind of source, in source-kinds.c: a new kind is one file plus one
+ * entry there. */
+extern const struct source_ops *const source_kinds[];
+extern const size_t source_nkinds;
 
 /* Create and start the source @cfg->source names.  NULL and a reason in @why
  * (and *@ret_err) if it cannot. */
@@ -100,16 +123,86 @@ struct source *source_start(struct event_base *base, struct stream *stream,
 			    const struct stream_config *cfg, bool stall,
 			    int *ret_err, char *why, size_t whylen);
 void source_stop(struct source *src);
+/* Called by sources: frame @sequence is in ring slot @slot (the only place
+ * that makes a frame event). */
+void source_publish(struct source *src, uint64_t sequence, uint32_t slot,
+		    uint64_t timestamp_ns, uint32_t bytesused, uint32_t flags);
+/* Called by sources: it broke (the stream stops it later and retries). */
+void source_failed(struct source *src, int err, const char *why);
 
 extern const struct source_ops source_test_ops;
 extern const struct source_ops source_grab_ops;
 extern const struct source_ops source_v4l2_ops;
 
-/* --- stream.c: capture on demand, fan-out -------------------------------- */
+/* --- consumers: anything that watches a stream ---------------------------- */
 
-/* A per-stream "frame published" hook, for other consumers (HTTP). */
-typedef void (*stream_frame_hook)(struct stream *stream,
-				  const struct grab_msg_frame *frame, void *arg);
+struct consumer;
+
+/**
+ * struct consumer_info - what a consumer says about itself, for /state,
+ * /metrics and the stream's counters
+ * @kind:         "socket" (a libgrab client), "mjpeg", "snapshot" (HTTP)
+ * @id:           number for the log and /state
+ * @pid:          the peer's pid, -1 if it has none
+ * @peer:         the peer's address, NULL if it has none
+ * @frames:       frames sent to it
+ * @missed:       frames it missed because it was slow
+ * @lag:          frames published but not sent to it yet
+ * @bytes:        bytes sent (HTTP viewers), 0 otherwise
+ * @in_flight:    a frame is being written to it (HTTP viewers)
+ * @connected_ns: CLOCK_MONOTONIC when it came
+ */
+struct consumer_info {
+	const char *kind;
+	unsigned int id;
+	int pid;
+	const char *peer;
+	uint64_t frames;
+	uint64_t missed;
+	uint64_t lag;
+	uint64_t bytes;
+	bool in_flight;
+	uint64_t connected_ns;
+};
+
+/*
+ * What a stream tells its consumers.  Every op is called from inside the
+ * stream (and maybe from inside a source callback): an op may detach its
+ * own consumer (stream_detach()), never another one, and must not free
+ * anything else of the stream's.
+ */
+struct consumer_ops {
+	/* The source is up: its geometry and ring (valid until the next
+	 * started, waiting, reset or gone). */
+	void (*started)(struct consumer *c, const struct source_geometry *geo);
+	/* The source failed or cannot start; the stream retries. */
+	void (*waiting)(struct consumer *c, int err, const char *why);
+	/* A frame was published. */
+	void (*frame)(struct consumer *c, const struct grab_msg_frame *frame);
+	/* The stream's configuration changed and its source restarts.  A
+	 * consumer that must ask again detaches itself here. */
+	void (*reset)(struct consumer *c, const char *why);
+	/* The stream is being destroyed: detach and free your own state. */
+	void (*gone)(struct consumer *c, int err, const char *why);
+	void (*describe)(const struct consumer *c, struct consumer_info *ret);
+};
+
+/**
+ * struct consumer - embedded in each client and HTTP viewer
+ * @ops:    how the stream talks to it
+ * @stream: the stream it is attached to, NULL when it is not
+ * @link:   in the stream's list of consumers
+ */
+struct consumer {
+	const struct consumer_ops *ops;
+	struct stream *stream;
+	TAILQ_ENTRY(consumer) link;
+};
+
+#define container_of(ptr, type, member)					\
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* --- stream.c: capture on demand, fan-out -------------------------------- */
 
 enum stream_state {
 	STREAM_STOPPED = 0,	/* nobody watching */
@@ -119,6 +212,9 @@ enum stream_state {
 
 /**
  * struct stream_stats - what /state, STATUS= and STATS report
+ * @clients:  consumers attached (libgrab clients and HTTP viewers)
+ * @missed:   frame events consumers missed, those gone included
+ * @retry_ms: delay of the next retry while the source fails
  */
 struct stream_stats {
 	enum stream_state state;
@@ -126,115 +222,53 @@ struct stream_stats {
 	double fps;			/* measured */
 	uint64_t frames;		/* published since the source started */
 	uint64_t dropped;
-	uint64_t missed;		/* frame events clients missed, all clients */
+	uint64_t missed;
 	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the newest frame */
+	uint32_t retry_ms;
 	char error[GRAB_TEXT_MAX];	/* why the source failed */
 };
 
 struct stream *stream_create(struct daemon *d, const struct stream_config *cfg);
+/* Tells every consumer (gone) and stops the source. */
 void stream_destroy(struct stream *s, const char *why);
 const char *stream_name(const struct stream *s);
 const struct stream_config *stream_config(const struct stream *s);
 void stream_get_stats(const struct stream *s, struct stream_stats *ret);
-/* The running source, or NULL. */
-const struct source *stream_source(const struct stream *s);
-/* Replace the configuration; clients re-handshake if the source changes. */
+/* The running source's geometry and ring, or NULL. */
+const struct source_geometry *stream_geometry(const struct stream *s);
+/* Replace the configuration; consumers are reset if the source changes. */
 void stream_reconfigure(struct stream *s, const struct stream_config *cfg);
 struct stream *daemon_find_stream(struct daemon *d, const char *name);
 
-/*
- * The seam for other consumers (the HTTP module): hold a stream to keep its
- * source running, add a hook to hear of each published frame, and read the
- * pixels by mapping stream_source(s)->ring_fd (ring_size bytes, read only)
- * with grab_ring_reader_attach(): the same code for every kind of source.
- */
+/* Attached consumers keep the source running (plus a linger after the last
+ * one leaves) and hear of everything through their ops.  Attaching tells
+ * the consumer at once (started or waiting) if the source is up or failed. */
+void stream_attach(struct stream *s, struct consumer *c);
+void stream_detach(struct stream *s, struct consumer *c);
+typedef void (*stream_consumer_fn)(const struct consumer_info *info, void *arg);
+void stream_foreach_consumer(const struct stream *s, stream_consumer_fn fn,
+			     void *arg);
 
-/* What /state and friends report per client. */
-struct client_info {
-	unsigned int id;
-	int pid;
-	const char *kind;		/* "socket" */
-	uint64_t frames_sent;
-	uint64_t missed;
-	uint64_t lag;			/* frames published but not sent yet */
-};
-typedef void (*stream_client_fn)(const struct client_info *info, void *arg);
-void stream_foreach_client(const struct stream *s, stream_client_fn fn, void *arg);
-
-/* Someone else (HTTP) wants the source running while held. */
-void stream_hold(struct stream *s);
-void stream_unhold(struct stream *s);
-int stream_add_hook(struct stream *s, stream_frame_hook fn, void *arg);
-void stream_remove_hook(struct stream *s, stream_frame_hook fn, void *arg);
-
-/* Called by sources. */
+/* Called by source.c. */
 void stream_publish(struct stream *s, const struct grab_msg_frame *frame);
 void stream_source_failed(struct stream *s, int err, const char *why);
 
-/* Called by clients. */
-void stream_attach(struct stream *s, struct client *c);
-void stream_detach(struct stream *s, struct client *c);
 /* Once a second. */
 void stream_tick(struct stream *s, uint64_t now_ns);
 void stream_set_stall(struct stream *s, bool on);
 
+/* --- listener.c: the unix socket, accepting, socket activation ---------- */
+
+int listener_open(struct daemon *d);
+void listener_close(struct daemon *d);
+/* A client went away: accepting resumes if a limit had paused it. */
+void listener_client_gone(struct daemon *d);
+
 /* --- client.c: the protocol --------------------------------------------- */
 
-int server_listen(struct daemon *d);
-void server_close(struct daemon *d);
+/* A connection accepted on @fd (ours to close).  0, or -errno. */
+int client_new(struct daemon *d, int fd);
 void client_drop_all(struct daemon *d);
-
-/* Stream side of a client. */
-void client_send_stream(struct client *c, const struct source *src);
-void client_send_wait(struct client *c, int err, const char *why);
-void client_send_frame(struct client *c, const struct grab_msg_frame *frame);
-/* Stream changed: tell the client to say HELLO again. */
-void client_reset(struct client *c, const char *why);
-/* Stream gone: error, then close. */
-void client_kick(struct client *c, int err, const char *why);
-
-enum client_state {
-	CLIENT_HELLO,		/* waiting for HELLO (or STATS_REQ) */
-	CLIENT_WAITING,		/* attached, source not available yet */
-	CLIENT_STREAMING,	/* attached, gets frame events */
-	CLIENT_RESET,		/* told to say HELLO again */
-};
-
-/**
- * struct client - one connection
- * @id:         number for the log
- * @pid:        peer's pid (SO_PEERCRED), for the log
- * @state:      where in the protocol it is
- * @stream:     the stream it is attached to (WAITING, STREAMING)
- * @want_*:     messages to send when the socket drains; only the newest
- *              frame is kept, never a queue
- * @newest:     the newest frame not sent yet
- * @last_sent:  sequence of the last frame event sent (valid if @sent_any)
- * @missed:     frame events this client missed because its socket was full
- */
-struct client {
-	struct daemon *d;
-	unsigned int id;
-	int pid;
-	int fd;
-	struct event *rev, *wev, *timer;
-	enum client_state state;
-	struct stream *stream;
-	TAILQ_ENTRY(client) all_link;
-	TAILQ_ENTRY(client) stream_link;
-	bool dead;		/* broken: freed from its timer */
-	bool want_reset, want_stream, want_frame, want_wait;
-	char why[GRAB_TEXT_MAX];
-	int why_err;
-	struct grab_msg_frame newest;
-	bool sent_any;
-	uint64_t last_sent;
-	uint64_t frames_sent;
-	uint64_t missed;
-	uint64_t connected_ns;
-	bool denied;		/* not in allowed_uids/allowed_groups */
-	int uid;		/* the peer's, for the refusal */
-};
 
 #define LIST_FOREACH_SAFE_T(var, head, field, tmp)			\
 	for ((var) = TAILQ_FIRST(head);					\
@@ -245,8 +279,6 @@ struct client {
 /* Listen on cfg.listen_http (nothing if ""). 0, or -errno (logged). */
 int http_start(struct daemon *d);
 void http_stop(struct daemon *d);
-/* @s is being destroyed: its HTTP viewers are told and let go. */
-void http_stream_gone(struct daemon *d, struct stream *s);
 
 /* --- notify.c: systemd ---------------------------------------------------- */
 
@@ -257,8 +289,9 @@ void notify_reloading(struct daemon *d);
 void notify_stopping(struct daemon *d);
 void notify_close(void);
 
-/* --- util ---------------------------------------------------------------- */
+/* --- clock.c ------------------------------------------------------------- */
 
+/* CLOCK_MONOTONIC in ns: every timestamp and duration of the daemon. */
 uint64_t mono_ns(void);
 
 #endif

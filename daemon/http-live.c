@@ -3,15 +3,17 @@
  * The HTTP side of a stream: JPEG encoded once per frame, shared by every
  * viewer, and only while somebody watches.
  *
- * A stream hook sees every published frame.  When at least one viewer is
- * ready for a frame (an MJPEG viewer with nothing in flight, or a snapshot
- * waiting), the frame is read from the ring (mapped read-only, like any
- * client does), encoded through the image library (common/grab-image.h)
- * and kept as the stream's current JPEG (an MJPEG source's frame is
- * already one: its bytes are kept as they are, no encode); each ready viewer gets a reference
- * to that one buffer (evbuffer_add_reference: no copy per viewer).  With no
- * viewer the hook does nothing and the source is released, so it stops
- * after its linger like for any other client.
+ * Each viewer is a consumer of its stream (struct consumer_ops), like a
+ * socket client: attached, it keeps the source running; detached (the last
+ * one gone), the source stops after its linger like for any other client.
+ * The first viewer ready for a frame (an MJPEG viewer with nothing in
+ * flight, or a snapshot waiting) has it read from the ring (mapped
+ * read-only, like any client does), encoded through the image library
+ * (common/grab-image.h) and kept as the stream's current JPEG in its
+ * struct live (an MJPEG source's frame is already one: its bytes are kept
+ * as they are, no encode); every ready viewer gets a reference to that one
+ * buffer (evbuffer_add_reference: no copy per viewer), and the frame is
+ * encoded once however many viewers see it.
  *
  * Slow viewers: a viewer holds at most one frame in flight.  Its frame is
  * handed to evhttp with evhttp_send_reply_chunk_with_cb(), whose callback
@@ -60,7 +62,7 @@ bool live_encoding(const struct live *l)
 	return l->nviewers > 0;
 }
 
-uint64_t viewer_lag(const struct viewer *v)
+static uint64_t viewer_lag(const struct viewer *v)
 {
 	const struct live *l = v->live;
 
@@ -69,19 +71,6 @@ uint64_t viewer_lag(const struct viewer *v)
 	if (!v->sent_any)
 		return 0;
 	return l->newest_seq > v->last_seq ? l->newest_seq - v->last_seq : 0;
-}
-
-/* --- holding the stream --------------------------------------------------- */
-
-static void update_hold(struct live *l)
-{
-	if (l->nviewers && !l->held) {
-		l->held = true;
-		stream_hold(l->stream);
-	} else if (!l->nviewers && l->held) {
-		l->held = false;
-		stream_unhold(l->stream);
-	}
 }
 
 /* --- the ring and the encoder ---------------------------------------------- */
@@ -97,9 +86,9 @@ static void unmap_ring(struct live *l)
 }
 
 /* Map the stream's current ring if it is not the one mapped.  0 or -errno. */
-static int map_ring(struct live *l)
+static int map_ring(struct live *l, const struct stream *s)
 {
-	const struct source *src = stream_source(l->stream);
+	const struct source_geometry *src = stream_geometry(s);
 	const char *why = "?";
 	struct stat st;
 	void *m;
@@ -130,10 +119,10 @@ static int map_ring(struct live *l)
 	return 0;
 }
 
-static int ensure_encoder(struct live *l)
+static int ensure_encoder(struct live *l, const struct stream *s)
 {
 	const struct grab_format *f = &l->reader.format;
-	int quality = (int)stream_config(l->stream)->quality;
+	int quality = (int)stream_config(s)->quality;
 	int ret;
 
 	if (l->enc && l->enc_quality == quality &&
@@ -174,7 +163,8 @@ static struct jpeg_frame *frame_alloc(struct live *l, size_t len)
 }
 
 /* Make @frame the current JPEG.  0, or -errno (frame skipped). */
-static int encode(struct live *l, const struct grab_msg_frame *frame)
+static int encode(struct live *l, const struct stream *s,
+		  const struct grab_msg_frame *frame)
 {
 	struct grab_ring_frame rf;
 	struct jpeg_frame *jf;
@@ -183,7 +173,7 @@ static int encode(struct live *l, const struct grab_msg_frame *frame)
 	uint64_t t0;
 	int ret;
 
-	ret = map_ring(l);
+	ret = map_ring(l, s);
 	if (ret)
 		return ret;
 	ret = grab_ring_read(&l->reader, frame->sequence, &rf);
@@ -198,7 +188,7 @@ static int encode(struct live *l, const struct grab_msg_frame *frame)
 		data = rf.data;
 		len = rf.bytesused;
 	} else {
-		ret = ensure_encoder(l);
+		ret = ensure_encoder(l, s);
 		if (ret)
 			return ret;
 		t0 = mono_ns();
@@ -239,22 +229,69 @@ static int encode(struct live *l, const struct grab_msg_frame *frame)
 	return 0;
 }
 
-/* --- viewers --------------------------------------------------------------- */
-
-static bool wants_frame(const struct live *l)
+/* The current JPEG, if any, becomes the spare buffer. */
+static void drop_current(struct live *l)
 {
-	const struct viewer *v;
-
-	TAILQ_FOREACH(v, &l->viewers, link)
-		if (!v->in_flight && v->req)
-			return true;
-	return false;
+	if (!l->current)
+		return;
+	/* Nobody else holds it: keep it for the next encode. */
+	if (l->current->refs == 1 && !l->spare)
+		l->spare = l->current;
+	else
+		frame_unref(l->current);
+	l->current = NULL;
 }
+
+/* @seq was published: the first viewer to see it makes it the newest. */
+static void live_saw(struct live *l, uint64_t seq)
+{
+	if (l->any_published && seq == l->newest_seq)
+		return;
+	if (l->any_published && !l->wanted)
+		l->idle_skips++;
+	l->newest_seq = seq;
+	l->any_published = true;
+	l->wanted = false;
+	l->tried = false;
+}
+
+/* The source restarts (new ring, sequences from 0): forget its frames. */
+static void live_forget_frames(struct live *l)
+{
+	l->any_published = false;
+	l->wanted = false;
+	l->tried = false;
+}
+
+/* The newest frame as the current JPEG, encoded once whoever asks. */
+static int live_encode(struct live *l, const struct stream *s,
+		       const struct grab_msg_frame *frame)
+{
+	l->wanted = true;
+	if (!l->tried) {
+		l->tried = true;
+		l->encode_err = encode(l, s, frame);
+	}
+	return l->encode_err;
+}
+
+/* Nobody watches: let go of the ring and the frames; keep the counters
+ * and the encoder for the next viewer. */
+static void live_idle(struct live *l)
+{
+	drop_current(l);
+	live_forget_frames(l);
+	unmap_ring(l);
+}
+
+/* --- viewers --------------------------------------------------------------- */
 
 static void viewer_free(struct viewer *v)
 {
 	struct live *l = v->live;
 
+	if (v->consumer.stream)
+		stream_detach(v->consumer.stream, &v->consumer);
 	TAILQ_REMOVE(&l->viewers, v, link);
 	l->nviewers--;
 	l->h->nviewers--;
@@ -263,7 +300,8 @@ static void viewer_free(struct viewer *v)
 	if (v->timer)
 		event_free(v->timer);
 	free(v);
-	update_hold(l);
+	if (!l->nviewers)
+		live_idle(l);
 }
 
 /* The connection is going away (libevent frees it after this). */
@@ -272,8 +310,7 @@ static void viewer_close_cb(struct evhttp_connection *evcon, void *arg)
 	struct viewer *v = arg;
 
 	log_debug("http: viewer %u (%s) of %s: connection closed after %llu frames",
-		  v->id, v->peer, stream_name(v->live->stream),
-		  (unsigned long long)v->frames);
+		  v->id, v->peer, v->live->name, (unsigned long long)v->frames);
 	/* A reply in progress that libevent let go of is ours to free. */
 	if (v->req && !evhttp_request_get_connection(v->req))
 		evhttp_request_free(v->req);
@@ -296,6 +333,9 @@ static void viewer_end(struct viewer *v, int code, const char *why)
 	viewer_free(v);
 }
 
+static const struct consumer_ops viewer_consumer_ops;
+
+/* Not attached to its stream yet: the caller does that last. */
 static struct viewer *viewer_new(struct live *l, struct evhttp_request *req,
 				 enum viewer_kind kind)
 {
@@ -305,6 +345,7 @@ static struct viewer *viewer_new(struct live *l, struct evhttp_request *req,
 
 	if (!v)
 		return NULL;
+	v->consumer.ops = &viewer_consumer_ops;
 	v->live = l;
 	v->req = req;
 	v->kind = kind;
@@ -319,7 +360,6 @@ static struct viewer *viewer_new(struct live *l, struct evhttp_request *req,
 	TAILQ_INSERT_TAIL(&l->viewers, v, link);
 	l->nviewers++;
 	l->h->nviewers++;
-	update_hold(l);
 	return v;
 }
 
@@ -427,7 +467,9 @@ static void snapshot_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct viewer *v = arg;
 	struct stream_stats st;
 
-	stream_get_stats(v->live->stream, &st);
+	st.error[0] = 0;
+	if (v->consumer.stream)
+		stream_get_stats(v->consumer.stream, &st);
 	if (st.error[0])
 		viewer_end(v, HTTP_SERVUNAVAIL, st.error);
 	else
@@ -435,66 +477,115 @@ static void snapshot_timeout_cb(evutil_socket_t fd, short what, void *arg)
 			   "no frame within 5 seconds");
 }
 
-/* The stream hook: a frame was published. */
-static void live_frame(struct stream *s, const struct grab_msg_frame *frame,
-		       void *arg)
-{
-	struct live *l = arg;
-	struct viewer *v, *tmp;
+/* --- what the stream calls (struct consumer_ops) ---------------------------- */
 
-	l->newest_seq = frame->sequence;
-	l->any_published = true;
-	if (!l->nviewers)
-		return;
-	if (!wants_frame(l)) {
-		l->idle_skips++;
-		return;
-	}
-	if (encode(l, frame))
-		return;
-	LIST_FOREACH_SAFE_T(v, &l->viewers, link, tmp) {
-		if (!v->req || v->in_flight)
-			continue;
-		if (v->kind == VIEWER_SNAPSHOT)
-			snapshot_reply(v);
-		else
-			viewer_send(v);
-	}
+static struct viewer *to_viewer(struct consumer *c)
+{
+	return container_of(c, struct viewer, consumer);
 }
+
+static void viewer_started(struct consumer *c, const struct source_geometry *geo)
+{
+	/* Nothing to say: the next frame is encoded from the new ring. */
+}
+
+static void viewer_waiting(struct consumer *c, int err, const char *why)
+{
+	struct viewer *v = to_viewer(c);
+
+	live_forget_frames(v->live);
+	/* A snapshot has nothing to wait for; an MJPEG viewer stays and
+	 * gets frames once the source is back. */
+	if (v->kind == VIEWER_SNAPSHOT)
+		viewer_end(v, HTTP_SERVUNAVAIL, why);
+}
+
+static void viewer_frame(struct consumer *c, const struct grab_msg_frame *frame)
+{
+	struct viewer *v = to_viewer(c);
+	struct live *l = v->live;
+
+	live_saw(l, frame->sequence);
+	if (!v->req || v->in_flight)
+		return;
+	if (live_encode(l, c->stream, frame))
+		return;
+	if (v->kind == VIEWER_SNAPSHOT)
+		snapshot_reply(v);
+	else
+		viewer_send(v);
+}
+
+static void viewer_reset(struct consumer *c, const char *why)
+{
+	/* Keep watching: the stream restarts its source for us. */
+	live_forget_frames(to_viewer(c)->live);
+}
+
+static void viewer_gone(struct consumer *c, int err, const char *why)
+{
+	viewer_end(to_viewer(c), HTTP_NOTFOUND, why);
+}
+
+static void viewer_describe(const struct consumer *c, struct consumer_info *ret)
+{
+	const struct viewer *v = container_of(c, struct viewer, consumer);
+
+	ret->kind = v->kind == VIEWER_MJPEG ? "mjpeg" : "snapshot";
+	ret->id = v->id;
+	ret->pid = -1;
+	ret->peer = v->peer;
+	ret->frames = v->frames;
+	ret->missed = v->missed;
+	ret->lag = viewer_lag(v);
+	ret->bytes = v->bytes;
+	ret->in_flight = v->in_flight;
+	ret->connected_ns = v->connected_ns;
+}
+
+static const struct consumer_ops viewer_consumer_ops = {
+	.started = viewer_started,
+	.waiting = viewer_waiting,
+	.frame = viewer_frame,
+	.reset = viewer_reset,
+	.gone = viewer_gone,
+	.describe = viewer_describe,
+};
 
 /* --- the API for http.c ----------------------------------------------------- */
 
-struct live *live_find(struct http *h, const struct stream *s)
+struct live *live_find(struct http *h, const char *name)
 {
 	struct live *l;
 
 	TAILQ_FOREACH(l, &h->lives, link)
-		if (l->stream == s)
+		if (!strcmp(l->name, name))
 			return l;
 	return NULL;
 }
 
-struct live *live_get(struct http *h, struct stream *s)
+struct live *live_get(struct http *h, const char *name)
 {
-	struct live *l = live_find(h, s);
+	struct live *l, *tmp;
 
+	/* Forget the ones of streams removed from the configuration. */
+	LIST_FOREACH_SAFE_T(l, &h->lives, link, tmp)
+		if (!l->nviewers && !daemon_find_stream(h->d, l->name))
+			live_free(l, "stream removed");
+	l = live_find(h, name);
 	if (l)
 		return l;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
 	l->h = h;
-	l->stream = s;
+	snprintf(l->name, sizeof(l->name), "%s", name);
 	TAILQ_INIT(&l->viewers);
-	if (stream_add_hook(s, live_frame, l)) {
-		free(l);
-		return NULL;
-	}
 	TAILQ_INSERT_TAIL(&h->lives, l, link);
 	return l;
 }
 
-void live_add_mjpeg(struct live *l, struct evhttp_request *req)
+void live_add_mjpeg(struct live *l, struct stream *s, struct evhttp_request *req)
 {
 	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
 	struct viewer *v;
@@ -512,13 +603,16 @@ void live_add_mjpeg(struct live *l, struct evhttp_request *req)
 	evhttp_send_reply_start(req, HTTP_OK, "OK");
 	http_count_status(l->h, HTTP_OK);
 	log_debug("http: viewer %u (%s) of %s: streaming", v->id, v->peer,
-		  stream_name(l->stream));
+		  stream_name(s));
+	/* Starts the source if nobody watched; an MJPEG viewer stays attached
+	 * whatever the stream says. */
+	stream_attach(s, &v->consumer);
 	/* Something to show right away if a recent frame is there. */
-	if (l->current && l->current->sequence == l->newest_seq)
+	if (l->current && l->any_published && l->current->sequence == l->newest_seq)
 		viewer_send(v);
 }
 
-void live_snapshot(struct live *l, struct evhttp_request *req)
+void live_snapshot(struct live *l, struct stream *s, struct evhttp_request *req)
 {
 	struct timeval tv = { HTTP_SNAPSHOT_TIMEOUT_S, 0 };
 	struct stream_stats st;
@@ -528,23 +622,22 @@ void live_snapshot(struct live *l, struct evhttp_request *req)
 	if (!v)
 		return;
 	/* The current JPEG is the newest frame of a running source. */
-	stream_get_stats(l->stream, &st);
-	if (l->current && st.state == STREAM_RUNNING &&
-	    l->current->sequence == l->newest_seq && stream_source(l->stream)) {
+	stream_get_stats(s, &st);
+	if (l->current && st.state == STREAM_RUNNING && l->any_published &&
+	    l->current->sequence == l->newest_seq && stream_geometry(s)) {
 		snapshot_reply(v);
 		return;
 	}
-	if (st.state == STREAM_FAILED) {
-		viewer_end(v, HTTP_SERVUNAVAIL, st.error);
-		return;
-	}
-	/* Wait for the next frame (the hold above started the source). */
+	/* Give up if no frame comes. */
 	v->timer = evtimer_new(l->h->d->base, snapshot_timeout_cb, v);
 	if (!v->timer) {
 		viewer_end(v, HTTP_INTERNAL, "out of memory");
 		return;
 	}
 	event_add(v->timer, &tv);
+	/* Last: this starts the source, or answers at once (waiting: 503
+	 * with why) and frees @v. */
+	stream_attach(s, &v->consumer);
 }
 
 void live_free(struct live *l, const char *why)
@@ -553,7 +646,6 @@ void live_free(struct live *l, const char *why)
 
 	while ((v = TAILQ_FIRST(&l->viewers)))
 		viewer_end(v, HTTP_NOTFOUND, why);
-	stream_remove_hook(l->stream, live_frame, l);
 	TAILQ_REMOVE(&l->h->lives, l, link);
 	frame_unref(l->current);
 	frame_unref(l->spare);

@@ -146,15 +146,15 @@ static void do_stream(struct http *h, struct evhttp_request *req,
 			 "multipart/x-mixed-replace;boundary=grabframe");
 		return;
 	}
-	l = live_get(h, s);
+	l = live_get(h, stream_name(s));
 	if (!l) {
 		reply_error(h, req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
 	if (snapshot)
-		live_snapshot(l, req);
+		live_snapshot(l, s, req);
 	else
-		live_add_mjpeg(l, req);
+		live_add_mjpeg(l, s, req);
 }
 
 static void do_page(struct http *h, struct evhttp_request *req)
@@ -388,20 +388,6 @@ int http_start(struct daemon *d)
 		log_warn("HTTP: listening on %s, not loopback, without http_auth: anyone who can reach this address sees every stream; set http_auth = USER:PASSWORD in [grabberd], or bind 127.0.0.1 behind a proxy",
 			 addr);
 	return 0;
-}
-
-void http_stream_gone(struct daemon *d, struct stream *s)
-{
-	struct live *l;
-
-	if (!d->http)
-		return;
-	TAILQ_FOREACH(l, &d->http->lives, link) {
-		if (l->stream == s) {
-			live_free(l, "stream removed from the configuration");
-			return;
-		}
-	}
 }
 
 void http_stop(struct daemon *d)

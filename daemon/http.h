@@ -11,8 +11,11 @@
  *
  * Objects:
  *   struct http    one per daemon (d->http), NULL when HTTP is off
- *   struct live    one per stream somebody asked for over HTTP
- *   struct viewer  one per MJPEG reply in progress or snapshot waiting
+ *   struct live    one per stream name somebody asked for over HTTP: the
+ *                  JPEG shared by its viewers, counters since the start
+ *   struct viewer  one per MJPEG reply in progress or snapshot waiting: a
+ *                  consumer of the stream (struct consumer), like a socket
+ *                  client
  *   struct jpeg_frame  one encoded frame, shared (refcounted) by every
  *                  viewer it is being sent to: never copied per viewer
  */
@@ -49,6 +52,7 @@ enum viewer_kind {
 
 /**
  * struct viewer - one HTTP consumer of a stream's JPEGs
+ * @consumer:   what the stream knows of it; attached while it exists
  * @req:        the request being answered (NULL once the connection went)
  * @in_flight:  a frame was handed to the connection and is not written out
  *              yet; while set, new frames are skipped (counted in @missed)
@@ -56,6 +60,7 @@ enum viewer_kind {
  * @timer:      snapshot: give up if no frame comes
  */
 struct viewer {
+	struct consumer consumer;
 	TAILQ_ENTRY(viewer) link;
 	struct live *live;
 	struct evhttp_request *req;
@@ -82,12 +87,17 @@ TAILQ_HEAD(viewer_list, viewer);
  * @current:    the newest JPEG encoded (one reference held here)
  * @spare:      a buffer kept for the next encode, so a steady stream does
  *              not allocate
- * @newest_seq: sequence of the newest frame the stream published
- * @held:       we hold the stream's source running (someone watches)
+ * @newest_seq: sequence of the newest frame the stream published (while
+ *              someone watches)
+ * @wanted:     a viewer was ready for the newest frame
+ * @tried:      the newest frame was encoded (or failed to: @encode_err)
+ *
+ * It never points at its stream: the viewers do, and the stream tells them
+ * when it goes.  Without viewers it keeps only its encoder and counters.
  */
 struct live {
 	struct http *h;
-	struct stream *stream;
+	char name[GRAB_NAME_MAX];
 	TAILQ_ENTRY(live) link;
 	void *map;
 	size_t map_size;
@@ -100,9 +110,11 @@ struct live {
 	struct jpeg_frame *current, *spare;
 	uint64_t newest_seq;
 	bool any_published;
+	bool wanted;
+	bool tried;
+	int encode_err;
 	struct viewer_list viewers;
 	unsigned int nviewers;		/* MJPEG + snapshots waiting */
-	bool held;
 	/* counters, since the daemon started */
 	uint64_t encoded;		/* JPEGs made */
 	uint64_t passed;		/* JPEGs of an MJPEG source served as they are */
@@ -165,16 +177,17 @@ int http_route(const char *path, const char *query, bool get_or_head,
 	       size_t whylen);
 
 /* http-live.c */
-/* The live view of @s, NULL if nobody ever watched it over HTTP. */
-struct live *live_find(struct http *h, const struct stream *s);
-/* The live view of @s, made on first use; NULL when out of memory. */
-struct live *live_get(struct http *h, struct stream *s);
-void live_add_mjpeg(struct live *l, struct evhttp_request *req);
-void live_snapshot(struct live *l, struct evhttp_request *req);
+/* The live view of stream @name, NULL if nobody watched it over HTTP. */
+struct live *live_find(struct http *h, const char *name);
+/* The live view of stream @name, made on first use; NULL when out of
+ * memory. */
+struct live *live_get(struct http *h, const char *name);
+/* A viewer of @s (whose live view is @l) for @req. */
+void live_add_mjpeg(struct live *l, struct stream *s, struct evhttp_request *req);
+void live_snapshot(struct live *l, struct stream *s, struct evhttp_request *req);
+/* Ends its viewers' replies with @why, then frees it. */
 void live_free(struct live *l, const char *why);
 bool live_encoding(const struct live *l);
-/* Frames between the stream's newest and the last one @v got. */
-uint64_t viewer_lag(const struct viewer *v);
 
 /* state-json.c, metrics.c: append the reply body to @out. */
 void state_json(struct http *h, struct evbuffer *out);

@@ -3,7 +3,7 @@
  * grabberd: options parsed into one struct, objects created in order and
  * destroyed in reverse (like µStreamer's main), one libevent event_base.
  *
- *   options -> config -> log -> event_base -> signals -> socket -> streams
+ *   options -> config -> log -> event_base -> signals -> listener -> streams
  *           -> HTTP -> systemd notify -> loop
  *
  * Signals: SIGHUP reloads the configuration (a bad file is rejected and the
@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 
 	d->listen_fd = -1;
 	d->spare_fd = -1;
+	TAILQ_INIT(&d->clients);
 	ret = parse_options(argc, argv, d, &check);
 	if (ret >= 0)
 		return ret;
@@ -301,7 +302,7 @@ int main(int argc, char **argv)
 			goto out_signals;
 		}
 	}
-	if (server_listen(d))
+	if (listener_open(d))
 		goto out_server;
 	if (start_streams(d))
 		goto out_streams;
@@ -327,7 +328,7 @@ out_streams:
 	if (d->tick_ev)
 		event_free(d->tick_ev);
 out_server:
-	server_close(d);
+	listener_close(d);
 out_signals:
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (d->sig_ev[i])

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "memring.h"
 
 int memring_create(struct memring *m, const char *name,
@@ -76,4 +77,20 @@ void memring_destroy(struct memring *m)
 		close(m->fd);
 	m->mem = MAP_FAILED;
 	m->fd = m->ro_fd = -1;
+}
+
+void memring_publish(struct memring *m, struct source *src, uint32_t bytesused,
+		     uint64_t timestamp_ns, uint32_t flags)
+{
+	uint64_t seq = m->prod.next;
+
+	grab_ring_commit(&m->prod, bytesused, timestamp_ns, flags);
+	source_publish(src, seq, (uint32_t)(seq % m->prod.nslots), timestamp_ns,
+		       bytesused, flags);
+}
+
+void memring_add_dropped(struct memring *m, struct source *src, uint64_t n)
+{
+	src->dropped += n;
+	grab_ring_add_dropped(&m->prod, n);
 }

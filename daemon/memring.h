@@ -27,4 +27,13 @@ int memring_create(struct memring *m, const char *name,
 		   uint32_t fps_num, uint32_t fps_den, char *why, size_t whylen);
 void memring_destroy(struct memring *m);
 
+struct source;
+
+/* The frame begun with grab_ring_begin(&m->prod) is written: commit it and
+ * publish it to @src's stream.  @flags: GRAB_SLOT_ERROR for a bad frame. */
+void memring_publish(struct memring *m, struct source *src, uint32_t bytesused,
+		     uint64_t timestamp_ns, uint32_t flags);
+/* @n frames could not be produced: count them in the ring and the source. */
+void memring_add_dropped(struct memring *m, struct source *src, uint64_t n);
+
 #endif

@@ -55,7 +55,7 @@ static const struct row stream_rows[M_COUNT] = {
 	[M_DROPPED] = { "grabberd_stream_dropped_frames_total", COUNTER,
 		"Frames the source could not produce in time since it started." },
 	[M_MISSED] = { "grabberd_stream_client_missed_frames_total", COUNTER,
-		"Frame events libgrab clients missed because they were slow." },
+		"Frame events the stream's clients (libgrab and HTTP) missed because they were slow." },
 	[M_CLIENTS] = { "grabberd_stream_clients", GAUGE,
 		"libgrab clients attached to the stream." },
 	[M_VIEWERS] = { "grabberd_stream_http_viewers", GAUGE,
@@ -76,37 +76,50 @@ static const struct row stream_rows[M_COUNT] = {
 		"Frames HTTP viewers skipped because their previous frame was still being sent." },
 };
 
+struct count_ctx {
+	unsigned int clients, viewers;
+	uint64_t http_missed;
+};
+
+/* Consumers by what they describe themselves as. */
+static void count_consumer(const struct consumer_info *c, void *arg)
+{
+	struct count_ctx *x = arg;
+
+	if (!strcmp(c->kind, "socket")) {
+		x->clients++;
+	} else {
+		x->viewers++;
+		x->http_missed += c->missed;
+	}
+}
+
 static void collect(struct http *h, struct stream *s, double *v)
 {
 	const struct stream_config *cfg = stream_config(s);
-	const struct source *src = stream_source(s);
-	struct live *l = live_find(h, s);
-	const struct viewer *w;
+	const struct source_geometry *geo = stream_geometry(s);
+	struct live *l = live_find(h, cfg->name);
+	struct count_ctx n = { 0 };
 	struct stream_stats st;
-	uint64_t missed = 0;
 
 	stream_get_stats(s, &st);
+	stream_foreach_consumer(s, count_consumer, &n);
 	v[M_RUNNING] = st.state == STREAM_RUNNING;
 	v[M_FPS] = st.fps;
-	v[M_CFG_FPS] = src ? (double)src->fps_num / src->fps_den
+	v[M_CFG_FPS] = geo ? (double)geo->fps_num / geo->fps_den
 			   : (double)cfg->fps_num / cfg->fps_den;
 	v[M_FRAMES] = (double)st.frames;
 	v[M_DROPPED] = (double)st.dropped;
 	v[M_MISSED] = (double)st.missed;
-	v[M_CLIENTS] = st.clients;
-	v[M_VIEWERS] = l ? l->nviewers : 0;
+	v[M_CLIENTS] = n.clients;
+	v[M_VIEWERS] = n.viewers;
 	v[M_ENCODING] = l && live_encoding(l);
 	v[M_JPEG_FRAMES] = l ? (double)l->encoded : 0;
 	v[M_JPEG_BYTES] = l ? (double)l->encoded_bytes : 0;
 	v[M_JPEG_SECONDS] = l ? (double)l->encode_ns / 1e9 : 0;
 	v[M_JPEG_TORN] = l ? (double)l->torn : 0;
 	v[M_HTTP_BYTES] = l ? (double)l->bytes_sent : 0;
-	if (l) {
-		missed = l->viewer_missed;
-		TAILQ_FOREACH(w, &l->viewers, link)
-			missed += w->missed;
-	}
-	v[M_HTTP_MISSED] = (double)missed;
+	v[M_HTTP_MISSED] = (double)(n.http_missed + (l ? l->viewer_missed : 0));
 }
 
 void metrics_text(struct http *h, struct evbuffer *out)

@@ -22,6 +22,8 @@
 struct grab_source {
 	struct source *src;
 	int fd;			/* control: ioctls and events */
+	int ring_fd;		/* read-only: what clients map */
+	uint32_t nslots;
 	struct event *ev;
 	bool stalled;
 };
@@ -39,40 +41,38 @@ static void grab_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		snprintf(why, sizeof(why), "%s: read: %s", g->src->cfg.source + 5,
-			 strerror(errno));
+		int err = errno;
+
+		snprintf(why, sizeof(why), "%s: read: %s", g->src->arg,
+			 strerror(err));
 		event_del(g->ev);
-		stream_source_failed(g->src->stream, errno, why);
+		source_failed(g->src, err, why);
 		return;
 	}
 	if (n == 0 || n % sizeof(evs[0])) {
 		snprintf(why, sizeof(why), "%s: short event record (%zd bytes)",
-			 g->src->cfg.source + 5, n);
+			 g->src->arg, n);
 		event_del(g->ev);
-		stream_source_failed(g->src->stream, EPROTO, why);
+		source_failed(g->src, EPROTO, why);
 		return;
 	}
 	if (ioctl(g->fd, GRAB_IOC_STATS, &st) == 0)
 		g->src->dropped = st.dropped;
 	for (i = 0; i < (size_t)n / sizeof(evs[0]); i++) {
-		struct grab_msg_frame f = { 0 };
-
-		if (evs[i].slot >= g->src->nslots)
+		if (evs[i].slot >= g->nslots)
 			continue;
 		if (g->stalled)
 			continue;
-		f.sequence = evs[i].sequence;
-		f.timestamp_ns = evs[i].timestamp_ns;
-		f.slot = evs[i].slot;
-		f.bytesused = evs[i].bytesused;
-		f.flags = evs[i].flags & GRAB_EVENT_ERROR ? GRAB_SLOT_ERROR : 0;
-		stream_publish(g->src->stream, &f);
+		source_publish(g->src, evs[i].sequence, evs[i].slot,
+			       evs[i].timestamp_ns, evs[i].bytesused,
+			       evs[i].flags & GRAB_EVENT_ERROR ? GRAB_SLOT_ERROR : 0);
 	}
 }
 
-static int grab_start(struct source *src, char *why, size_t whylen)
+static int grab_start(struct source *src, struct source_geometry *ret_geo,
+		      char *why, size_t whylen)
 {
-	const char *dev = src->cfg.source + strlen("grab:");
+	const char *dev = src->arg;
 	struct grab_source *g = calloc(1, sizeof(*g));
 	struct grab_info info;
 	struct grab_format fmt;
@@ -91,8 +91,8 @@ static int grab_start(struct source *src, char *why, size_t whylen)
 		goto err_free;
 	}
 	/* What clients map: a separate read-only open of the device. */
-	src->ring_fd = open(dev, O_RDONLY | O_CLOEXEC);
-	if (src->ring_fd < 0) {
+	g->ring_fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (g->ring_fd < 0) {
 		ret = -errno;
 		snprintf(why, whylen, "%s: cannot open read only: %s", dev,
 			 strerror(errno));
@@ -134,11 +134,6 @@ static int grab_start(struct source *src, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: device reports an invalid ring", dev);
 		goto err_close_ro;
 	}
-	src->format = info.format;
-	src->nslots = info.nslots;
-	src->fps_num = info.fps_num;
-	src->fps_den = info.fps_den;
-	src->ring_size = info.ring_size;
 	if (ioctl(g->fd, GRAB_IOC_STREAMON) < 0 && errno != EBUSY) {
 		ret = -errno;
 		snprintf(why, whylen, "%s: GRAB_IOC_STREAMON: %s", dev,
@@ -152,14 +147,20 @@ static int grab_start(struct source *src, char *why, size_t whylen)
 		goto err_streamoff;
 	}
 	event_add(g->ev, NULL);
+	g->nslots = info.nslots;
+	ret_geo->format = info.format;
+	ret_geo->nslots = info.nslots;
+	ret_geo->fps_num = info.fps_num;
+	ret_geo->fps_den = info.fps_den;
+	ret_geo->ring_fd = g->ring_fd;
+	ret_geo->ring_size = info.ring_size;
 	src->priv = g;
 	return 0;
 
 err_streamoff:
 	ioctl(g->fd, GRAB_IOC_STREAMOFF);
 err_close_ro:
-	close(src->ring_fd);
-	src->ring_fd = -1;
+	close(g->ring_fd);
 err_close:
 	close(g->fd);
 err_free:
@@ -174,7 +175,7 @@ static void grab_stop(struct source *src)
 	event_free(g->ev);
 	ioctl(g->fd, GRAB_IOC_STREAMOFF);
 	close(g->fd);
-	close(src->ring_fd);
+	close(g->ring_fd);
 	free(g);
 }
 

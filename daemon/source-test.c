@@ -6,10 +6,6 @@
  * counted as dropped (the ring's sequence numbers stay contiguous) and it
  * goes on with the one due now, so the rate never drifts.
  *
- * In a compressed format (MJPEG) each frame is the pattern drawn in YUYV
- * and encoded at a fixed quality by the image library: the same bytes for
- * the same frame number, so a verifier re-encodes and compares.
- *
  * Tests can stall it (SIGUSR1 to grabberd toggles a stall of every test
  * source): it stays "running" but produces nothing, like a hung camera.
  */
@@ -26,22 +22,22 @@
 
 struct test_source {
 	struct source *src;
+	struct grab_format format;
+	uint32_t fps_num, fps_den;
 	struct memring ring;
+	struct grab_jpeg_encoder *jpeg;	/* MJPEG: the pattern's encoder */
+	uint8_t *yuyv;			/* MJPEG: the frame it encodes */
 	struct event *timer;
 	uint64_t start_ns;
 	uint64_t tick;		/* number of the next due time */
 	bool stalled;
-	struct grab_jpeg_encoder *jpeg;	/* MJPEG: the pattern's encoder */
-	uint8_t *yuyv;			/* MJPEG: the frame it encodes */
 };
 
 /* When tick @n is due. */
 static uint64_t due_ns(const struct test_source *t, uint64_t n)
 {
-	const struct source *src = t->src;
-
 	return t->start_ns + (uint64_t)((unsigned __int128)n * 1000000000u *
-					src->fps_den / src->fps_num);
+					t->fps_den / t->fps_num);
 }
 
 static void arm(struct test_source *t, uint64_t now)
@@ -55,14 +51,12 @@ static void arm(struct test_source *t, uint64_t now)
 
 static void produce(struct test_source *t)
 {
-	struct grab_ring_producer *p = &t->ring.prod;
-	const struct grab_format *fmt = &t->src->format;
-	struct grab_msg_frame f = { 0 };
-	uint64_t seq = p->next, now;
+	const struct grab_format *fmt = &t->format;
+	uint64_t seq = t->ring.prod.next;
 	uint32_t bytes = fmt->sizeimage, flags = 0;
 	void *pixels;
 
-	pixels = grab_ring_begin(p);
+	pixels = grab_ring_begin(&t->ring.prod);
 	if (t->jpeg) {
 		const uint8_t *jpeg;
 		size_t len;
@@ -85,14 +79,7 @@ static void produce(struct test_source *t)
 	 * the end of its "DMA": the timestamp is when the frame became
 	 * available, so readers measure delivery, not the 4 MB fill.
 	 */
-	now = mono_ns();
-	grab_ring_commit(p, bytes, now, flags);
-	f.sequence = seq;
-	f.timestamp_ns = now;
-	f.slot = (uint32_t)(seq % p->nslots);
-	f.bytesused = bytes;
-	f.flags = flags;
-	stream_publish(t->src->stream, &f);
+	memring_publish(&t->ring, t->src, bytes, mono_ns(), flags);
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -103,57 +90,55 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* The newest tick that is due; everything between was missed. */
 	newest = (uint64_t)((unsigned __int128)(now - t->start_ns) *
-			    t->src->fps_num / ((uint64_t)t->src->fps_den * 1000000000u));
+			    t->fps_num / ((uint64_t)t->fps_den * 1000000000u));
 	if (newest > n)
 		n = newest;
 	if (!t->stalled) {
-		if (n > t->tick) {
-			t->src->dropped += n - t->tick;
-			grab_ring_add_dropped(&t->ring.prod, n - t->tick);
-		}
+		if (n > t->tick)
+			memring_add_dropped(&t->ring, t->src, n - t->tick);
 		produce(t);
 	}
 	t->tick = n + 1;
 	arm(t, mono_ns());
 }
 
-static int test_start(struct source *src, char *why, size_t whylen)
+static int test_start(struct source *src, struct source_geometry *ret_geo,
+		      char *why, size_t whylen)
 {
 	struct test_source *t = calloc(1, sizeof(*t));
 	char name[96];
-	int ret;
+	int err;
 
 	if (!t) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	t->src = src;
-	src->format = src->cfg.format;
-	src->nslots = src->cfg.slots;
-	src->fps_num = src->cfg.fps_num;
-	src->fps_den = src->cfg.fps_den;
-	if (!src->format.nplanes) {
+	t->format = src->cfg.format;
+	t->fps_num = src->cfg.fps_num;
+	t->fps_den = src->cfg.fps_den;
+	if (!t->format.nplanes) {
 		struct grab_format yuyv;
 
-		if (grab_pattern_jpeg_source(&src->format, &yuyv) ||
+		if (grab_pattern_jpeg_source(&t->format, &yuyv) ||
 		    grab_jpeg_encoder_new(&yuyv, GRAB_PATTERN_JPEG_QUALITY, &t->jpeg) ||
 		    !(t->yuyv = malloc(yuyv.sizeimage))) {
 			snprintf(why, whylen, "cannot make %ux%u %s frames",
-				 src->format.width, src->format.height,
-				 grab_format_name(src->format.fourcc));
+				 t->format.width, t->format.height,
+				 grab_format_name(t->format.fourcc));
 			grab_jpeg_encoder_free(t->jpeg);
 			free(t);
 			return -ENOMEM;
 		}
 	}
 	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
-	ret = memring_create(&t->ring, name, &src->format, src->nslots,
-			     src->fps_num, src->fps_den, why, whylen);
-	if (ret) {
+	err = memring_create(&t->ring, name, &t->format, src->cfg.slots,
+			     t->fps_num, t->fps_den, why, whylen);
+	if (err) {
 		grab_jpeg_encoder_free(t->jpeg);
 		free(t->yuyv);
 		free(t);
-		return ret;
+		return err;
 	}
 	t->timer = evtimer_new(src->base, tick_cb, t);
 	if (!t->timer) {
@@ -164,8 +149,12 @@ static int test_start(struct source *src, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	src->ring_fd = t->ring.ro_fd;
-	src->ring_size = t->ring.size;
+	ret_geo->format = t->format;
+	ret_geo->nslots = src->cfg.slots;
+	ret_geo->fps_num = t->fps_num;
+	ret_geo->fps_den = t->fps_den;
+	ret_geo->ring_fd = t->ring.ro_fd;
+	ret_geo->ring_size = t->ring.size;
 	src->priv = t;
 	grab_ring_set_streaming(&t->ring.prod, true);
 	t->start_ns = mono_ns();

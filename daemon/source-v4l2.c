@@ -32,6 +32,7 @@ struct v4l2_buffer_map {
 
 struct v4l2_source {
 	struct source *src;
+	struct grab_format format;	/* what the ring carries */
 	int fd;
 	struct memring ring;
 	struct v4l2_buffer_map bufs[V4L2_NBUFS];
@@ -56,24 +57,24 @@ static void v4l2_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct v4l2_source *v = arg;
 	struct source *src = v->src;
-	const struct grab_format *fmt = &src->format;
+	const struct grab_format *fmt = &v->format;
 	struct v4l2_buffer buf = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 				   .memory = V4L2_MEMORY_MMAP };
-	struct grab_msg_frame f = { 0 };
 	char why[GRAB_TEXT_MAX];
 	const uint8_t *in;
 	uint8_t *out;
-	uint64_t seq, now;
+	uint64_t now;
+	int err;
 	uint32_t y, line = fmt->width * grab_format_bpp(fmt->fourcc);
 
 	if (xioctl(v->fd, VIDIOC_DQBUF, &buf) < 0) {
 		if (errno == EAGAIN)
 			return;
-		snprintf(why, sizeof(why), "%s: VIDIOC_DQBUF: %s%s",
-			 src->cfg.source + 5, strerror(errno),
-			 errno == ENODEV ? " (camera gone)" : "");
+		err = errno;
+		snprintf(why, sizeof(why), "%s: VIDIOC_DQBUF: %s%s", src->arg,
+			 strerror(err), err == ENODEV ? " (camera gone)" : "");
 		event_del(v->ev);
-		stream_source_failed(src->stream, errno, why);
+		source_failed(src, err, why);
 		return;
 	}
 	if (buf.index >= v->nbufs)
@@ -81,7 +82,6 @@ static void v4l2_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (!v->stalled && !(buf.flags & V4L2_BUF_FLAG_ERROR) &&
 	    buf.bytesused >= (uint64_t)v->cam_bytesperline * (fmt->height - 1) + line) {
 		now = mono_ns();
-		seq = v->ring.prod.next;
 		out = grab_ring_begin(&v->ring.prod);
 		in = v->bufs[buf.index].start;
 		if (v->cam_bytesperline == fmt->bytesperline)
@@ -90,21 +90,16 @@ static void v4l2_read_cb(evutil_socket_t fd, short what, void *arg)
 			for (y = 0; y < fmt->height; y++)
 				memcpy(out + (size_t)y * fmt->bytesperline,
 				       in + (size_t)y * v->cam_bytesperline, line);
-		grab_ring_commit(&v->ring.prod, fmt->sizeimage, now, 0);
-		f.sequence = seq;
-		f.timestamp_ns = now;
-		f.slot = (uint32_t)(seq % v->ring.prod.nslots);
-		f.bytesused = fmt->sizeimage;
-		stream_publish(src->stream, &f);
+		memring_publish(&v->ring, src, fmt->sizeimage, now, 0);
 	} else if (!v->stalled) {
-		src->dropped++;
-		grab_ring_add_dropped(&v->ring.prod, 1);
+		memring_add_dropped(&v->ring, src, 1);
 	}
 	if (xioctl(v->fd, VIDIOC_QBUF, &buf) < 0) {
-		snprintf(why, sizeof(why), "%s: VIDIOC_QBUF: %s",
-			 src->cfg.source + 5, strerror(errno));
+		err = errno;
+		snprintf(why, sizeof(why), "%s: VIDIOC_QBUF: %s", src->arg,
+			 strerror(err));
 		event_del(v->ev);
-		stream_source_failed(src->stream, errno, why);
+		source_failed(src, err, why);
 	}
 }
 
@@ -125,9 +120,11 @@ static void release(struct v4l2_source *v)
 	free(v);
 }
 
-static int v4l2_start(struct source *src, char *why, size_t whylen)
+static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
+		      char *why, size_t whylen)
 {
-	const char *dev = src->cfg.source + strlen("v4l2:");
+	const char *dev = src->arg;
+	struct grab_format *fmt;
 	struct v4l2_source *v = calloc(1, sizeof(*v));
 	struct v4l2_capability cap;
 	struct v4l2_format vf;
@@ -143,6 +140,7 @@ static int v4l2_start(struct source *src, char *why, size_t whylen)
 		return -ENOMEM;
 	}
 	v->src = src;
+	fmt = &v->format;
 	v->ring.fd = v->ring.ro_fd = -1;
 	v->ring.mem = MAP_FAILED;
 	v->fd = v4l2_open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -180,27 +178,25 @@ static int v4l2_start(struct source *src, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: VIDIOC_S_FMT: %s", dev, strerror(errno));
 		goto err;
 	}
-	memset(&src->format, 0, sizeof(src->format));
-	src->format.width = vf.fmt.pix.width;
-	src->format.height = vf.fmt.pix.height;
-	src->format.fourcc = vf.fmt.pix.pixelformat;
-	if (grab_format_complete(&src->format)) {
+	fmt->width = vf.fmt.pix.width;
+	fmt->height = vf.fmt.pix.height;
+	fmt->fourcc = vf.fmt.pix.pixelformat;
+	if (grab_format_complete(fmt)) {
 		ret = -EINVAL;
 		snprintf(why, whylen, "%s: camera offers %ux%u %.4s, which grab cannot carry",
 			 dev, vf.fmt.pix.width, vf.fmt.pix.height,
 			 (const char *)&vf.fmt.pix.pixelformat);
 		goto err;
 	}
-	if (src->format.width != src->cfg.format.width ||
-	    src->format.height != src->cfg.format.height)
+	if (fmt->width != src->cfg.format.width ||
+	    fmt->height != src->cfg.format.height)
 		log_warn("stream %s: %s: asked for %ux%u, camera gives %ux%u",
 			 src->cfg.name, dev, src->cfg.format.width,
-			 src->cfg.format.height, src->format.width,
-			 src->format.height);
+			 src->cfg.format.height, fmt->width, fmt->height);
 	v->cam_bytesperline = vf.fmt.pix.bytesperline ? vf.fmt.pix.bytesperline
-						      : src->format.bytesperline;
-	src->fps_num = src->cfg.fps_num;
-	src->fps_den = src->cfg.fps_den;
+						      : fmt->bytesperline;
+	ret_geo->fps_num = src->cfg.fps_num;
+	ret_geo->fps_den = src->cfg.fps_den;
 	memset(&parm, 0, sizeof(parm));
 	parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	parm.parm.capture.timeperframe.numerator = src->cfg.fps_den;
@@ -208,13 +204,12 @@ static int v4l2_start(struct source *src, char *why, size_t whylen)
 	if (xioctl(v->fd, VIDIOC_S_PARM, &parm) == 0 &&
 	    parm.parm.capture.timeperframe.numerator &&
 	    parm.parm.capture.timeperframe.denominator) {
-		src->fps_num = parm.parm.capture.timeperframe.denominator;
-		src->fps_den = parm.parm.capture.timeperframe.numerator;
+		ret_geo->fps_num = parm.parm.capture.timeperframe.denominator;
+		ret_geo->fps_den = parm.parm.capture.timeperframe.numerator;
 	}
-	src->nslots = src->cfg.slots;
 	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
-	ret = memring_create(&v->ring, name, &src->format, src->nslots,
-			     src->fps_num, src->fps_den, why, whylen);
+	ret = memring_create(&v->ring, name, fmt, src->cfg.slots,
+			     ret_geo->fps_num, ret_geo->fps_den, why, whylen);
 	if (ret)
 		goto err;
 	memset(&req, 0, sizeof(req));
@@ -268,8 +263,10 @@ static int v4l2_start(struct source *src, char *why, size_t whylen)
 	}
 	event_add(v->ev, NULL);
 	grab_ring_set_streaming(&v->ring.prod, true);
-	src->ring_fd = v->ring.ro_fd;
-	src->ring_size = v->ring.size;
+	ret_geo->format = *fmt;
+	ret_geo->nslots = src->cfg.slots;
+	ret_geo->ring_fd = v->ring.ro_fd;
+	ret_geo->ring_size = v->ring.size;
 	src->priv = v;
 	return 0;
 err:

@@ -11,7 +11,8 @@
  *                    "clients": [ { "id", "kind", "frames", "missed",
  *                                   "lag", ... } ] } ] }
  *
- * A client's "kind" is "socket" (libgrab over the unix socket), "mjpeg" (an HTTP
+ * "clients" are the stream's consumers, each as it describes itself: "kind"
+ * is "socket" (libgrab over the unix socket), "mjpeg" (an HTTP
  * stream viewer) or "snapshot" (an HTTP snapshot waiting for its frame);
  * "lag" is how many frames its newest delivered frame is behind the
  * stream's newest.  Strings never hold a '<' (written \u003c), so the
@@ -55,41 +56,56 @@ static double secs(uint64_t ns)
 
 struct client_ctx {
 	struct evbuffer *out;
-	bool *first;
+	bool first;
 	uint64_t now;
 };
 
-static void one_client(const struct client_info *c, void *arg)
+/* One consumer, as it describes itself: a libgrab client by its pid, an
+ * HTTP viewer by its address. */
+static void one_client(const struct consumer_info *c, void *arg)
 {
 	struct client_ctx *x = arg;
+	struct evbuffer *out = x->out;
 
-	evbuffer_add_printf(x->out, "%s{\"id\":%u,\"kind\":", *x->first ? "" : ",",
-			    c->id);
-	json_string(x->out, c->kind);
-	evbuffer_add_printf(x->out,
-		",\"pid\":%d,\"frames\":%llu,\"missed\":%llu,\"lag\":%llu}",
-		c->pid, (unsigned long long)c->frames_sent,
-		(unsigned long long)c->missed, (unsigned long long)c->lag);
-	*x->first = false;
+	if (c->peer)
+		evbuffer_add_printf(out, "%s{\"id\":\"http-%u\",\"kind\":",
+				    x->first ? "" : ",", c->id);
+	else
+		evbuffer_add_printf(out, "%s{\"id\":%u,\"kind\":",
+				    x->first ? "" : ",", c->id);
+	json_string(out, c->kind);
+	if (c->peer) {
+		evbuffer_add_printf(out, ",\"peer\":");
+		json_string(out, c->peer);
+	} else {
+		evbuffer_add_printf(out, ",\"pid\":%d", c->pid);
+	}
+	evbuffer_add_printf(out, ",\"frames\":%llu,\"missed\":%llu,\"lag\":%llu",
+			    (unsigned long long)c->frames,
+			    (unsigned long long)c->missed,
+			    (unsigned long long)c->lag);
+	if (c->peer)
+		evbuffer_add_printf(out,
+			",\"in_flight\":%s,\"bytes\":%llu,\"connected_s\":%.3f",
+			c->in_flight ? "true" : "false",
+			(unsigned long long)c->bytes,
+			secs(x->now - c->connected_ns));
+	evbuffer_add(out, "}", 1);
+	x->first = false;
 }
 
 static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 {
 	const struct stream_config *cfg = stream_config(s);
-	const struct source *src = stream_source(s);
-	const struct grab_format *f = src ? &src->format : &cfg->format;
-	uint32_t num = src ? src->fps_num : cfg->fps_num;
-	uint32_t den = src ? src->fps_den : cfg->fps_den;
-	struct live *l = live_find(h, s);
-	uint64_t now = mono_ns();
+	const struct source_geometry *geo = stream_geometry(s);
+	const struct grab_format *f = geo ? &geo->format : &cfg->format;
+	uint32_t num = geo ? geo->fps_num : cfg->fps_num;
+	uint32_t den = geo ? geo->fps_den : cfg->fps_den;
+	struct live *l = live_find(h, cfg->name);
 	struct stream_stats st;
 	struct client_ctx ctx;
-	const struct viewer *v;
-	bool first = true;
-	unsigned int n = 0;
 
 	stream_get_stats(s, &st);
-	n = st.clients + (l ? l->nviewers : 0);
 	evbuffer_add_printf(out, "{\"name\":");
 	json_string(out, cfg->name);
 	evbuffer_add_printf(out, ",\"source\":");
@@ -105,7 +121,7 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 		grab_format_name(f->fourcc), f->width, f->height, f->bytesperline,
 		f->sizeimage, den ? (double)num / den : 0.0, st.fps,
 		(unsigned long long)st.frames, (unsigned long long)st.dropped,
-		(unsigned long long)st.missed, n,
+		(unsigned long long)st.missed, st.clients,
 		l && live_encoding(l) ? "true" : "false", cfg->quality);
 	if (l) {
 		evbuffer_add_printf(out,
@@ -128,27 +144,9 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 	}
 	evbuffer_add_printf(out, ",\"clients\":[");
 	ctx.out = out;
-	ctx.first = &first;
-	ctx.now = now;
-	stream_foreach_client(s, one_client, &ctx);
-	if (l) {
-		TAILQ_FOREACH(v, &l->viewers, link) {
-			evbuffer_add_printf(out, "%s{\"id\":\"http-%u\",\"kind\":\"%s\",\"peer\":",
-					    first ? "" : ",", v->id,
-					    v->kind == VIEWER_MJPEG ? "mjpeg" : "snapshot");
-			json_string(out, v->peer);
-			evbuffer_add_printf(out,
-				",\"frames\":%llu,\"missed\":%llu,\"lag\":%llu,"
-				"\"in_flight\":%s,\"bytes\":%llu,\"connected_s\":%.3f}",
-				(unsigned long long)v->frames,
-				(unsigned long long)v->missed,
-				(unsigned long long)viewer_lag(v),
-				v->in_flight ? "true" : "false",
-				(unsigned long long)v->bytes,
-				secs(now - v->connected_ns));
-			first = false;
-		}
-	}
+	ctx.first = true;
+	ctx.now = mono_ns();
+	stream_foreach_consumer(s, one_client, &ctx);
 	evbuffer_add(out, "]}", 2);
 }
 

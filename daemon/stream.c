@@ -1,29 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
- * A stream: capture on demand (the source runs while someone watches, plus
- * a linger), retry with backoff when the source fails, and fan-out of frame
- * events to clients and hooks.
+ * A stream: capture on demand (the source runs while a consumer is
+ * attached, plus a linger), retry with backoff when the source fails, and
+ * fan-out of frame events to its consumers.
+ *
+ * The stream knows its consumers only through their ops (struct
+ * consumer_ops): socket clients and HTTP viewers look the same here, and
+ * this file links without either.
  *
  * A source is never stopped from inside its own callbacks: failures and the
- * last client leaving only arm timers, whose callbacks stop it.
+ * last consumer leaving only arm timers, whose callbacks stop it.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon.h"
 #include "grab-format.h"
 #include "log.h"
 
-#define MAX_HOOKS	8
 #define RETRY_MIN_MS	250
 #define RETRY_MAX_MS	10000
 
-struct hook {
-	stream_frame_hook fn;
-	void *arg;
-};
+TAILQ_HEAD(consumer_list, consumer);
 
 struct stream {
 	struct daemon *d;
@@ -32,30 +31,21 @@ struct stream {
 	enum stream_state state;
 	int err;
 	char error[GRAB_TEXT_MAX];
-	struct client_list clients;
-	unsigned int nclients;
-	unsigned int holds;
+	struct consumer_list consumers;
+	unsigned int nconsumers;
 	struct event *linger_ev;	/* stop the source when nobody is left */
 	struct event *fail_ev;		/* the source failed: stop it */
 	struct event *retry_ev;		/* try the source again */
-	uint32_t retry_ms;
+	uint32_t retry_ms;		/* the delay of the retry after the next */
+	uint32_t retry_armed_ms;	/* the delay of the next retry */
+	uint32_t retry_min_ms, retry_max_ms;
 	uint64_t started_ns;		/* when the running source started */
 	char logged_fail[GRAB_TEXT_MAX];	/* the last failure logged */
 	bool stall;
 	uint64_t frames, missed, last_frame_ns;
 	uint64_t mark_frames, mark_ns;
 	double fps;
-	struct hook hooks[MAX_HOOKS];
-	size_t nhooks;
 };
-
-uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void arm_ms(struct event *ev, uint32_t ms)
 {
@@ -66,8 +56,24 @@ static void arm_ms(struct event *ev, uint32_t ms)
 
 static bool wanted(const struct stream *s)
 {
-	return s->nclients + s->holds > 0;
+	return s->nconsumers > 0;
 }
+
+/* Try again after the current delay, and wait twice as long next time. */
+static void arm_retry(struct stream *s)
+{
+	s->retry_armed_ms = s->retry_ms;
+	arm_ms(s->retry_ev, s->retry_ms);
+	s->retry_ms = s->retry_ms * 2 > s->retry_max_ms ? s->retry_max_ms
+							: s->retry_ms * 2;
+}
+
+/*
+ * Tell every consumer.  An op may detach its own consumer (the next one is
+ * taken before the call), never another: see struct consumer_ops.
+ */
+#define FOREACH_CONSUMER(s, c, tmp) \
+	LIST_FOREACH_SAFE_T(c, &(s)->consumers, link, tmp)
 
 static void stop_source(struct stream *s)
 {
@@ -81,8 +87,10 @@ static void stop_source(struct stream *s)
 
 static void try_start(struct stream *s)
 {
-	struct client *c, *tmp;
+	const struct source_geometry *geo;
+	struct consumer *c, *tmp;
 	char why[GRAB_TEXT_MAX];
+	bool was_failed = s->state == STREAM_FAILED;
 	int err = 0;
 
 	if (s->src)
@@ -92,7 +100,7 @@ static void try_start(struct stream *s)
 			      sizeof(why));
 	if (!s->src) {
 		/* Log a failure once, not at every retry. */
-		if (s->state != STREAM_FAILED || strcmp(s->error, why))
+		if (!was_failed || strcmp(s->error, why))
 			log_warn("stream %s: source %s: %s (retrying)", s->cfg.name,
 				 s->cfg.source, why);
 		else
@@ -101,20 +109,20 @@ static void try_start(struct stream *s)
 		s->state = STREAM_FAILED;
 		s->err = err;
 		snprintf(s->error, sizeof(s->error), "%s", why);
-		LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
-			if (c->state != CLIENT_WAITING)
-				client_send_wait(c, err, why);
-		arm_ms(s->retry_ev, s->retry_ms);
-		s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
-							     : s->retry_ms * 2;
+		/* Consumers hear once that they wait, not at every retry. */
+		if (!was_failed)
+			FOREACH_CONSUMER(s, c, tmp)
+				c->ops->waiting(c, err, why);
+		arm_retry(s);
 		return;
 	}
-	if (s->state == STREAM_FAILED)
+	geo = &s->src->geo;
+	if (was_failed)
 		log_info("stream %s: source %s is back", s->cfg.name, s->cfg.source);
 	log_info("stream %s: source %s started: %ux%u %s, %u/%u fps, %u slots",
-		 s->cfg.name, s->cfg.source, s->src->format.width,
-		 s->src->format.height, grab_format_name(s->src->format.fourcc),
-		 s->src->fps_num, s->src->fps_den, s->src->nslots);
+		 s->cfg.name, s->cfg.source, geo->format.width,
+		 geo->format.height, grab_format_name(geo->format.fourcc),
+		 geo->fps_num, geo->fps_den, geo->nslots);
 	s->state = STREAM_RUNNING;
 	s->error[0] = 0;
 	s->err = 0;
@@ -126,8 +134,8 @@ static void try_start(struct stream *s)
 	s->mark_ns = mono_ns();
 	s->last_frame_ns = s->mark_ns;
 	s->fps = 0;
-	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
-		client_send_stream(c, s->src);
+	FOREACH_CONSUMER(s, c, tmp)
+		c->ops->started(c, geo);
 }
 
 static void linger_cb(evutil_socket_t fd, short what, void *arg)
@@ -150,8 +158,7 @@ static void fail_cb(evutil_socket_t fd, short what, void *arg)
 		s->state = STREAM_STOPPED;
 		return;
 	}
-	arm_ms(s->retry_ev, s->retry_ms);
-	s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
+	arm_retry(s);
 }
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -174,8 +181,10 @@ struct stream *stream_create(struct daemon *d, const struct stream_config *cfg)
 	s->d = d;
 	s->cfg = *cfg;
 	s->stall = d->test_stall;
-	s->retry_ms = RETRY_MIN_MS;
-	TAILQ_INIT(&s->clients);
+	s->retry_min_ms = d->retry_min_ms ? d->retry_min_ms : RETRY_MIN_MS;
+	s->retry_max_ms = d->retry_max_ms ? d->retry_max_ms : RETRY_MAX_MS;
+	s->retry_ms = s->retry_min_ms;
+	TAILQ_INIT(&s->consumers);
 	s->linger_ev = evtimer_new(d->base, linger_cb, s);
 	s->fail_ev = evtimer_new(d->base, fail_cb, s);
 	s->retry_ev = evtimer_new(d->base, retry_cb, s);
@@ -192,13 +201,19 @@ struct stream *stream_create(struct daemon *d, const struct stream_config *cfg)
 
 void stream_destroy(struct stream *s, const char *why)
 {
-	struct client *c, *tmp;
+	struct consumer *c, *tmp;
 
 	if (!s)
 		return;
-	http_stream_gone(s->d, s);
-	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
-		client_kick(c, ENOENT, why ? why : "stream removed");
+	/* Each consumer detaches itself and frees its own state. */
+	FOREACH_CONSUMER(s, c, tmp)
+		c->ops->gone(c, ENOENT, why ? why : "stream removed");
+	/* One that did not detach must not point at freed memory. */
+	while ((c = TAILQ_FIRST(&s->consumers))) {
+		log_err("stream %s: a consumer stayed attached after gone",
+			s->cfg.name);
+		stream_detach(s, c);
+	}
 	stop_source(s);
 	if (s->linger_ev)
 		event_free(s->linger_ev);
@@ -219,31 +234,36 @@ const struct stream_config *stream_config(const struct stream *s)
 	return &s->cfg;
 }
 
-const struct source *stream_source(const struct stream *s)
+const struct source_geometry *stream_geometry(const struct stream *s)
 {
-	return s->src;
+	return s->src ? &s->src->geo : NULL;
 }
 
 void stream_get_stats(const struct stream *s, struct stream_stats *ret)
 {
-	const struct client *c;
+	const struct consumer *c;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->state = s->state;
-	ret->clients = s->nclients;
+	ret->clients = s->nconsumers;
 	ret->fps = s->fps;
 	ret->frames = s->frames;
 	ret->dropped = s->src ? s->src->dropped : 0;
 	ret->missed = s->missed;
-	TAILQ_FOREACH(c, &s->clients, stream_link)
-		ret->missed += c->missed;
+	TAILQ_FOREACH(c, &s->consumers, link) {
+		struct consumer_info info = { .pid = -1 };
+
+		c->ops->describe(c, &info);
+		ret->missed += info.missed;
+	}
 	ret->last_frame_ns = s->last_frame_ns;
+	ret->retry_ms = s->state == STREAM_FAILED ? s->retry_armed_ms : 0;
 	snprintf(ret->error, sizeof(ret->error), "%s", s->error);
 }
 
 void stream_reconfigure(struct stream *s, const struct stream_config *cfg)
 {
-	struct client *c, *tmp;
+	struct consumer *c, *tmp;
 	bool same = stream_config_equal(&s->cfg, cfg);
 
 	s->cfg = *cfg;
@@ -253,13 +273,14 @@ void stream_reconfigure(struct stream *s, const struct stream_config *cfg)
 		 cfg->name);
 	stop_source(s);
 	event_del(s->retry_ev);
+	event_del(s->fail_ev);	/* it would stop the new source */
 	s->state = STREAM_STOPPED;
 	s->error[0] = 0;
 	s->logged_fail[0] = 0;
-	s->retry_ms = RETRY_MIN_MS;
-	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
-		client_reset(c, "stream configuration changed");
-	/* Someone else (a hook holder) may still want it. */
+	s->retry_ms = s->retry_min_ms;
+	FOREACH_CONSUMER(s, c, tmp)
+		c->ops->reset(c, "stream configuration changed");
+	/* Consumers that stayed (HTTP viewers) still want it. */
 	if (wanted(s))
 		try_start(s);
 }
@@ -274,103 +295,67 @@ struct stream *daemon_find_stream(struct daemon *d, const char *name)
 	return NULL;
 }
 
-static void someone_came(struct stream *s)
+void stream_attach(struct stream *s, struct consumer *c)
 {
-	event_del(s->linger_ev);
-	if (s->src || s->state == STREAM_FAILED)
+	if (c->stream == s)
 		return;
-	try_start(s);
+	c->stream = s;
+	TAILQ_INSERT_TAIL(&s->consumers, c, link);
+	s->nconsumers++;
+	/* Before the calls below: the consumer may leave again inside them,
+	 * and then the linger it arms must stay armed. */
+	event_del(s->linger_ev);
+	if (s->src)
+		c->ops->started(c, &s->src->geo);
+	else if (s->state == STREAM_FAILED)
+		c->ops->waiting(c, s->err, s->error);
+	else
+		try_start(s);
 }
 
-static void someone_left(struct stream *s)
+void stream_detach(struct stream *s, struct consumer *c)
 {
+	struct consumer_info info = { .pid = -1 };
+
+	if (c->stream != s)
+		return;
+	TAILQ_REMOVE(&s->consumers, c, link);
+	c->stream = NULL;
+	s->nconsumers--;
+	c->ops->describe(c, &info);
+	s->missed += info.missed;
 	if (wanted(s))
 		return;
 	/* Always through the timer: we may be inside a source callback. */
 	arm_ms(s->linger_ev, s->cfg.linger_ms);
 }
 
-void stream_hold(struct stream *s)
+void stream_foreach_consumer(const struct stream *s, stream_consumer_fn fn,
+			     void *arg)
 {
-	s->holds++;
-	someone_came(s);
-}
+	const struct consumer *c;
 
-void stream_unhold(struct stream *s)
-{
-	if (s->holds)
-		s->holds--;
-	someone_left(s);
-}
+	TAILQ_FOREACH(c, &s->consumers, link) {
+		struct consumer_info info = { .pid = -1 };
 
-int stream_add_hook(struct stream *s, stream_frame_hook fn, void *arg)
-{
-	if (s->nhooks == MAX_HOOKS)
-		return -ENOSPC;
-	s->hooks[s->nhooks].fn = fn;
-	s->hooks[s->nhooks].arg = arg;
-	s->nhooks++;
-	return 0;
-}
-
-void stream_remove_hook(struct stream *s, stream_frame_hook fn, void *arg)
-{
-	size_t i;
-
-	for (i = 0; i < s->nhooks; i++) {
-		if (s->hooks[i].fn == fn && s->hooks[i].arg == arg) {
-			memmove(&s->hooks[i], &s->hooks[i + 1],
-				(s->nhooks - i - 1) * sizeof(s->hooks[0]));
-			s->nhooks--;
-			return;
-		}
+		c->ops->describe(c, &info);
+		fn(&info, arg);
 	}
-}
-
-void stream_attach(struct stream *s, struct client *c)
-{
-	if (c->stream == s)
-		return;
-	c->stream = s;
-	TAILQ_INSERT_TAIL(&s->clients, c, stream_link);
-	s->nclients++;
-	if (s->src)
-		client_send_stream(c, s->src);
-	else if (s->state == STREAM_FAILED)
-		client_send_wait(c, s->err, s->error);
-	else
-		someone_came(s);
-	event_del(s->linger_ev);
-}
-
-void stream_detach(struct stream *s, struct client *c)
-{
-	if (c->stream != s)
-		return;
-	TAILQ_REMOVE(&s->clients, c, stream_link);
-	c->stream = NULL;
-	s->nclients--;
-	s->missed += c->missed;
-	someone_left(s);
 }
 
 void stream_publish(struct stream *s, const struct grab_msg_frame *frame)
 {
-	struct client *c, *tmp;
-	size_t i;
+	struct consumer *c, *tmp;
 
 	s->frames++;
 	s->last_frame_ns = mono_ns();
-	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
-		if (c->state == CLIENT_STREAMING)
-			client_send_frame(c, frame);
-	for (i = 0; i < s->nhooks; i++)
-		s->hooks[i].fn(s, frame, s->hooks[i].arg);
+	FOREACH_CONSUMER(s, c, tmp)
+		c->ops->frame(c, frame);
 }
 
 void stream_source_failed(struct stream *s, int err, const char *why)
 {
-	struct client *c, *tmp;
+	struct consumer *c, *tmp;
 
 	/* Log a failure once: a source that keeps failing the same way after
 	 * each restart is not logged again until it has stayed up a while. */
@@ -385,16 +370,16 @@ void stream_source_failed(struct stream *s, int err, const char *why)
 	s->state = STREAM_FAILED;
 	s->err = err;
 	snprintf(s->error, sizeof(s->error), "%s", why);
-	LIST_FOREACH_SAFE_T(c, &s->clients, stream_link, tmp)
-		client_send_wait(c, err, why);
+	FOREACH_CONSUMER(s, c, tmp)
+		c->ops->waiting(c, err, why);
 	arm_ms(s->fail_ev, 0);
 }
 
 void stream_tick(struct stream *s, uint64_t now_ns)
 {
 	if (s->state == STREAM_RUNNING &&
-	    now_ns - s->started_ns > RETRY_MAX_MS * 1000000ull) {
-		s->retry_ms = RETRY_MIN_MS;
+	    now_ns - s->started_ns > s->retry_max_ms * 1000000ull) {
+		s->retry_ms = s->retry_min_ms;
 		s->logged_fail[0] = 0;
 	}
 	if (s->state == STREAM_RUNNING && now_ns > s->mark_ns) {
@@ -412,23 +397,4 @@ void stream_set_stall(struct stream *s, bool on)
 	s->stall = on;
 	if (s->src && s->src->ops->stall)
 		s->src->ops->stall(s->src, on);
-}
-
-void stream_foreach_client(const struct stream *s, stream_client_fn fn, void *arg)
-{
-	const struct client *c;
-
-	TAILQ_FOREACH(c, &s->clients, stream_link) {
-		struct client_info info = {
-			.id = c->id,
-			.pid = c->pid,
-			.kind = "socket",
-			.frames_sent = c->frames_sent,
-			.missed = c->missed,
-		};
-
-		if (c->sent_any && c->want_frame)
-			info.lag = c->newest.sequence - c->last_sent;
-		fn(&info, arg);
-	}
 }
