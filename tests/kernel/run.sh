@@ -82,6 +82,7 @@ done
 if selected 6.12.0-grab-debug; then
 	mkdir -p "$out"
 	start=$(date +%s)
+	echo "# debug kernel: tests/kernel/build-debug-kernel.sh (a first build takes long, see README.md)"
 	if dk=$(tests/kernel/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 		pass "kernel tier: debug kernel built or cached ($dk)"
 		echo "# debug kernel: ready after $(($(date +%s) - start)) s"
@@ -97,7 +98,10 @@ fi
 # The console check must be able to fail: it must find the report in each
 # saved report sample (real reports of the debug kernel) and nothing in the
 # saved clean boot.
-for sample in tests/kernel/console-samples/*.log; do
+samples=(tests/kernel/console-samples/*.log)
+[ -f "${samples[0]}" ] || fail "console check: no samples in tests/kernel/console-samples"
+for sample in "${samples[@]}"; do
+	[ -f "$sample" ] || continue
 	name=$(basename "$sample" .log)
 	tests/kernel/console-check.sh "$sample" >/dev/null
 	status=$?
