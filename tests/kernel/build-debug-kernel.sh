@@ -7,7 +7,8 @@
 # DEBUG_SG, DMA_API_DEBUG, ... and only what the guest needs).
 #
 # Cached under $GRAB_CACHE (default /var/cache/grab-test) as
-# debug-kernel-<source version>-<hash of the fragment and this script>/:
+# debug-kernel-<source version>-<hash>/, the hash over the fragment's
+# options and this script's commands (comments do not count):
 # the whole built source tree, so it is both the boot image
 # (arch/x86/boot/bzImage) and the KDIR that `make M=...` builds grab.ko
 # against (.config, Module.symvers, include/generated, scripts).  A changed
@@ -20,7 +21,7 @@
 #
 # Prints the cache directory.  The build log is build.log inside it (or,
 # while building, in the temporary directory; the path is printed).
-# Takes about 40 minutes on 2 busy cores (see README.md "Test tiers").
+# A first build takes long: README.md "Test tiers" says how long.
 #
 # usage: build-debug-kernel.sh
 set -euo pipefail
@@ -36,8 +37,11 @@ if [ -z "$srcver" ] || [ ! -f "$tarball" ]; then
 	echo "build-debug-kernel: linux-source-6.12 is not installed (tests/lib/install-deps.sh)" >&2
 	exit 1
 fi
-key=$( { cat "$fragment" "$here/build-debug-kernel.sh"; echo "$srcver"; } |
-	sha256sum | cut -c1-12)
+key=$( {
+	grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$fragment"
+	grep -vE '^[[:space:]]*#' "$here/build-debug-kernel.sh"
+	echo "$srcver"
+} | sha256sum | cut -c1-12)
 dir=$cache/debug-kernel-$srcver-$key
 ready() { [ -f "$dir/arch/x86/boot/bzImage" ] && [ -f "$dir/Module.symvers" ]; }
 if ready; then

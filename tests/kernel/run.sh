@@ -60,13 +60,13 @@ selected() { # release
 	return 1
 }
 add_kernel() { # release image kdir timeout
-	selected "$1" || return 0
 	kernels+=("$1") kimages+=("$2") kdirs+=("$3") ktimeouts+=("$4")
 }
 for d in /lib/modules/*/build; do
 	[ -d "$d" ] || continue
 	ver=$(basename "$(dirname "$d")")
-	[ -f "/boot/vmlinuz-$ver" ] && add_kernel "$ver" "/boot/vmlinuz-$ver" "$d" "$boot_timeout"
+	[ -f "/boot/vmlinuz-$ver" ] && selected "$ver" &&
+		add_kernel "$ver" "/boot/vmlinuz-$ver" "$d" "$boot_timeout"
 done
 for s in "${required_series[@]}"; do
 	selected "$s.0" || continue
