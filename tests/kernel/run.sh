@@ -78,7 +78,7 @@ for s in "${required_series[@]}"; do
 done
 
 # The debug kernel, built on the first run (its log: the build.log in the
-# cache directory) and reused after.
+# cache directory) and reused after.  Its release is 6.12.<n>-grab-debug.
 if selected 6.12.0-grab-debug; then
 	mkdir -p "$out"
 	start=$(date +%s)
@@ -96,8 +96,8 @@ fi
 [ ${#kernels[@]} -gt 0 ] || exit 1
 
 # The console check must be able to fail: it must find the report in each
-# saved report sample (real reports of the debug kernel) and nothing in the
-# saved clean boot.
+# saved real report (tests/kernel/console-samples/README.md) and nothing in
+# the saved clean boot.
 samples=(tests/kernel/console-samples/*.log)
 [ -f "${samples[0]}" ] || fail "console check: no samples in tests/kernel/console-samples"
 for sample in "${samples[@]}"; do
