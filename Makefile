@@ -87,6 +87,12 @@ deps:
 	bash tests/lib/install-deps.sh
 	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
+# The kernel tier's debug kernel (KASAN, lockdep, ...): 1-2 hours the first
+# time, then cached; the kernel tier boots it once it exists.
+.PHONY: debug-kernel
+debug-kernel:
+	bash tests/kernel/build-debug-kernel.sh
+
 module:
 	@if [ ! -f kernel/Kbuild ]; then \
 		echo "make module: grab.ko is not in this tree yet (kernel/Kbuild missing)" >&2; exit 1; fi

@@ -77,9 +77,17 @@ for s in "${required_series[@]}"; do
 	[ $found -eq 1 ] || fail "kernel tier: no Debian $s kernel with headers and image installed"
 done
 
-# The debug kernel, built on the first run (its log: the build.log in the
-# cache directory) and reused after.  Its release is 6.12.<n>-grab-debug.
-if selected 6.12.0-grab-debug; then
+# The debug kernel, built by `make debug-kernel` (or GRAB_DEBUG_KERNEL=build:
+# its log is the build.log in the cache directory) and reused after.  Its
+# release is 6.12.<n>-grab-debug.  Building it takes one to two hours on
+# 2 cores, longer than make check's budget, so make check does not start
+# that build: without a built debug kernel in the cache, this is a skip
+# that says so.
+debug_cache=${GRAB_CACHE:-/var/cache/grab-test}
+if selected 6.12.0-grab-debug && [ "${GRAB_DEBUG_KERNEL:-}" != build ] &&
+	! compgen -G "$debug_cache/debug-kernel-*/arch/x86/boot/bzImage" >/dev/null; then
+	echo "ok - kernel tier: debug kernel # SKIP not built yet: make debug-kernel builds it (1-2 hours) into $debug_cache"
+elif selected 6.12.0-grab-debug; then
 	mkdir -p "$out"
 	start=$(date +%s)
 	echo "# debug kernel: tests/kernel/build-debug-kernel.sh (a first build takes long, see README.md)"
