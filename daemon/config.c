@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "grab-format.h"
+#include "grab-socket-path.h"
 
 #define DEFAULT_WIDTH	640
 #define DEFAULT_HEIGHT	480
@@ -410,21 +411,6 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
-void config_default_socket(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	/* /run/grabberd is root's (systemd's RuntimeDirectory); anyone else
-	 * gets their own runtime directory. */
-	if (geteuid() == 0 || access("/run/grabberd", W_OK) == 0)
-		snprintf(buf, len, "/run/grabberd/grabberd.sock");
-	else if (xdg && xdg[0] == '/')
-		snprintf(buf, len, "%s/grabberd.sock", xdg);
-	else
-		snprintf(buf, len, "/tmp/grabberd-%u/grabberd.sock",
-			 (unsigned int)geteuid());
-}
-
 static void main_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -437,7 +423,7 @@ static void main_defaults(struct config *cfg)
 void config_default(struct config *cfg)
 {
 	main_defaults(cfg);
-	config_default_socket(cfg->socket_path, sizeof(cfg->socket_path));
+	grab_socket_listen_path(cfg->socket_path, sizeof(cfg->socket_path));
 	cfg->nstreams = 1;
 	stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME, cfg->linger_ms);
 }
@@ -572,7 +558,7 @@ int config_load(struct config *cfg, const char *path,
 		return -1;
 	}
 	if (!cfg->socket_path[0])
-		config_default_socket(cfg->socket_path, sizeof(cfg->socket_path));
+		grab_socket_listen_path(cfg->socket_path, sizeof(cfg->socket_path));
 	if (cfg->nstreams == 0) {
 		cfg->nstreams = 1;
 		stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME, cfg->linger_ms);

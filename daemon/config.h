@@ -97,9 +97,6 @@ int config_load(struct config *cfg, const char *path,
 /* The embedded default: one stream "default" on the test source. */
 void config_default(struct config *cfg);
 
-/* The default socket path for this user. */
-void config_default_socket(char *buf, size_t len);
-
 /* Same stream settings (the source need not be restarted)? */
 bool stream_config_equal(const struct stream_config *a,
 			 const struct stream_config *b);

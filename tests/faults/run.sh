@@ -372,4 +372,124 @@ out=$("$grabberd" --check-config -c "$tmp/bad.conf" 2>&1)
 t "http_auth without ':' is refused, naming the key ($out)" \
 	bash -c "! '$grabberd' --check-config -c '$tmp/bad.conf' >/dev/null 2>&1 && echo '$out' | grep -q 'http_auth'"
 
+# --- 7. a hostile daemon: rings that are not safe, floods ---------------------
+# tests/faults/fake-daemon answers in grabberd's place.  Every ring libgrab
+# cannot map safely is refused with EBADFD, every lying one with EUCLEAN,
+# and grab-capture exits 8 saying so; no shape makes a client fault (an
+# exit status of 135 would be SIGBUS).  Every call returns within its
+# timeout whatever the peer keeps sending.
+fake=$build/tests/faults/fake-daemon
+hostile=$build/tests/faults/hostile-client
+require "$fake" "$hostile" setpriv
+# fake MODE: start the fake daemon on $tmp/fake.sock
+fake_start() {
+	"$fake" "$tmp/fake.sock" "$1" "$tmp" >"$tmp/fake.out" 2>"$tmp/fake.err" &
+	FPID=$!
+	pids+=("$FPID")
+	wait_log "$tmp/fake.out" READY
+}
+fake_stop() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+# hostile MODE WANT_CONNECT: client and grab-capture against MODE
+hostile_case() {
+	local mode=$1 want=$2 st cst res
+	fake_start "$mode"
+	timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-$mode.out" 2>&1
+	st=$?
+	timeout 30 "$capture" -s "$tmp/fake.sock" -n 2 -f raw -o "$tmp/h-$mode.raw" -T 2 \
+		2>"$tmp/h-$mode.err"
+	cst=$?
+	fake_stop
+	res=$(grep RESULT "$tmp/h-$mode.out")
+	t "hostile daemon, ring '$mode': libgrab refuses it with $want, no fault (exit $st: $res)" \
+		bash -c "[ $st -eq 0 ] && echo '$res' | grep -q 'connect=$want '"
+	t "hostile daemon, ring '$mode': grab-capture exits 8 naming the ring ($cst: $(head -c 200 "$tmp/h-$mode.err"))" \
+		bash -c "[ $cst -eq 8 ] && grep -q 'ring' '$tmp/h-$mode.err'"
+}
+for m in pipe file shrink unsealed small blockdev chardev; do hostile_case "$m" EBADFD; done
+for m in lie-slots lie-size lie-format huge; do hostile_case "$m" EUCLEAN; done
+# The control: the same fake daemon with a good ring is served.
+fake_start good
+timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-good.out" 2>&1
+fake_stop
+t "hostile daemon, control: a sealed memfd of the right size is accepted ($(grep RESULT "$tmp/h-good.out"))" \
+	grep -q 'connect=OK info=OK .*frames=[1-9]' "$tmp/h-good.out"
+# Floods: each call bounded by its timeout (500 ms; 1.5 s allowed for a
+# loaded machine), grab_connect by its 5 s handshake.
+for m in flood-wait flood-early flood-frames flood-reset; do
+	fake_start "$m"
+	timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-$m.out" 2>&1
+	st=$?
+	fake_stop
+	res=$(grep RESULT "$tmp/h-$m.out")
+	t "hostile daemon, $m: every call returns within its timeout (exit $st: $res)" \
+		bash -c "[ $st -eq 0 ] && [ -n '$res' ] && [ \$(echo '$res' | sed 's/.*worst_ms=//') -le 1500 ]"
+done
+
+# --- 8. a planted socket --------------------------------------------------------
+# With no socket given, libgrab and grab-capture look in the user's places
+# (/tmp/grabberd-UID, $XDG_RUNTIME_DIR).  Another user who made the
+# directory, or put the socket there, is refused.  The "user" is a uid
+# nobody has, picked at random so that runs beside each other differ.
+uid=$((61000 + RANDOM % 4000))
+other=$((uid + 1))
+as_user() { setpriv --reuid="$uid" --regid="$uid" --clear-groups env -u GRAB_SOCKET "$@"; }
+pdir=/tmp/grabberd-$uid
+rm -rf "$pdir"
+mkdir -m 0755 "$pdir" && chown "$other:$other" "$pdir"
+fake_start good
+mv "$tmp/fake.sock" "$pdir/grabberd.sock"
+chown "$other:$other" "$pdir/grabberd.sock"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant1.out" 2>&1
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$capture" -n 1 -f raw -o /dev/null -T 2 2>"$tmp/plant1.err"
+cst=$?
+t "planted: /tmp/grabberd-UID made by another user: libgrab refuses it ($(grep RESULT "$tmp/plant1.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant1.out"
+t "planted: grab-capture exits 3 naming the other user ($cst: $(cat "$tmp/plant1.err"))" \
+	bash -c "[ $cst -eq 3 ] && grep -q 'belongs to uid $other' '$tmp/plant1.err'"
+# The user's own directory, the other user's socket in it.
+chown "$uid:$uid" "$pdir"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant2.out" 2>&1
+t "planted: another user's socket in the user's own directory is refused ($(grep RESULT "$tmp/plant2.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant2.out"
+# A directory anyone may write to.
+chown "$uid:$uid" "$pdir/grabberd.sock"
+chmod 0777 "$pdir"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant3.out" 2>&1
+t "planted: a directory writable by anyone is refused ($(grep RESULT "$tmp/plant3.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant3.out"
+chmod 0700 "$pdir"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant4.out" 2>&1
+t "planted: control: the user's own directory and socket are used ($(grep RESULT "$tmp/plant4.out"))" \
+	grep -q 'connect=OK info=OK' "$tmp/plant4.out"
+fake_stop
+rm -rf "$pdir"
+# $XDG_RUNTIME_DIR another user owns.
+xdg=$tmp/xdg
+mkdir -m 0700 "$xdg"
+chmod 0711 "$tmp"
+fake_start good
+mv "$tmp/fake.sock" "$xdg/grabberd.sock"
+chown -R "$other:$other" "$xdg"
+as_user env XDG_RUNTIME_DIR="$xdg" timeout 30 "$hostile" - 500 >"$tmp/plant5.out" 2>&1
+t "planted: a \$XDG_RUNTIME_DIR another user owns is refused ($(grep RESULT "$tmp/plant5.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant5.out"
+fake_stop
+# A user's own grabberd, found by grab-capture without --socket: in
+# $XDG_RUNTIME_DIR, then in /tmp/grabberd-UID (the daemon makes it).
+rm -rf "$xdg"
+mkdir -m 0700 "$xdg" && chown "$uid:$uid" "$xdg"
+for where in xdg tmp; do
+	if [ $where = xdg ]; then env=(env XDG_RUNTIME_DIR="$xdg"); else env=(env -u XDG_RUNTIME_DIR); fi
+	as_user "${env[@]}" "$grabberd" --no-http --width 320 --height 240 2>>"$tmp/own-$where.log" &
+	DPID=$!
+	pids+=("$DPID")
+	wait_log "$tmp/own-$where.log" "serving on"
+	as_user "${env[@]}" timeout 30 "$capture" -n 5 -f raw -o - -T 5 >"$tmp/own-$where.raw" 2>"$tmp/own-$where.err"
+	cst=$?
+	stop
+	t "own daemon ($where: $(grep -o 'serving on [^ ]*' "$tmp/own-$where.log")): grab-capture without --socket finds it, 5 frames verify ($cst $(cat "$tmp/own-$where.err"))" \
+		bash -c "[ $cst -eq 0 ] && '$verify' 320 240 YUYV '$tmp/own-$where.raw' >/dev/null && [ \$(stat -c %s '$tmp/own-$where.raw') -eq \$((5 * 320 * 240 * 2)) ]"
+done
+rm -rf "/tmp/grabberd-$uid"
+
 exit $failed
