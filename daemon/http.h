@@ -133,10 +133,18 @@ struct http {
 	uint64_t requests;
 	uint64_t responses_4xx;
 	uint64_t responses_5xx;
+	/* http-conn.c: accept() failing (EMFILE...) */
+	bool accept_failing;
+	struct event *resume_ev;
+	uint64_t accept_errors;
 };
 
 #define HTTP_MAX_VIEWERS	256
 #define HTTP_SNAPSHOT_TIMEOUT_S	5
+/* http-conn.c: back off accepting while accept() fails */
+int http_conn_start(struct http *h);
+void http_conn_stop(struct http *h);
+void http_conn_request(struct http *h);
 
 /* http.c */
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)

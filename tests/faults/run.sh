@@ -341,6 +341,13 @@ c=$(code -u other:pa:ss\ w0rd "${url}state")
 t "http_auth: wrong user: 401 ($c)" test "$c" = 401
 c=$(code -H 'Authorization: Bearer x' "${url}snapshot")
 t "http_auth: another scheme: 401 ($c)" test "$c" = 401
+c=$(code -H "Authorization: bAsIc $(printf '%s' 'viewer:pa:ss w0rd' | base64 -w0)" "${url}state")
+t "http_auth: the scheme in any case (bAsIc): 200 ($c)" test "$c" = 200
+c=$(code -H "Authorization: BASIC  $(printf '%s' 'viewer:pa:ss w0rd' | base64 -w0)" "${url}state")
+t "http_auth: BASIC and two spaces: 200 ($c)" test "$c" = 200
+c=$(code -u viewer:wrong "${url}state")
+t "http_auth: a 401 closes the connection (no keep-alive for a peer without the password)" \
+	grep -qi '^Connection: close' "$tmp/headers"
 c=$(code -u 'viewer:pa:ss w0rd' "${url}state")
 t "http_auth: right credentials: /state 200 ($c) and JSON" \
 	bash -c "[ '$c' = 200 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$tmp/body'"

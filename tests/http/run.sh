@@ -373,8 +373,15 @@ d=$tmp/bad.diag
 	check 400 "query on /state" "$main/state?x=1"
 	check '4[0-9][0-9]' "20 KB header" "$main/state" -H "X-Huge: $(head -c 20000 /dev/zero | tr '\0' a)"
 	check '4[0-9][0-9]' "1500 headers" "$main/state" $(for i in $(seq 1500); do echo "-H X-$i:vvvvvv"; done)
-	# A method token nobody knows: evhttp answers 501 (RFC 9110 9.1).
-	check '4[0-9][0-9]|501' "unknown method BREW" "$main/state" -X BREW
+	# A method token nobody knows gets 405 too, as README says (evhttp
+	# alone would answer 501).
+	check 405 "unknown method BREW" "$main/state" -X BREW
+	check 405 "unknown method FOO on /snapshot" "$main/snapshot" -X FOO
+	# A NUL in a query value would cut it short: refused, not served as
+	# the stream before it.
+	check 400 "a NUL (%00) in stream=" "$main/snapshot?stream=yuyv%00evil"
+	grep -q 'NUL' "$tmp/body" || { echo "no message naming the NUL"; bad=1; }
+	check 400 "a NUL (%00) in action=" "$main/?action=stream%00x"
 	# Raw garbage on the socket.
 	python3 - "${main##*:}" <<'PY' || bad=1
 import socket, sys
