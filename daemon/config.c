@@ -4,7 +4,7 @@
  * file, the line and the key, and nothing starts with a bad file.
  *
  *   [grabberd]            socket, socket_mode, socket_group, log_level, linger_ms,
- *                         listen_http, http_auth
+ *                         listen_http, http_auth, http_max_connections
  *   [stream NAME]         source, width, height, format, fps, slots, linger_ms,
  *                         quality
  */
@@ -359,6 +359,14 @@ static int handler(void *user, const char *section, const char *key,
 				return 0;
 			}
 			strcpy(cfg->http_auth, value);
+		} else if (!strcmp(key, "http_max_connections")) {
+			uint32_t n;
+
+			if (parse_u32(value, 1, 65536, &n)) {
+				fail(c, "[grabberd] http_max_connections: must be a number from 1 to 65536");
+				return 0;
+			}
+			cfg->http_max_connections = n;
 		} else if (!strcmp(key, "listen_http")) {
 			if (set_listen(cfg, value)) {
 				fail(c, "[grabberd] listen_http = %s: must be HOST:PORT (such as 127.0.0.1:8080 or [::1]:8080) or off",
@@ -417,6 +425,7 @@ static void main_defaults(struct config *cfg)
 	cfg->socket_mode = 0660;
 	cfg->log_level = LOG_INFO;
 	cfg->linger_ms = DEFAULT_LINGER;
+	cfg->http_max_connections = CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS;
 	strcpy(cfg->listen_http, CONFIG_DEFAULT_HTTP);
 }
 

@@ -277,9 +277,11 @@ static void request_cb(struct evhttp_request *req, void *arg)
 
 	h->requests++;
 	/* Authentication first: before the path, the query or any work. */
-	http_conn_request(h);
-	if (!authorized(h, req))
+	/* Authentication first: before the path, the query or any work. */
+	if (!authorized(h, req)) {
+		http_conn_request(h, req, false);
 		return;
+	}
 	/* evhttp hands over requests it could not parse with no URI. */
 	if (!uri || !path) {
 		reply_error(h, req, HTTP_BADREQUEST, "malformed request");
@@ -287,6 +289,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	}
 	route = http_route(path, raw, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
 			   &kv, &q, why, sizeof(why));
+	http_conn_request(h, req, route == HTTP_ROUTE_STREAM && cmd == EVHTTP_REQ_GET);
 	switch (route) {
 	case HTTP_ROUTE_PAGE:
 		do_page(h, req);
@@ -388,7 +391,7 @@ int http_start(struct daemon *d)
 				h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		}
 	}
-	if (http_conn_start(h)) {
+	if (http_conn_start(h, d->cfg.http_max_connections)) {
 		log_err("HTTP: out of memory");
 		evhttp_free(h->evh);
 		free(h);
