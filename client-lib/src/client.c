@@ -524,10 +524,15 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 			continue;	/* handed out (or lost) by the rewind */
 		g->pending_missed += ev.missed;
 		if (latest) {
-			/* Skip to the newest event already queued (a ring's
-			 * worth and then some: a flood ends here). */
-			for (budget = MSG_BUDGET; budget &&
-			     next_event(g, 0, 0, &newer) == 0; budget--) {
+			/* Skip to the newest event already queued; a flood
+			 * ends at the budget, or at the deadline once the
+			 * spins are used up. */
+			for (budget = 4 * MSG_BUDGET; budget--;) {
+				if (spins++ >= MSG_BUDGET &&
+				    remaining(deadline, timeout_ms) == 0)
+					break;
+				if (next_event(g, 0, 0, &newer))
+					break;
 				g->pending_missed += 1 + newer.missed;
 				ev = newer;
 			}

@@ -179,6 +179,22 @@ static void frame_msg(struct grab_msg *m, uint64_t seq)
 	m->u.frame.bytesused = fmt.sizeimage;
 }
 
+/*
+ * A flood must keep the client's queue from ever running dry, or a client
+ * that only checks its deadline when nothing is queued would still return:
+ * FLOOD_SENDERS processes send at once.
+ */
+#define FLOOD_SENDERS	4
+
+static void flood_senders(void)
+{
+	int i;
+
+	for (i = 1; i < FLOOD_SENDERS; i++)
+		if (fork() == 0)
+			return;
+}
+
 static void serve(int sock)
 {
 	char file[4096] = "";
@@ -188,6 +204,8 @@ static void serve(int sock)
 
 	if (recv(sock, &m, sizeof(m), 0) <= 0)
 		return;	/* no HELLO */
+	if (!strcmp(mode, "flood-wait") || !strcmp(mode, "flood-early"))
+		flood_senders();
 	if (!strcmp(mode, "flood-wait")) {
 		grab_msg_init(&m, GRAB_MSG_WAIT);
 		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), "flood");
@@ -214,6 +232,8 @@ static void serve(int sock)
 	if (send_fd(sock, &m, fd))
 		return;
 	close(fd);
+	if (!strcmp(mode, "flood-frames") || !strcmp(mode, "flood-reset"))
+		flood_senders();
 	if (!strcmp(mode, "flood-frames")) {
 		for (n = 1000;; n++) {
 			frame_msg(&m, n);

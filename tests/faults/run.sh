@@ -421,10 +421,14 @@ fake_stop
 t "hostile daemon, control: a sealed memfd of the right size is accepted ($(grep RESULT "$tmp/h-good.out"))" \
 	grep -q 'connect=OK info=OK .*frames=[1-9]' "$tmp/h-good.out"
 # Floods: each call bounded by its timeout (500 ms; 1.5 s allowed for a
-# loaded machine), grab_connect by its 5 s handshake.
+# loaded machine), grab_connect by its 5 s handshake.  The client's
+# recvmsg() is slowed (GRAB_FAULT_SLOW_RECV) so that the peer outpaces it
+# and its queue never runs dry, as on a busy machine: only the deadline can
+# end a call.
 for m in flood-wait flood-early flood-frames flood-reset; do
 	fake_start "$m"
-	timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-$m.out" 2>&1
+	GRAB_FAULT_SLOW_RECV=200 LD_PRELOAD=$inject \
+		timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-$m.out" 2>&1
 	st=$?
 	fake_stop
 	res=$(grep RESULT "$tmp/h-$m.out")
