@@ -295,7 +295,12 @@ d=$tmp/int.diag
 {
 	"$GC" -s "$tmp/yuyv.sock" -n 100000 -v -o "$tmp/int.y4m" 2>"$tmp/int.err" &
 	cap=$!
-	sleep 0.5
+	# Interrupt once 5 frames are written, however long a busy machine
+	# takes (up to 20 s), not after a fixed time.
+	for i in $(seq 200); do
+		[ "$(seqs "$tmp/int.err" | wc -l)" -ge 5 ] && break
+		sleep 0.1
+	done
 	kill -INT $cap
 	wait $cap
 	st=$?
@@ -311,7 +316,11 @@ d=$tmp/int0.diag
 {
 	"$GC" -s "$tmp/yuyv.sock" -q -o "$tmp/int0.y4m" 2>"$tmp/int0.err" &
 	cap=$!
-	sleep 0.5
+	# Once at least two frames are in the file (up to 20 s).
+	for i in $(seq 200); do
+		[ "$(stat -c %s "$tmp/int0.y4m" 2>/dev/null || echo 0)" -gt $((2 * W * H * 2)) ] && break
+		sleep 0.1
+	done
 	kill -INT $cap
 	wait $cap
 	st=$?
