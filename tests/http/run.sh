@@ -476,10 +476,13 @@ d=$tmp/flood.diag
 	done
 	port=${furl##*:}
 	ticks0=$(awk '{print $14 + $15}' "/proc/$fpid/stat")
-	python3 tests/http/hostile-peers.py flood 127.0.0.1 "$port" 1100 14 >"$tmp/flood.out" 2>&1 &
-	flp=$!
+	# The trickle first, so that it is accepted before the flood fills
+	# the cap (later ones wait in the backlog, their deadline not begun).
 	python3 tests/http/hostile-peers.py trickle 127.0.0.1 "$port" 25 >"$tmp/trickle.out" 2>&1 &
 	trp=$!
+	sleep 1
+	python3 tests/http/hostile-peers.py flood 127.0.0.1 "$port" 1100 14 >"$tmp/flood.out" 2>&1 &
+	flp=$!
 	for i in $(seq 100); do grep -q opened "$tmp/flood.out" && break; sleep 0.1; done
 	sleep 2
 	fds=$(ls "/proc/$fpid/fd" | wc -l)
