@@ -42,9 +42,10 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 all: deps-if-missing
 	@$(MAKE) --no-print-directory build-all
 
-# The shared code: ring protocol and test pattern, linked by the daemon,
+# The shared code: ring protocol, test pattern and default socket path, linked by the daemon,
 # libgrab and the tests.
-COMMON_SRCS := common/grab-ring.c common/grab-proto.c kernel/grab-pattern.c
+COMMON_SRCS := common/grab-ring.c common/grab-proto.c common/grab-socket-path.c \
+	kernel/grab-pattern.c
 COMMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRCS))
 COMMON_LIB := $(BUILD)/libgrab-common.a
 

@@ -4,7 +4,7 @@
  * file, the line and the key, and nothing starts with a bad file.
  *
  *   [grabberd]            socket, socket_mode, socket_group, log_level, linger_ms,
- *                         listen_http, http_auth
+ *                         listen_http, http_auth, http_max_connections
  *   [stream NAME]         source, width, height, format, fps, slots, linger_ms,
  *                         quality
  */
@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "grab-format.h"
+#include "grab-socket-path.h"
 
 #define DEFAULT_WIDTH	640
 #define DEFAULT_HEIGHT	480
@@ -363,6 +364,14 @@ static int handler(void *user, const char *section, const char *key,
 				return 0;
 			}
 			strcpy(cfg->http_auth, value);
+		} else if (!strcmp(key, "http_max_connections")) {
+			uint32_t n;
+
+			if (parse_u32(value, 1, 65536, &n)) {
+				fail(c, "[grabberd] http_max_connections: must be a number from 1 to 65536");
+				return 0;
+			}
+			cfg->http_max_connections = n;
 		} else if (!strcmp(key, "listen_http")) {
 			if (set_listen(cfg, value)) {
 				fail(c, "[grabberd] listen_http = %s: must be HOST:PORT (such as 127.0.0.1:8080 or [::1]:8080) or off",
@@ -415,34 +424,20 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
-void config_default_socket(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	/* /run/grabberd is root's (systemd's RuntimeDirectory); anyone else
-	 * gets their own runtime directory. */
-	if (geteuid() == 0 || access("/run/grabberd", W_OK) == 0)
-		snprintf(buf, len, "/run/grabberd/grabberd.sock");
-	else if (xdg && xdg[0] == '/')
-		snprintf(buf, len, "%s/grabberd.sock", xdg);
-	else
-		snprintf(buf, len, "/tmp/grabberd-%u/grabberd.sock",
-			 (unsigned int)geteuid());
-}
-
 static void main_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->socket_mode = 0660;
 	cfg->log_level = LOG_INFO;
 	cfg->linger_ms = DEFAULT_LINGER;
+	cfg->http_max_connections = CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS;
 	strcpy(cfg->listen_http, CONFIG_DEFAULT_HTTP);
 }
 
 void config_default(struct config *cfg)
 {
 	main_defaults(cfg);
-	config_default_socket(cfg->socket_path, sizeof(cfg->socket_path));
+	grab_socket_listen_path(cfg->socket_path, sizeof(cfg->socket_path));
 	cfg->nstreams = 1;
 	stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME, cfg->linger_ms);
 }
@@ -581,7 +576,7 @@ int config_load(struct config *cfg, const char *path,
 		return -1;
 	}
 	if (!cfg->socket_path[0])
-		config_default_socket(cfg->socket_path, sizeof(cfg->socket_path));
+		grab_socket_listen_path(cfg->socket_path, sizeof(cfg->socket_path));
 	if (cfg->nstreams == 0) {
 		cfg->nstreams = 1;
 		stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME, cfg->linger_ms);

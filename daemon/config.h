@@ -17,6 +17,7 @@
 #define CONFIG_DEFAULT_PATH	"/etc/grabberd/grabberd.conf"
 #define CONFIG_MAX_STREAMS	32
 #define SOCKET_PATH_MAX		108
+#define CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS 256
 #define CONFIG_LISTEN_MAX	128
 #define CONFIG_DEFAULT_HTTP	"127.0.0.1:8080"
 
@@ -55,6 +56,8 @@ struct stream_config {
  * @listen_http_set: it was asked for; the default may be busy (a warning),
  *               an address asked for must work (an error)
  * @http_auth:   "user:password" for HTTP Basic authentication, "" for none
+ * @http_max_connections: HTTP connections open at once; more wait in the
+ *               listen backlog
  * @streams:     the streams
  */
 struct config {
@@ -68,6 +71,7 @@ struct config {
 	char listen_http[CONFIG_LISTEN_MAX];
 	bool listen_http_set;	/* asked for (file or --http), not the default */
 	char http_auth[256];
+	unsigned int http_max_connections;	/* open HTTP connections at most */
 	size_t nstreams;
 	struct stream_config streams[CONFIG_MAX_STREAMS];
 };
@@ -96,9 +100,6 @@ int config_load(struct config *cfg, const char *path,
 
 /* The embedded default: one stream "default" on the test source. */
 void config_default(struct config *cfg);
-
-/* The default socket path for this user. */
-void config_default_socket(char *buf, size_t len);
 
 /* Same stream settings (the source need not be restarted)? */
 bool stream_config_equal(const struct stream_config *a,

@@ -37,6 +37,12 @@ static int parse_query(const char *raw, const char *allowed,
 			snprintf(why, whylen, "bad %%-escape in the query");
 			return -1;
 		}
+		/* Decoded, a NUL would cut the value short: "default%00evil"
+		 * must not be served as "default". */
+		if (*p == '%' && p[1] == '0' && p[2] == '0') {
+			snprintf(why, whylen, "a NUL (%%00) in the query");
+			return -1;
+		}
 	}
 	if (evhttp_parse_query_str(raw, kv) < 0) {
 		snprintf(why, whylen, "malformed query (expected key=value&key=value)");

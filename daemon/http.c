@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -231,15 +232,25 @@ static bool authorized(struct http *h, struct evhttp_request *req)
 
 	if (!auth[0])
 		return true;
-	snprintf(expected, sizeof(expected), "Basic ");
-	base64(auth, expected + 6, sizeof(expected) - 6);
+	base64(auth, expected, sizeof(expected));
 	sent = evhttp_find_header(evhttp_request_get_input_headers(req),
 				  "Authorization");
-	if (sent && equal_ct(sent, expected))
-		return true;
+	/* The scheme is case-insensitive (RFC 9110, 11.1); the credentials
+	 * follow after one or more spaces. */
+	if (sent && !strncasecmp(sent, "Basic ", 6)) {
+		const char *cred = sent + 6;
+
+		while (*cred == ' ')
+			cred++;
+		if (equal_ct(cred, expected))
+			return true;
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 			  "WWW-Authenticate",
 			  "Basic realm=\"grabberd\", charset=\"UTF-8\"");
+	/* A peer without the password keeps no connection open. */
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+			  "Connection", "close");
 	reply_error(h, req, 401, "%s",
 		    sent ? "wrong user or password" : "authentication required");
 	return false;
@@ -265,8 +276,12 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	int route;
 
 	h->requests++;
-	if (!authorized(h, req))
+	/* Authentication first: before the path, the query or any work. */
+	/* Authentication first: before the path, the query or any work. */
+	if (!authorized(h, req)) {
+		http_conn_request(h, req, false);
 		return;
+	}
 	/* evhttp hands over requests it could not parse with no URI. */
 	if (!uri || !path) {
 		reply_error(h, req, HTTP_BADREQUEST, "malformed request");
@@ -274,6 +289,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	}
 	route = http_route(path, raw, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
 			   &kv, &q, why, sizeof(why));
+	http_conn_request(h, req, route == HTTP_ROUTE_STREAM && cmd == EVHTTP_REQ_GET);
 	switch (route) {
 	case HTTP_ROUTE_PAGE:
 		do_page(h, req);
@@ -334,12 +350,9 @@ int http_start(struct daemon *d)
 		free(h);
 		return -ENOMEM;
 	}
-	/* Every method reaches us, so that the wrong ones get 405. */
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-				   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-				   EVHTTP_REQ_PATCH);
+	/* Every method reaches us, even those evhttp has no name for (it
+	 * would answer them 501 itself), so that the wrong ones get 405. */
+	evhttp_set_allowed_methods(h->evh, 0xffff);
 	evhttp_set_max_headers_size(h->evh, MAX_HEADERS_SIZE);
 	evhttp_set_max_body_size(h->evh, MAX_BODY_SIZE);
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_S);
@@ -378,6 +391,12 @@ int http_start(struct daemon *d)
 				h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		}
 	}
+	if (http_conn_start(h, d->cfg.http_max_connections)) {
+		log_err("HTTP: out of memory");
+		evhttp_free(h->evh);
+		free(h);
+		return -ENOMEM;
+	}
 	snprintf(h->url, sizeof(h->url), "http://%s%s%s:%u/",
 		 strchr(h->host, ':') ? "[" : "", h->host,
 		 strchr(h->host, ':') ? "]" : "", (unsigned int)h->port);
@@ -400,6 +419,7 @@ void http_stop(struct daemon *d)
 	while ((l = TAILQ_FIRST(&h->lives)))
 		live_free(l, "grabberd is stopping");
 	evhttp_free(h->evh);
+	http_conn_stop(h);
 	free(h);
 	d->http = NULL;
 }

@@ -132,6 +132,9 @@ struct live {
 
 TAILQ_HEAD(live_list, live);
 
+struct http_conn;
+TAILQ_HEAD(http_conn_list, http_conn);
+
 struct http {
 	struct daemon *d;
 	struct evhttp *evh;
@@ -146,10 +149,31 @@ struct http {
 	uint64_t requests;
 	uint64_t responses_4xx;
 	uint64_t responses_5xx;
+	/* http-conn.c: connections as a resource */
+	struct http_conn_list conns;
+	unsigned int nconns;		/* open now */
+	unsigned int peak_conns;
+	unsigned int max_conns;		/* http_max_connections, or less */
+	bool at_cap;			/* logged at the cap, this episode */
+	bool accept_failing;		/* accept() failed (EMFILE...) */
+	bool accept_paused;		/* ... and waits a second */
+	struct event *resume_ev, *sweep_ev, *adopt_ev;
+	uint64_t head_timeouts;		/* cut off: no request head in time */
+	uint64_t accept_errors;
 };
 
 #define HTTP_MAX_VIEWERS	256
 #define HTTP_SNAPSHOT_TIMEOUT_S	5
+/* A request head must be complete this long after the connection (or the
+ * previous request) came, however slowly it trickles in. */
+#define HTTP_HEAD_TIMEOUT_S	10
+
+/* http-conn.c: the cap, the request-head deadline, accept() backoff */
+int http_conn_start(struct http *h, unsigned int max_conns);
+void http_conn_stop(struct http *h);
+/* A request head arrived; @streaming: an MJPEG reply that lasts as long
+ * as the viewer watches (no deadline any more). */
+void http_conn_request(struct http *h, struct evhttp_request *req, bool streaming);
 
 /* http.c */
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)

@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "grab-socket-path.h"
 #include "log.h"
 
 #define MAX_CLIENTS		4096
@@ -133,10 +134,9 @@ static int stale_socket(const char *path)
 	return ret < 0 && errno == ECONNREFUSED;
 }
 
-static int mkdir_parent(const char *path)
+static int mkdir_parent(const char *path, char *why, size_t whylen)
 {
 	char dir[SOCKET_PATH_MAX];
-	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -147,18 +147,16 @@ static int mkdir_parent(const char *path)
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	/* In /tmp someone else could have made it first: it must be ours
-	 * (or root's), and a real directory. */
-	if (lstat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
-		return -EPERM;
-	return 0;
+	 * (or root's), a real directory, and nobody else's to write in.
+	 * libgrab checks the same before it trusts the socket in it. */
+	return grab_socket_dir_check(dir, geteuid(), why, whylen);
 }
 
 int listener_open(struct daemon *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = d->cfg.socket_path;
+	char why[256] = "";
 	int n, fd, ret;
 
 	n = sd_listen_fds(1);
@@ -183,10 +181,10 @@ int listener_open(struct daemon *d)
 			return -ENAMETOOLONG;
 		}
 		strcpy(sa.sun_path, path);
-		ret = mkdir_parent(path);
+		ret = mkdir_parent(path, why, sizeof(why));
 		if (ret) {
-			log_err("socket %s: cannot create its directory: %s", path,
-				strerror(-ret));
+			log_err("socket %s: cannot use its directory: %s", path,
+				why[0] ? why : strerror(-ret));
 			return ret;
 		}
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -252,6 +253,22 @@ static void print_banner(struct daemon *d)
 		log_info("live view: open %s in a browser", d->http->url);
 }
 
+/*
+ * Every client and HTTP connection is an fd: take the whole hard limit the
+ * system gives (the unit sets it with LimitNOFILE=; under the unit's
+ * seccomp filter setrlimit() may be refused, which is fine).
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug("open-file limit stays where it is: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
@@ -288,6 +305,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(d->cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 
 	d->base = event_base_new();
 	if (!d->base) {

@@ -28,6 +28,7 @@
 
 #include "grab-format.h"
 #include "grab-image.h"
+#include "grab-socket-path.h"
 #include "output.h"
 
 /* Exit codes, documented in grab-capture(1). */
@@ -40,6 +41,7 @@ enum {
 	EXIT_WRITE = 5,		/* output cannot be written */
 	EXIT_DISKFULL = 6,	/* no space left for the output */
 	EXIT_NOFRAMES = 7,	/* no frame within --timeout */
+	EXIT_BADRING = 8,	/* the ring passed is unusable or corrupt */
 	EXIT_INTERRUPTED = 130,	/* a signal came before -n/-t was reached */
 };
 
@@ -105,7 +107,9 @@ static void usage(FILE *f)
 	      "  -t, --duration T     stop after T seconds (or Tms, Tm, Th)\n"
 	      "  -H, --history        first write the frames still in the ring, oldest first\n"
 	      "  -s, --socket PATH    grabberd's socket (default $GRAB_SOCKET, else\n"
-	      "                       " GRAB_DEFAULT_SOCKET ")\n"
+	      "                       " GRAB_DEFAULT_SOCKET " if you may use it,\n"
+	      "                       else your own grabberd's: $XDG_RUNTIME_DIR or\n"
+	      "                       /tmp/grabberd-UID)\n"
 	      "  -S, --stream NAME    stream to capture (default \"" GRAB_DEFAULT_STREAM "\")\n"
 	      "  -d, --device PATH    read a grab device (/dev/grab0) without the daemon\n"
 	      "  -i, --info           print the stream's geometry, rate and counters, then exit\n"
@@ -119,7 +123,8 @@ static void usage(FILE *f)
 	      "Without -n or -t, capture runs until Ctrl-C, which finishes the file.\n"
 	      "Exit status: 0 done, 1 error, 2 usage, 3 grabberd not running, 4 no such\n"
 	      "stream or device, 5 output not writable, 6 disk full, 7 no frames,\n"
-	      "130 interrupted before -n/-t was reached.  See grab-capture(1).\n", f);
+	      "8 the ring grabberd passed is unusable or corrupt, 130 interrupted\n"
+	      "before -n/-t was reached.  See grab-capture(1).\n", f);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -321,19 +326,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* ---- connecting ---------------------------------------------------- */
 
-static const char *socket_path(const struct options *o)
+/* What libgrab's -EBADFD / -EUCLEAN say about the ring grabberd passed. */
+static const char *ring_problem(int r)
 {
-	const char *env = getenv(GRAB_SOCKET_ENV);
-
-	if (o->socket)
-		return o->socket;
-	return env && *env ? env : GRAB_DEFAULT_SOCKET;
+	return r == -EBADFD ? "a ring that is not safe to map (not a sealed memfd of the size it announced, nor a grab device)"
+			    : "a corrupt ring (its header is invalid or does not match the stream announced)";
 }
 
 static int open_source(const struct options *o, struct grab **ret_grab)
 {
-	const char *path = socket_path(o);
 	const char *stream = o->stream ? o->stream : GRAB_DEFAULT_STREAM;
+	char path[108], why[512];
 	struct stat st;
 	int r;
 
@@ -349,10 +352,29 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 		}
 		return EXIT_OK;
 	}
+	/* libgrab's own lookup (the same code), so that the path named in
+	 * a message is the one tried. */
+	if (o->socket) {
+		snprintf(path, sizeof(path), "%s", o->socket);
+	} else {
+		r = grab_socket_connect_path(path, sizeof(path), why, sizeof(why));
+		if (r) {
+			err("refusing to connect to %s: %s; that is not your grabberd (give --socket to choose one)",
+			    path, why);
+			return EXIT_NODAEMON;
+		}
+	}
 	r = grab_connect(path, stream, 0, ret_grab);
 	if (r >= 0)
 		return EXIT_OK;
 	switch (r) {
+	case -EBADFD:
+	case -EUCLEAN:
+		err("grabberd at %s passed %s: refused", path, ring_problem(r));
+		return EXIT_BADRING;
+	case -EACCES:
+		err("not allowed to connect to grabberd at %s (%s)", path, strerror(-r));
+		return EXIT_ERROR;
 	case -ENOENT:
 		if (stat(path, &st) < 0) {
 			err("grabberd is not running (no socket at %s)", path);
@@ -407,6 +429,10 @@ static int get_info(struct grab *g, const struct options *o,
 			err("the stream's source is not available (waited %.3g s)",
 			    o->timeout);
 		return EXIT_NOFRAMES;
+	}
+	if (r == -EBADFD || r == -EUCLEAN) {
+		err("grabberd passed %s: refused", ring_problem(r));
+		return EXIT_BADRING;
 	}
 	if (r < 0) {
 		err("cannot get the stream's format: %s", strerror(-r));
@@ -864,6 +890,12 @@ static int capture_loop(struct capture *c)
 			progress_clear(c);
 			err("the stream '%s' no longer exists", c->info.name);
 			return EXIT_NOSTREAM;
+		case -EBADFD:
+		case -EUCLEAN:
+			progress_clear(c);
+			err("after %" PRIu64 " frames, grabberd passed %s: refused",
+			    c->written, ring_problem(r));
+			return EXIT_BADRING;
 		default:
 			progress_clear(c);
 			err("cannot get a frame: %s", strerror(-r));

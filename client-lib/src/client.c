@@ -17,41 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/grab.h>
+
+#include "grab-socket-path.h"
 #include "internal.h"
-
-/* Where the daemon listens when the caller does not say. */
-static void default_socket(char *buf, size_t len)
-{
-	const char *env = getenv(GRAB_SOCKET_ENV);
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char alt[108];
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	snprintf(buf, len, "%s", GRAB_DEFAULT_SOCKET);
-	if (access(buf, F_OK) == 0)
-		return;
-	/* grabberd run by a user listens in the user's runtime directory. */
-	if (xdg && *xdg == '/') {
-		snprintf(alt, sizeof(alt), "%s/grabberd.sock", xdg);
-		if (access(alt, F_OK) == 0) {
-			snprintf(buf, len, "%s", alt);
-			return;
-		}
-	}
-	snprintf(alt, sizeof(alt), "/tmp/grabberd-%u/grabberd.sock",
-		 (unsigned int)geteuid());
-	if (access(alt, F_OK) == 0)
-		snprintf(buf, len, "%s", alt);
-}
 
 static int send_msg(int fd, const struct grab_msg *m)
 {
@@ -171,21 +147,66 @@ static int try_connect(struct grab *g)
 	return 0;
 }
 
-/* A memfd ring must be sealed against shrinking and at least as large as
- * announced, or a daemon could make our reads fault. */
-static int check_ring_fd(int fd, uint64_t ring_size)
+/*
+ * The ring fd must be one whose size cannot fall below what we map, or a
+ * daemon (or whoever answers in its place) could kill us with SIGBUS at any
+ * later read: a memfd sealed against shrinking and at least @ring_size
+ * long, or a grab device that says through its own ioctl that it is one,
+ * with the ring announced.  0, or -EBADFD with what is wrong in g->reason.
+ */
+static int check_ring_fd(struct grab *g, int fd, const struct grab_msg_stream *s)
 {
+	struct grab_info info;
 	struct stat st;
 	int seals;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return 0;	/* a device: the kernel owns the ring */
+	if (S_ISCHR(st.st_mode)) {
+		memset(&info, 0, sizeof(info));
+		if (ioctl(fd, GRAB_IOC_INFO, &info) < 0) {
+			snprintf(g->reason, sizeof(g->reason),
+				 "the ring fd is a character device that is not a grab device");
+			return -EBADFD;
+		}
+		if (info.abi_version != GRAB_ABI_VERSION ||
+		    info.ring_size < s->ring_size || info.nslots != s->nslots ||
+		    info.format.width != s->format.width ||
+		    info.format.height != s->format.height ||
+		    info.format.fourcc != s->format.fourcc) {
+			snprintf(g->reason, sizeof(g->reason),
+				 "the grab device passed as the ring is not the ring announced (%llu bytes, %u slots; the device says %llu, %u)",
+				 (unsigned long long)s->ring_size, s->nslots,
+				 (unsigned long long)info.ring_size, info.nslots);
+			return -EBADFD;
+		}
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(g->reason, sizeof(g->reason),
+			 "the ring fd is a %s, not a sealed memfd or a grab device",
+			 S_ISBLK(st.st_mode) ? "block device" : S_ISFIFO(st.st_mode) ? "pipe" :
+			 S_ISSOCK(st.st_mode) ? "socket" : S_ISDIR(st.st_mode) ? "directory" :
+			 "special file");
+		return -EBADFD;
+	}
+	/* Seals first: once F_SEAL_SHRINK is set the size can only grow, so
+	 * the size read after it holds for as long as we map the ring. */
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_SHRINK) ||
-	    (uint64_t)st.st_size < ring_size)
-		return -EPROTO;
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		snprintf(g->reason, sizeof(g->reason), "%s",
+			 seals < 0 ? "the ring fd is a plain file, not a sealed memfd"
+				   : "the ring memfd is not sealed against shrinking");
+		return -EBADFD;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < s->ring_size) {
+		snprintf(g->reason, sizeof(g->reason),
+			 "the ring memfd holds %llu bytes, less than the %llu announced",
+			 (unsigned long long)st.st_size, (unsigned long long)s->ring_size);
+		return -EBADFD;
+	}
 	return 0;
 }
 
@@ -196,21 +217,34 @@ static int attach(struct grab *g, const struct grab_msg_stream *s, int fd)
 	const char *why;
 	int ret;
 
-	if (fd < 0)
-		return -EPROTO;
-	ret = check_ring_fd(fd, s->ring_size);
+	if (fd < 0) {
+		snprintf(g->reason, sizeof(g->reason), "no ring fd came with the stream");
+		return -EBADFD;
+	}
+	if (s->ring_size == 0 || s->ring_size > GRAB_RING_MAX_MAP) {
+		snprintf(g->reason, sizeof(g->reason), "the announced ring size %llu is out of range",
+			 (unsigned long long)s->ring_size);
+		return -EUCLEAN;
+	}
+	ret = check_ring_fd(g, fd, s);
 	if (ret)
 		return ret;
 	m = grab_map_new(fd, s->ring_size, &why);
-	if (!m)
-		return -errno;
+	if (!m) {
+		ret = errno;
+		snprintf(g->reason, sizeof(g->reason), "%s: %s",
+			 why ? why : "cannot map the ring", strerror(ret));
+		return ret == EPROTO ? -EUCLEAN : -EBADFD;
+	}
 	r = &m->reader;
 	/* The ring must be what the message said. */
 	if (r->nslots != s->nslots || r->format.width != s->format.width ||
 	    r->format.height != s->format.height ||
 	    r->format.fourcc != s->format.fourcc) {
 		grab_map_unref(m);
-		return -EPROTO;
+		snprintf(g->reason, sizeof(g->reason),
+			 "the ring's header does not match the stream announced");
+		return -EUCLEAN;
 	}
 	drop_map(g);
 	g->map = m;
@@ -305,8 +339,12 @@ static int read_one(struct grab *g, struct grab_msg_frame *ret_ev)
 		ret = attach(g, &m.u.stream, fd);
 		if (fd >= 0)
 			close(fd);	/* the mapping keeps the memory */
-		if (ret)
+		if (ret) {
+			/* Never mapped: say why (the reason is in g->reason). */
 			disconnect(g, ST_DISCONNECTED);
+			g->ring_err = -ret;
+			return ret;
+		}
 		return 0;
 	case GRAB_MSG_WAIT:
 		drop_map(g);
@@ -374,6 +412,7 @@ static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 		      struct grab_msg_frame *ret_ev)
 {
 	struct epoll_event evs[2];
+	unsigned int handled = 0;
 	int ret;
 
 	if (g->mode == MODE_DEVICE)
@@ -385,8 +424,14 @@ static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 			ret = read_one(g, ret_ev);
 			if (ret == 1)
 				return 0;
-			if (ret == 0)
+			if (ret == 0) {
+				/* A peer that keeps sending other messages
+				 * must not keep us past the deadline. */
+				if (++handled >= MSG_BUDGET &&
+				    remaining(deadline, timeout_ms) == 0)
+					return no_frame(g, timeout_ms);
 				continue;
+			}
 			if (ret != -EAGAIN)
 				return ret;
 		}
@@ -448,6 +493,7 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 {
 	uint64_t deadline = grab_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct grab_msg_frame ev, newer;
+	unsigned int spins = 0, budget;
 	struct grab_frame *f;
 	int ret;
 
@@ -467,6 +513,10 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 		g->pending_missed++;
 	}
 	for (;;) {
+		/* Events naming frames that are gone (or never were) must not
+		 * keep us past the deadline either. */
+		if (spins++ >= MSG_BUDGET && remaining(deadline, timeout_ms) == 0)
+			return no_frame(g, timeout_ms);
 		ret = next_event(g, timeout_ms, deadline, &ev);
 		if (ret)
 			return ret;
@@ -474,8 +524,15 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 			continue;	/* handed out (or lost) by the rewind */
 		g->pending_missed += ev.missed;
 		if (latest) {
-			/* Skip to the newest event already queued. */
-			while (next_event(g, 0, 0, &newer) == 0) {
+			/* Skip to the newest event already queued; a flood
+			 * ends at the budget, or at the deadline once the
+			 * spins are used up. */
+			for (budget = 4 * MSG_BUDGET; budget--;) {
+				if (spins++ >= MSG_BUDGET &&
+				    remaining(deadline, timeout_ms) == 0)
+					break;
+				if (next_event(g, 0, 0, &newer))
+					break;
 				g->pending_missed += 1 + newer.missed;
 				ev = newer;
 			}
@@ -584,7 +641,12 @@ API int grab_connect(const char *socket_path, const char *stream,
 		}
 		snprintf(g->socket_path, sizeof(g->socket_path), "%s", socket_path);
 	} else {
-		default_socket(g->socket_path, sizeof(g->socket_path));
+		/* The same resolution as grab-capture's and the daemon's; a
+		 * socket another user planted is refused, never connected. */
+		ret = grab_socket_connect_path(g->socket_path, sizeof(g->socket_path),
+					       NULL, 0);
+		if (ret)
+			goto err;
 	}
 	g->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (g->timerfd < 0) {
@@ -599,6 +661,12 @@ API int grab_connect(const char *socket_path, const char *stream,
 	while (g->state == ST_HELLO_SENT) {
 		struct grab_msg_frame ev;
 
+		/* A peer that floods us with frame events before STREAM
+		 * gets the same deadline as one that says nothing. */
+		if (remaining(deadline, HANDSHAKE_TIMEOUT_MS) == 0) {
+			ret = -ETIMEDOUT;
+			goto err;
+		}
 		ret = read_one(g, &ev);
 		if (ret == -EAGAIN) {
 			struct pollfd p = { g->sock, POLLIN, 0 };
@@ -655,10 +723,19 @@ API int grab_stream_info(struct grab *g, struct grab_stream_info *ret_info)
 		/* Maybe the STREAM message is already there. */
 		struct grab_msg_frame ev;
 
-		/* Before STREAM the daemon sends no frame event. */
-		while (g->sock >= 0 && g->state != ST_ATTACHED)
-			if (read_one(g, &ev) < 0)
+		unsigned int budget = MSG_BUDGET;
+		int ret;
+
+		/* Before STREAM the daemon sends no frame event; only what
+		 * is queued is read, and a flood of anything else ends at
+		 * the budget. */
+		while (g->sock >= 0 && g->state != ST_ATTACHED && budget--) {
+			ret = read_one(g, &ev);
+			if (ret == -EBADFD || ret == -EUCLEAN)
+				return ret;
+			if (ret < 0)
 				break;
+		}
 	}
 	if (!g->map)
 		return g->state == ST_GONE ? -ENOENT : -ENODATA;

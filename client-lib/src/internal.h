@@ -15,6 +15,11 @@
 #define GRAB_MAX_HELD		8	/* frames a caller may hold at once */
 #define RECONNECT_MS		100
 #define HANDSHAKE_TIMEOUT_MS	5000
+/* Messages handled in one call past its deadline: a peer that never stops
+ * sending cannot keep a call from returning. */
+#define MSG_BUDGET		256
+/* No ring is larger (256 slots of the largest frame fit easily). */
+#define GRAB_RING_MAX_MAP	(1ull << 34)
 
 /* One mapping of a ring; frames keep it alive across reconnections. */
 struct grab_map {
@@ -55,6 +60,7 @@ struct grab {
 	struct grab_map *map;
 	struct grab_stream_info info;
 	int wait_err;		/* from WAIT or ERROR */
+	int ring_err;		/* the last ring refused: EBADFD or EUCLEAN */
 	char reason[GRAB_TEXT_MAX];
 	uint64_t missed;
 	uint64_t pending_missed;

@@ -268,11 +268,14 @@ d=$tmp/history.diag
 	hist=$(grep -c ' history -> ' "$tmp/h.v")
 	live=$(grep -c 'missed [0-9]* -> ' "$tmp/h.v")
 	echo "exit $st; $hist history frames, $live live frames"
+	# Oldest first, and every gap is one grab-capture reported as missed
+	# (a busy machine may make it miss live frames).
 	[ $st -eq 0 ] && [ "$hist" -ge 7 ] && [ "$live" -eq 4 ] &&
-	seqs "$tmp/h.v" | awk 'NR > 1 && $1 != prev + 1 { bad = 1 } { prev = $1 } END { exit bad }' &&
+	sed -n 's/.* seq \([0-9]*\) .* missed \([0-9]*\).*/\1 \2/p' "$tmp/h.v" |
+		awk 'NR > 1 && ($1 <= prev || $1 - prev - 1 != $2 - pm) { bad = 1 } { prev = $1; pm = $2 } END { exit bad }' &&
 	"$CHK" raw "$tmp/h.raw" $W $H YUYV $(seqs "$tmp/h.v")
 } >"$d" 2>&1
-result "--history writes the ring's frames (>= 7 of 8 slots) oldest first, then 4 live ones, consecutive sequences, content exact" $? "$d"
+result "--history writes the ring's frames (>= 7 of 8 slots) oldest first, then 4 live ones, every gap reported as missed, content exact" $? "$d"
 grep -m1 'history frames' "$d" | sed 's/^/# /'
 
 # ---- --info -----------------------------------------------------------
@@ -405,7 +408,12 @@ d=$tmp/int.diag
 {
 	"$GC" -s "$tmp/yuyv.sock" -n 100000 -v -o "$tmp/int.y4m" 2>"$tmp/int.err" &
 	cap=$!
-	sleep 0.5
+	# Interrupt once 5 frames are written, however long a busy machine
+	# takes (up to 20 s), not after a fixed time.
+	for i in $(seq 200); do
+		[ "$(seqs "$tmp/int.err" | wc -l)" -ge 5 ] && break
+		sleep 0.1
+	done
 	kill -INT $cap
 	wait $cap
 	st=$?
@@ -421,7 +429,11 @@ d=$tmp/int0.diag
 {
 	"$GC" -s "$tmp/yuyv.sock" -q -o "$tmp/int0.y4m" 2>"$tmp/int0.err" &
 	cap=$!
-	sleep 0.5
+	# Once at least two frames are in the file (up to 20 s).
+	for i in $(seq 200); do
+		[ "$(stat -c %s "$tmp/int0.y4m" 2>/dev/null || echo 0)" -gt $((2 * W * H * 2)) ] && break
+		sleep 0.1
+	done
 	kill -INT $cap
 	wait $cap
 	st=$?
@@ -475,9 +487,9 @@ d=$tmp/example.diag
 	LD_LIBRARY_PATH=$lib ldd "$tmp/grab-frames" | grep -q "=> $lib/libgrab.so.1" &&
 	cat "$tmp/ex.out" &&
 	[ "$(grep -cE '^seq [0-9]+ ts [0-9]+\.[0-9]{9} bytes 153600$' "$tmp/ex.out")" -eq 5 ] &&
-	awk 'NR > 1 && $2 != prev + 1 { bad = 1 } { prev = $2 } END { exit bad }' "$tmp/ex.out"
+	awk 'NR > 1 && $2 <= prev { bad = 1 } { prev = $2 } END { exit bad }' "$tmp/ex.out"
 } >"$d" 2>&1
-result "examples/grab-frames.c (< 60 lines) built through pkg-config against the installed libgrab prints 5 consecutive frames" $? "$d"
+result "examples/grab-frames.c (< 60 lines) built through pkg-config against the installed libgrab prints 5 frames, sequences rising" $? "$d"
 for p in grab_connect.3 grab_rewind.3 libgrab.7; do
 	[ -f "$dest/usr/share/man/man${p##*.}/$p" ] || { echo "# $p not installed"; false; }
 done

@@ -14,3 +14,18 @@ $(FAULTS_RO): tests/faults/ro-client.c $(COMMON_LIB)
 	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(FAULTS_INJECT) $(FAULTS_RO)
+
+# A hostile "daemon" and the libgrab client that faces it.
+FAULTS_FAKE := $(FAULTS_DIR)/fake-daemon
+FAULTS_HOSTILE := $(FAULTS_DIR)/hostile-client
+
+$(FAULTS_FAKE): tests/faults/fake-daemon.c $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
+
+$(FAULTS_HOSTILE): tests/faults/hostile-client.c $(LIBGRAB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -o $@ $< \
+		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)
+
+ALL_TARGETS += $(FAULTS_FAKE) $(FAULTS_HOSTILE)

@@ -23,6 +23,8 @@
  *                               SIGWINCH, SIGCHLD and SIGURG, so that those
  *                               signals interrupt blocking calls with EINTR
  *                               (their default is to be ignored: no EINTR)
+ *   GRAB_FAULT_SLOW_RECV=US     recvmsg() sleeps US microseconds first (a
+ *                               client slower than a peer flooding it)
  *   GRAB_FAULT_LOG=FILE         one line per injected fault (to count them)
  *
  * Each injected fault appends "FAULT <what>" to GRAB_FAULT_LOG, so a test
@@ -434,6 +436,27 @@ ssize_t sendmsg(int fd, const struct msghdr *mh, int flags)
 		fault_log("FAULT sendmsg SCM_RIGHTS");
 		errno = ETOOMANYREFS;
 		return -1;
+	}
+	return real(fd, mh, flags);
+}
+
+/*
+ * GRAB_FAULT_SLOW_RECV=US: every recvmsg() (libgrab reads the daemon's
+ * messages with it) first sleeps US microseconds: a client slower than a
+ * peer that floods it, as on a loaded machine, so that its queue never runs
+ * dry and only a deadline can end a call.
+ */
+ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	static ssize_t (*real)(int, struct msghdr *, int);
+	const char *v = getenv("GRAB_FAULT_SLOW_RECV");
+
+	if (!real)
+		real = (ssize_t (*)(int, struct msghdr *, int))dlsym(RTLD_NEXT, "recvmsg");
+	if (v) {
+		struct timespec ts = { 0, atol(v) * 1000 };
+
+		nanosleep(&ts, NULL);
 	}
 	return real(fd, mh, flags);
 }

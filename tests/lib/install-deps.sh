@@ -25,6 +25,8 @@ packages=(
 	mmdebstrap systemd dkms
 	# peers used by the tests
 	curl ffmpeg v4l-utils libjpeg-turbo-progs valgrind
+	# a CPU hog to run the tiers beside (no test may assume an idle machine)
+	stress-ng
 	# capture tier: man pages rendered and checked
 	groff-base man-db
 	# http tier: promtool, a headless browser, JSON on the command line
