@@ -10,8 +10,16 @@ DAEMON_LIBS := $(shell pkg-config --libs libevent inih libsystemd libv4l2 2>/dev
 	$(shell pkg-config --libs libturbojpeg 2>/dev/null || echo -lturbojpeg)
 
 $(DAEMON_OBJS): GRAB_CFLAGS += -DGRABBERD_VERSION='"$(GRABBERD_VERSION)"' \
+	-DGRAB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-Iclient-lib/include -Iclient-lib/cli \
 	$(shell pkg-config --cflags libevent inih libsystemd libv4l2 libturbojpeg 2>/dev/null)
+
+# The default config path is compiled in: rebuilt when SYSCONFDIR changes.
+$(BUILD)/daemon/sysconfdir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SYSCONFDIR)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+$(BUILD)/daemon/config.o $(BUILD)/daemon/main.o: $(BUILD)/daemon/sysconfdir
 
 $(BUILD)/grabberd: $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(DAEMON_SHARED_OBJS) $(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)
