@@ -60,8 +60,9 @@ check=(
 	qemu-system-x86 busybox-static cpio gzip kmod zstd xz-utils sparse
 	# system tier: the VM image (mmdebstrap, mke2fs), the .debs it installs
 	mmdebstrap e2fsprogs dkms "${deb[@]}"
-	# packaging tier: lintian, the chroots (mmdebstrap above)
-	lintian
+	# packaging tier: lintian, git (the tree's files), the chroots
+	# (mmdebstrap above)
+	lintian git
 	# peers used by the tests
 	v4l-utils libjpeg-turbo-progs
 )
