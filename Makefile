@@ -112,8 +112,10 @@ deb: $(call deps_stamp,deb)
 	else \
 		tar --exclude=./$(BUILD) -cf - . | tar -C $(BUILD)/deb-src/grab-$(DEB_VERSION) -xf -; \
 	fi
+	@# Without this make's variables (BUILD=, PREFIX=): debian/rules sets its own.
 	cd $(BUILD)/deb-src/grab-$(DEB_VERSION) && \
-		dpkg-buildpackage -us -uc -b -j$(or $(DEB_JOBS),2) >../build.log 2>&1 || \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u PREFIX -u DESTDIR \
+			-u SYSCONFDIR -u LIBDIR dpkg-buildpackage -us -uc -b -j$(or $(DEB_JOBS),2) >../build.log 2>&1 || \
 		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed, log: $(BUILD)/deb-src/build.log" >&2; exit 1; }
 	mv $(BUILD)/deb-src/*.deb $(BUILD)/deb-src/*.changes $(BUILD)/deb-src/*.buildinfo $(BUILD)/deb/
 	@ls -1 $(BUILD)/deb/*.deb
