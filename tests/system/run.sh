@@ -44,7 +44,7 @@ for kver in "${kernels[@]}"; do
 		fail "[$kver] the guest's payload could not be made"
 
 	start=$(date +%s)
-	vm_boot "$kver" "$image" "$payload" 480
+	vm_boot "$kver" "$image" "$payload" 900
 	qemu_status=$?
 	mkdir -p "$build/test-logs"
 	cp "$payload/serial.log" "$build/test-logs/system-$kver-serial.log"
