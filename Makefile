@@ -7,13 +7,17 @@
 #   make run        start grabberd in the foreground on the embedded default
 #   make check      run every test tier; ends with "N passed, N failed"
 #   make bench      run the benchmarks side by side
-#   make install    install (DESTDIR=, PREFIX=)
+#   make install    install (DESTDIR=, PREFIX=, SYSCONFDIR=)
+#   make deb        Debian packages into build/deb/
 #   make clean
 #
 # Each component adds its own rules in <component>/build.mk, included below,
 # so this file stays the same as components arrive.
 
 PREFIX ?= /usr/local
+# The config directory, /etc for any PREFIX (as systemd and Debian expect):
+# grabberd's default config path, the units and `make install` all use it.
+SYSCONFDIR ?= /etc
 DESTDIR ?=
 BUILD ?= build
 # The running kernel's headers, else the newest installed (a build host need
@@ -36,10 +40,14 @@ ALL_TARGETS :=
 INSTALL_TARGETS :=
 UNINSTALL_TARGETS :=
 
-DEPS_STAMP := $(BUILD)/.deps-installed
+# Each target installs the Debian packages of its purpose only, the first
+# time and whenever the lists change (tests/lib/install-deps.sh): `make` and
+# `make run` the build list, `make module`, `make deb`, `make check` and
+# `make bench` theirs.
+deps_stamp = $(BUILD)/.deps-$(1)
 
-.PHONY: all deps module run check bench install uninstall clean
-all: deps-if-missing
+.PHONY: all deps module run check bench deb install uninstall clean
+all: $(call deps_stamp,build)
 	@$(MAKE) --no-print-directory build-all
 
 # The shared code: ring protocol, test pattern and default socket path, linked by the daemon,
@@ -76,17 +84,17 @@ ALL_TARGETS += $(IMAGE_LIB)
 
 -include $(sort $(wildcard */build.mk */*/build.mk))
 
-.PHONY: build-all deps-if-missing
+.PHONY: build-all
 build-all: $(ALL_TARGETS)
 
-# Install Debian packages the first time (and whenever the list changes).
-$(DEPS_STAMP): tests/lib/install-deps.sh
-	bash tests/lib/install-deps.sh
+$(BUILD)/.deps-%: tests/lib/install-deps.sh
+	bash tests/lib/install-deps.sh $*
 	@mkdir -p $(BUILD) && touch $@
-deps-if-missing: $(DEPS_STAMP)
+# make deps [PURPOSE=check]: install a purpose's list now.
+PURPOSE ?= build
 deps:
-	bash tests/lib/install-deps.sh
-	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+	bash tests/lib/install-deps.sh $(PURPOSE)
+	@mkdir -p $(BUILD) && touch $(BUILD)/.deps-$(PURPOSE)
 
 # The kernel tier's debug kernel (KASAN, lockdep, ...): 1-2 hours the first
 # time, then cached; the kernel tier boots it once it exists.
@@ -94,7 +102,7 @@ deps:
 debug-kernel:
 	bash tests/kernel/build-debug-kernel.sh
 
-module:
+module: $(call deps_stamp,module)
 	@if [ ! -f kernel/Kbuild ]; then \
 		echo "make module: grab.ko is not in this tree yet (kernel/Kbuild missing)" >&2; exit 1; fi
 	@echo "make module: building grab.ko against $(KDIR)"
@@ -105,13 +113,35 @@ run: all
 		echo "make run: grabberd is not in this tree yet" >&2; exit 1; fi
 	$(BUILD)/grabberd $(RUN_ARGS)
 
-check: all
+check: $(call deps_stamp,check) all
 	@bash tests/run-tests.sh
 
-bench: all
+bench: $(call deps_stamp,bench) all
 	@if [ ! -f tests/bench/run.sh ]; then \
 		echo "make bench: no benchmarks in this tree yet" >&2; exit 1; fi
 	@bash tests/bench/run.sh
+
+# Debian packages (debian/), built from a copy of the tree in
+# $(BUILD)/deb-src so nothing lands beside the checkout; the .debs go to
+# $(BUILD)/deb/.
+DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+deb: $(call deps_stamp,deb)
+	rm -rf $(BUILD)/deb-src $(BUILD)/deb
+	mkdir -p $(BUILD)/deb-src/grab-$(DEB_VERSION) $(BUILD)/deb
+	@# The tracked and new files of a git checkout, else the tree but build/.
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard -z | \
+		xargs -0 cp --parents -P -t $(BUILD)/deb-src/grab-$(DEB_VERSION); \
+	else \
+		tar --exclude=./$(BUILD) -cf - . | tar -C $(BUILD)/deb-src/grab-$(DEB_VERSION) -xf -; \
+	fi
+	@# Without this make's variables (BUILD=, PREFIX=): debian/rules sets its own.
+	cd $(BUILD)/deb-src/grab-$(DEB_VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u PREFIX -u DESTDIR \
+			-u SYSCONFDIR -u LIBDIR dpkg-buildpackage -us -uc -b -j$(or $(DEB_JOBS),2) >../build.log 2>&1 || \
+		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed, log: $(BUILD)/deb-src/build.log" >&2; exit 1; }
+	mv $(BUILD)/deb-src/*.deb $(BUILD)/deb-src/*.changes $(BUILD)/deb-src/*.buildinfo $(BUILD)/deb/
+	@ls -1 $(BUILD)/deb/*.deb
 
 install: build-all $(INSTALL_TARGETS)
 uninstall: $(UNINSTALL_TARGETS)
@@ -120,4 +150,6 @@ clean:
 	rm -rf $(BUILD)
 	@if [ -f kernel/Makefile ]; then $(MAKE) -C kernel clean; fi
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Compiler-made dependency files only (not *.d directories, not the copy
+# make deb builds in).
+-include $(shell find $(BUILD) -path $(BUILD)/deb-src -prune -o -name '*.d' -type f -print 2>/dev/null)

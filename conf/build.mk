@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 # System integration files: config, systemd units, sysusers, udev rule and
-# module-loading examples.  Paths follow the prefix: a /usr install puts
-# udev rules and sysusers under /usr/lib, any other under /etc, where udev
-# and systemd-sysusers look for local additions.
-SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# module-loading examples.  The config goes to $(SYSCONFDIR)/grabberd (the
+# top Makefile's SYSCONFDIR, /etc for any PREFIX: where grabberd looks).
+# Paths follow the prefix: a /usr install puts udev rules and sysusers under
+# /usr/lib, any other under /etc, where udev and systemd-sysusers look for
+# local additions.
 SBINDIR ?= $(PREFIX)/sbin
 BINDIR ?= $(PREFIX)/bin
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,/etc/systemd/system)

@@ -8,7 +8,15 @@ DAEMON_LIBS := $(shell pkg-config --libs libevent inih libsystemd libv4l2 2>/dev
 	$(IMAGE_LIBS)
 
 $(DAEMON_OBJS): GRAB_CFLAGS += -DGRABBERD_VERSION='"$(GRABBERD_VERSION)"' \
+	-DGRAB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	$(shell pkg-config --cflags libevent inih libsystemd libv4l2 2>/dev/null)
+
+# The default config path is compiled in: rebuilt when SYSCONFDIR changes.
+$(BUILD)/daemon/sysconfdir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SYSCONFDIR)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+$(BUILD)/daemon/config.o $(BUILD)/daemon/main.o: $(BUILD)/daemon/sysconfdir
 
 $(BUILD)/grabberd: $(DAEMON_OBJS) $(IMAGE_LIB) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(IMAGE_LIB) $(COMMON_LIB) $(DAEMON_LIBS) $(GRAB_LDLIBS)

@@ -14,7 +14,12 @@
 #include "grab-proto.h"
 #include "log.h"
 
-#define CONFIG_DEFAULT_PATH	"/etc/grabberd/grabberd.conf"
+/* make passes SYSCONFDIR (default /etc, whatever the PREFIX), the directory
+ * `make install` and the Debian package put the config in. */
+#ifndef GRAB_SYSCONFDIR
+#define GRAB_SYSCONFDIR		"/etc"
+#endif
+#define CONFIG_DEFAULT_PATH	GRAB_SYSCONFDIR "/grabberd/grabberd.conf"
 #define CONFIG_MAX_STREAMS	32
 #define SOCKET_PATH_MAX		108
 #define CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS 256

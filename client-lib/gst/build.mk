@@ -33,7 +33,14 @@ $(GST_RTSP_BIN): $(GST_RTSP_OBJS) $(GST_ELEMENT_OBJS) $(LIBGRAB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(GST_RTSP_OBJS) $(GST_ELEMENT_OBJS) \
 		$(LIBGRAB_A) $(GST_RTSP_LIBS) $(GST_LIBS) $(GRAB_LDLIBS)
 
+# Optional: built when GStreamer's and gst-rtsp-server's -dev packages are
+# there (make check installs them; tests/lib/install-deps.sh optional alone).
+GST_FOUND := $(and $(GST_LIBS),$(GST_RTSP_LIBS))
+ifneq ($(GST_FOUND),)
 ALL_TARGETS += $(GST_GRAB_SO) $(GST_RTSP_BIN) $(BUILD)/conf/grab-rtsp.service
+INSTALL_TARGETS += install-gst
+UNINSTALL_TARGETS += uninstall-gst
+endif
 
 .PHONY: install-gst uninstall-gst
 install-gst: $(GST_GRAB_SO) $(GST_RTSP_BIN) $(BUILD)/conf/grab-rtsp.service
@@ -45,5 +52,3 @@ install-gst: $(GST_GRAB_SO) $(GST_RTSP_BIN) $(BUILD)/conf/grab-rtsp.service
 uninstall-gst:
 	rm -f $(DESTDIR)$(GST_PLUGINSDIR)/libgstgrab.so $(DESTDIR)$(BINDIR)/grab-rtsp \
 		$(DESTDIR)$(UNITDIR)/grab-rtsp.service
-INSTALL_TARGETS += install-gst
-UNINSTALL_TARGETS += uninstall-gst

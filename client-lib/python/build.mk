@@ -31,7 +31,15 @@ $(PYGRAB_SO): $(PYGRAB_OBJS) $(LIBGRAB_A)
 	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $(PYGRAB_OBJS) $(LIBGRAB_A) $(GRAB_LDLIBS)
 	cp client-lib/python/grab.pyi $(BUILD)/python/grab.pyi
 
+# Optional: built when python3-dev and python3-numpy are there (make check
+# installs them; tests/lib/install-deps.sh optional alone).
+ifneq ($(PY_INCLUDES),)
+ifneq ($(PY_NUMPY_INCLUDE),)
 ALL_TARGETS += $(PYGRAB_SO)
+INSTALL_TARGETS += install-python
+UNINSTALL_TARGETS += uninstall-python
+endif
+endif
 
 .PHONY: install-python uninstall-python
 install-python: $(PYGRAB_SO)
@@ -39,5 +47,3 @@ install-python: $(PYGRAB_SO)
 	install -D -m 0644 client-lib/python/grab.pyi $(DESTDIR)$(PYTHONDIR)/grab.pyi
 uninstall-python:
 	rm -f $(DESTDIR)$(PYTHONDIR)/grab$(PY_EXT_SUFFIX) $(DESTDIR)$(PYTHONDIR)/grab.pyi
-INSTALL_TARGETS += install-python
-UNINSTALL_TARGETS += uninstall-python

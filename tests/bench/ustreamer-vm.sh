@@ -19,7 +19,7 @@ for v in "${installed[@]}"; do case "$v" in 6.1.*) kver=$v ;; esac; done
 [ -n "$kver" ] || { echo "ustreamer-vm: no 6.1 kernel with headers and image" >&2; exit 1; }
 image=$(tests/system/build-image.sh "${installed[@]}") || exit 1
 payload=$(mktemp -d "${TMPDIR:-/tmp}/grab-ustreamer.XXXXXX")
-trap 'rm -rf "$payload"' EXIT
+trap 'rm -rf "$payload"; vm_cleanup' EXIT
 printf 'SECS=%s\n' "${1:-15}" >"$payload/checks.env"
 vm_payload "$kver" "$payload" tests/bench/ustreamer-guest.sh || exit 1
 # guest.sh sources checks.sh; give it the duration first.

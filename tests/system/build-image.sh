@@ -34,7 +34,7 @@ work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 packages=$(grep -v '^#' "$here/rootfs-packages.txt" | paste -sd, -)
 echo "build-image: mmdebstrap bookworm ($packages)" >&2
-mmdebstrap --quiet --variant=minbase --include="$packages" bookworm "$work/rootfs.tar" >&2
+TMPDIR=$work mmdebstrap --quiet --variant=minbase --include="$packages" bookworm "$work/rootfs.tar" >&2
 mkdir "$work/root"
 tar -C "$work/root" -xf "$work/rootfs.tar"
 

@@ -141,3 +141,12 @@ check "systemd-analyze security: exposure level OK or better" \
 	sh -c "echo '$security' | grep -qE 'Overall exposure level.* (OK|SAFE)'"
 
 journalctl -u grabberd.service --no-pager | tail -30 | sed 's/^/# journal: /'
+
+# --- removal ---------------------------------------------------------------------------------
+check "apt purge grabberd grab-tools libgrab1" \
+	env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q grabberd grab-tools libgrab1
+check "no grabberd process after the purge" sh -c '! pgrep -x grabberd'
+check "no grabberd unit after the purge" \
+	sh -c '! systemctl list-unit-files "grabberd*" --no-legend | grep -q grabberd && ! ls /etc/systemd/system/*/grabberd* 2>/dev/null'
+check "no file owned by the grabberd user after the purge" sh -c '! find / -xdev -user grabberd | grep .'
+check "no /etc/grabberd after the purge" test ! -e /etc/grabberd

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Inside the system-test VM (run by grab-systest.service at boot, as root,
-# with the host's payload on /payload): install the project as `make
-# install` left it, then source /payload/checks.sh: the system tier's checks
+# with the host's payload on /payload): install the project's .debs with
+# apt, then source /payload/checks.sh: the system tier's checks
 # (tests/system/guest-checks.sh), which drive it the way an operator does,
 # through systemctl, or a benchmark's.  TAP lines go to the serial console; frames go to /payload/out
 # for the host to check.  Exits through isa-debug-exit: 0 all passed.
@@ -49,9 +49,20 @@ wait_for() {
 
 echo "# guest: $(uname -r), systemd $(systemctl --version | head -1), up $(uptime_s) s"
 
-# The project, as `make install DESTDIR=... PREFIX=/usr` laid it out.
+# The project as its Debian packages, through apt (the image has their
+# dependencies: no network needed); grab.ko and its module index as the
+# host built them (grab-dkms needs a compiler in the guest).
 cp -a /payload/root/. /
-systemd-sysusers
+check "apt install ./grabberd ./libgrab1 ./grab-tools .debs" \
+	env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	$(ls /payload/debs/*.deb)
+check "installing grabberd created the grabberd user (sysusers)" getent passwd grabberd
+check "installing grabberd enabled grabberd.socket" \
+	sh -c 'test "$(systemctl is-enabled grabberd.socket)" = enabled'
+check "installing grabberd started nothing (socket and service inactive)" \
+	sh -c '! systemctl is-active --quiet grabberd.socket && ! systemctl is-active --quiet grabberd.service'
+check "the packaged config is a conffile" \
+	sh -c 'dpkg-query -W -f="\${Conffiles}" grabberd | grep -q /etc/grabberd/grabberd.conf'
 systemctl daemon-reload
 udevadm control --reload-rules
 echo "# installed at $(uptime_s) s (grab.ko and its module index came from the host)"

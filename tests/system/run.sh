@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # System tier: a Debian rootfs with real systemd booted under QEMU (TCG), the
-# project installed into it with `make install`, grab.ko built for the booted
+# project's Debian packages (make deb) installed into it with apt, grab.ko built for the booted
 # kernel, the kernel's own vivid camera.  tests/system/guest.sh runs inside
 # (started by a unit at boot), prints TAP lines on the serial console and
 # leaves frames in a 9p share for the host to check with ffprobe.
@@ -17,11 +17,11 @@ build=${BUILD:-build}
 
 fail() { echo "not ok - system: $*"; exit 1; }
 
-for tool in qemu-system-x86_64 mmdebstrap mke2fs ffprobe; do
-	command -v "$tool" >/dev/null || fail "$tool is not installed (tests/lib/install-deps.sh installs it)"
-done
+. tests/lib/harness.sh
+require qemu-system-x86_64 mmdebstrap mke2fs ffprobe dpkg-buildpackage dh dh_dkms depmod
 
 . tests/system/vm.sh
+trap vm_cleanup EXIT
 
 # The image carries the modules of every installed kernel, so booting a
 # subset (SYSTEM_KERNELS) reuses the same cached image.
@@ -39,12 +39,12 @@ echo "# image: $image"
 status=0
 for kver in "${kernels[@]}"; do
 	payload=$(mktemp -d "${TMPDIR:-/tmp}/grab-system.XXXXXX")
-	trap 'rm -rf "$payload"' EXIT
+	trap 'rm -rf "$payload"; vm_cleanup' EXIT
 	vm_payload "$kver" "$payload" tests/system/guest-checks.sh 2> >(sed 's/^/# /') ||
 		fail "[$kver] the guest's payload could not be made"
 
 	start=$(date +%s)
-	vm_boot "$kver" "$image" "$payload" 480
+	vm_boot "$kver" "$image" "$payload" 900
 	qemu_status=$?
 	mkdir -p "$build/test-logs"
 	cp "$payload/serial.log" "$build/test-logs/system-$kver-serial.log"
@@ -61,6 +61,6 @@ for kver in "${kernels[@]}"; do
 	# Checks of what the guest left in the share.
 	tests/system/host-checks.sh "$payload/out" "$kver" || status=1
 	rm -rf "$payload"
-	trap - EXIT
+	trap vm_cleanup EXIT
 done
 exit $status

@@ -2,7 +2,7 @@
 #
 # Sourced helpers for booting the project in the system-test VM: a Debian
 # image with real systemd (build-image.sh), the project installed as `make
-# install` lays it out, grab.ko for the booted kernel, and a guest script
+# deb` packages it, grab.ko for the booted kernel, and a guest script
 # the image's unit runs at boot from a 9p share.  Used by the system tier
 # (tests/system/run.sh) and by the µStreamer benchmark (tests/bench/).
 #
@@ -17,20 +17,43 @@ vm_kernels() {
 	done
 }
 
-# vm_payload KVER PAYLOAD CHECKS: fill the 9p share: the project installed
-# under PAYLOAD/root, grab.ko and its module index for KVER, verify-frames,
-# and guest.sh, which runs CHECKS (a shell file sourced in the guest).
-# Returns non-zero with the reason on stderr.
-vm_payload() {
-	local kver=$1 payload=$2 checks=$3 kb stage
-	mkdir -p "$payload/root" "$payload/out" "$payload/bin"
-	# The project as a user gets it: make install, into the payload.
-	if ! make -s -C "$top" install DESTDIR="$payload/root" PREFIX=/usr \
-		>"$payload/install.log" 2>&1; then
-		tail -20 "$payload/install.log" >&2
-		echo "make install failed" >&2
+# vm_debs: build the Debian packages once per run (make deb, in a private
+# build directory so no other run's build/deb changes under us); sets
+# VM_DEBS to the directory holding the .debs.  Returns non-zero with the
+# reason on stderr.
+VM_DEBS=
+vm_debs() {
+	[ -n "$VM_DEBS" ] && return 0
+	local dir
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/grab-vm-debs.XXXXXX") || return 1
+	if ! nice -n 10 make -s -C "$top" deb BUILD="$dir" >"$dir/make-deb.log" 2>&1; then
+		tail -20 "$dir/make-deb.log" >&2
+		echo "make deb failed" >&2
 		return 1
 	fi
+	VM_DEBS=$dir/deb
+}
+
+# vm_cleanup: remove what vm_debs built.
+vm_cleanup() {
+	[ -n "$VM_DEBS" ] && rm -rf "$(dirname "$VM_DEBS")"
+	VM_DEBS=
+}
+
+# vm_payload KVER PAYLOAD CHECKS: fill the 9p share: the project's Debian
+# packages under PAYLOAD/debs (guest.sh installs them with apt), grab.ko and
+# its module index for KVER under PAYLOAD/root, verify-frames, and guest.sh,
+# which runs CHECKS (a shell file sourced in the guest).  Returns non-zero
+# with the reason on stderr.
+vm_payload() {
+	local kver=$1 payload=$2 checks=$3 kb stage p
+	mkdir -p "$payload/root" "$payload/out" "$payload/bin" "$payload/debs"
+	# The project as a user gets it: the .debs, installed by apt in the guest.
+	# grab-dkms is not among them: the image has no compiler (see guest.sh).
+	vm_debs || return 1
+	for p in grabberd libgrab1 grab-tools; do
+		cp "$VM_DEBS/${p}"_*.deb "$payload/debs/" || return 1
+	done
 	# grab.ko for the booted kernel, built from a copy (the source stays clean).
 	kb=$top/$build/system-kernel-$kver
 	rm -rf "$kb" && mkdir -p "$kb"
