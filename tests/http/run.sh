@@ -160,16 +160,27 @@ result "/?action=snapshot (mjpg-streamer URL): the first stream's JPEG, matching
 d=$tmp/ondemand.diag
 (
 	# Nobody watches: after the linger the source is stopped, then a
-	# snapshot alone starts it and gets a frame.
-	sleep 0.6
-	before=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | .state')
-	code=$(status "$main/snapshot?stream=grey")
-	after=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | "\(.state) \(.encoding)"')
-	sleep 0.8
-	later=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | "\(.state) \(.encoding)"')
-	echo "before: $before; snapshot: $code; just after: $after; after the linger: $later"
-	[ "$before" = stopped ] && [ "$code" = 200 ] && [ "${after%% *}" = running ] &&
-	[ "$later" = "stopped false" ]
+	# snapshot alone starts it and gets a frame (its X-Frame-Sequence is
+	# the proof the source ran: a stopped source has no frame to give),
+	# and after the linger it stops again.  Each wait has a deadline, not
+	# a fixed sleep: a busy machine may take longer than the linger
+	# between two requests.
+	stream_is() {	# stream_is WANT: poll /state for up to 20 s
+		local i got
+		for i in $(seq 100); do
+			got=$(state "$main" | jq -r '.streams[] | select(.name=="grey") | "\(.state) \(.encoding)"')
+			[ "$got" = "$1" ] && return 0
+			sleep 0.2
+		done
+		echo "still '$got' after 20 s, wanted '$1'"
+		return 1
+	}
+	stream_is "stopped false" && echo "before: stopped" &&
+	code=$(curl -s -D "$tmp/od.h" -o "$tmp/od.jpg" -w '%{http_code}' --max-time 10 "$main/snapshot?stream=grey") &&
+	seq=$(tr -d '\r' <"$tmp/od.h" | awk -F': ' 'tolower($1)=="x-frame-sequence"{print $2}') &&
+	echo "snapshot: $code, frame $seq" &&
+	[ "$code" = 200 ] && [ -n "$seq" ] && "$CHK" jpeg "$tmp/od.jpg" "$seq" GREY 30 &&
+	stream_is "stopped false" && echo "after the linger: stopped"
 ) >"$d" 2>&1
 result "a snapshot starts a stopped source on demand; with nobody watching it stops again after the linger" $? "$d"
 
@@ -258,7 +269,9 @@ d=$tmp/twenty.diag
 twenty_ok=$?
 j=$tmp/twenty.json
 if [ $twenty_ok -eq 0 ]; then
-	jq -e '(.connect_frames | all(. > 0)) and (.pre | all(. >= 10)) and .errors == [] and .closed == 0' "$j" >/dev/null
+	# Every viewer gets frames (a busy machine may slow them all: how many
+	# is a benchmark's question, not this test's).
+	jq -e '(.connect_frames | all(. > 0)) and (.pre | all(. >= 1)) and .errors == [] and .closed == 0' "$j" >/dev/null
 	result "20 concurrent /stream viewers all receive whole JPEG parts (strict multipart/chunked parse, rising sequences)" $? "$d"
 	jq -r '"# frames per viewer in 3 s: \(.pre | min)..\(.pre | max)"' "$j"
 
@@ -285,11 +298,17 @@ fi
 d=$tmp/once.diag
 (
 	# Encode once per frame: JPEGs made <= frames published, with 16 viewers.
-	python3 "$VIEWERS" "$big/stream" --viewers 16 --window 4 >"$tmp/v16.json" &
+	# Measured between two /state reads once all 16 are connected (a busy
+	# machine may take a while to connect them), within their window.
+	python3 "$VIEWERS" "$big/stream" --viewers 16 --window 12 >"$tmp/v16.json" &
 	vpid=$!
 	bgs+=("$vpid")
-	sleep 2
-	state "$big" >"$tmp/o1.json"; sleep 1.5; state "$big" >"$tmp/o2.json"
+	for i in $(seq 100); do
+		state "$big" >"$tmp/o1.json" &&
+			[ "$(jq '.streams[0].clients | length' "$tmp/o1.json")" -eq 16 ] && break
+		sleep 0.2
+	done
+	sleep 1.5; state "$big" >"$tmp/o2.json"
 	wait "$vpid"
 	f1=$(jq '.streams[0].frames' "$tmp/o1.json") f2=$(jq '.streams[0].frames' "$tmp/o2.json")
 	e1=$(jq '.streams[0].jpeg.encoded' "$tmp/o1.json") e2=$(jq '.streams[0].jpeg.encoded' "$tmp/o2.json")
@@ -297,7 +316,8 @@ d=$tmp/once.diag
 	b1=$(jq '.streams[0].jpeg.bytes_sent' "$tmp/o1.json") b2=$(jq '.streams[0].jpeg.bytes_sent' "$tmp/o2.json")
 	x1=$(jq '.streams[0].jpeg.bytes' "$tmp/o1.json") x2=$(jq '.streams[0].jpeg.bytes' "$tmp/o2.json")
 	echo "viewers $n; frames +$((f2 - f1)), JPEGs encoded +$((e2 - e1)); JPEG bytes encoded +$((x2 - x1)), sent +$((b2 - b1))"
-	[ "$n" -eq 16 ] && [ $((e2 - e1)) -gt 0 ] && [ $((e2 - e1)) -le $((f2 - f1)) ] &&
+	n1=$(jq '.streams[0].clients | length' "$tmp/o1.json")
+	[ "$n1" -eq 16 ] && [ "$n" -eq 16 ] && [ $((e2 - e1)) -gt 0 ] && [ $((e2 - e1)) -le $((f2 - f1)) ] &&
 	[ $((b2 - b1)) -gt $((4 * (x2 - x1))) ] &&
 	jq -e '.errors == []' "$tmp/v16.json" >/dev/null
 ) >"$d" 2>&1
