@@ -6,16 +6,29 @@
 # /lib/modules/<ver>/build and an image at /boot/vmlinuz-<ver>.  6.1 and 6.12
 # must be among them: a missing QEMU, busybox or kernel is a failure.
 #
+# A third kernel is the debug kernel: Debian's 6.12 source built with
+# KASAN, lockdep, KFENCE, DEBUG_VM, DEBUG_SG and DMA_API_DEBUG
+# (tests/kernel/build-debug-kernel.sh; built once, about 40 minutes, then
+# cached in /var/cache/grab-test).
+#
 # Per kernel: build grab.ko out of tree in build/kernel-<ver>/ with W=1 and
 # sparse (C=1), pack a busybox initramfs with it and the static test
 # programs, boot, and copy the guest's TAP lines (second serial port) to
 # stdout with the kernel version in each test name.  A panic, a timeout or
-# a bad exit status is one more failing test.
+# a bad exit status is one more failing test, and so is any report of the
+# kernel's checkers on the guest's console (tests/kernel/console-check.sh).
+#
+# GRAB_KTEST_KERNELS="6.1 debug" boots only some kernels: a word selects
+# the kernels whose release begins with it and a dot or dash, or ends in it.
 set -u
 cd "$(dirname "$0")/../.."
 build=${BUILD:-build}
 out=$build/kernel-tier
 boot_timeout=${GRAB_KTEST_TIMEOUT:-300}
+# KASAN and lockdep under TCG: the debug kernel's guest runs about N times
+# slower.
+debug_timeout=${GRAB_KTEST_DEBUG_TIMEOUT:-2400}
+only=${GRAB_KTEST_KERNELS:-}
 required_series=(6.1 6.12)
 failed=0
 
@@ -35,20 +48,70 @@ if [ ! -x $busybox ] || ldd $busybox >/dev/null 2>&1; then
 	exit 1
 fi
 
-kernels=()
+# The kernels to boot: release (in every test name), boot image, the tree
+# grab.ko is built against, guest timeout.
+kernels=() kimages=() kdirs=() ktimeouts=()
+selected() { # release
+	[ -z "$only" ] && return 0
+	local w
+	for w in $only; do
+		case "$1" in "$w".* | "$w"-* | *"$w") return 0 ;; esac
+	done
+	return 1
+}
+add_kernel() { # release image kdir timeout
+	kernels+=("$1") kimages+=("$2") kdirs+=("$3") ktimeouts+=("$4")
+}
 for d in /lib/modules/*/build; do
 	[ -d "$d" ] || continue
 	ver=$(basename "$(dirname "$d")")
-	[ -f "/boot/vmlinuz-$ver" ] && kernels+=("$ver")
+	[ -f "/boot/vmlinuz-$ver" ] && selected "$ver" &&
+		add_kernel "$ver" "/boot/vmlinuz-$ver" "$d" "$boot_timeout"
 done
 for s in "${required_series[@]}"; do
+	selected "$s.0" || continue
 	found=0
 	for ver in "${kernels[@]}"; do
 		case "$ver" in "$s".*) found=1 ;; esac
 	done
 	[ $found -eq 1 ] || fail "kernel tier: no Debian $s kernel with headers and image installed"
 done
+
+# The debug kernel, built on the first run (its log: the build.log in the
+# cache directory) and reused after.
+if selected 6.12.0-grab-debug; then
+	mkdir -p "$out"
+	start=$(date +%s)
+	echo "# debug kernel: tests/kernel/build-debug-kernel.sh (a first build takes long, see README.md)"
+	if dk=$(tests/kernel/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
+		pass "kernel tier: debug kernel built or cached ($dk)"
+		echo "# debug kernel: ready after $(($(date +%s) - start)) s"
+		add_kernel "$(cat "$dk/include/config/kernel.release")" \
+			"$dk/arch/x86/boot/bzImage" "$dk" "$debug_timeout"
+	else
+		fail "kernel tier: debug kernel builds (tests/kernel/build-debug-kernel.sh)"
+		sed 's/^/# /' "$out/debug-kernel.log" | tail -40
+	fi
+fi
 [ ${#kernels[@]} -gt 0 ] || exit 1
+
+# The console check must be able to fail: it must find the report in each
+# saved report sample (real reports of the debug kernel) and nothing in the
+# saved clean boot.
+samples=(tests/kernel/console-samples/*.log)
+[ -f "${samples[0]}" ] || fail "console check: no samples in tests/kernel/console-samples"
+for sample in "${samples[@]}"; do
+	[ -f "$sample" ] || continue
+	name=$(basename "$sample" .log)
+	tests/kernel/console-check.sh "$sample" >/dev/null
+	status=$?
+	case "$name" in
+	clean-*) [ $status -eq 0 ] && pass "console check passes $name" ||
+		fail "console check passes $name" ;;
+	*) [ $status -eq 1 ] && pass "console check catches $name" ||
+		fail "console check catches $name" ;;
+	esac
+done
 
 # The guest's test programs: static, so the initramfs needs no libc.
 mkdir -p "$out"
@@ -63,14 +126,15 @@ else
 	exit 1
 fi
 
-for ver in "${kernels[@]}"; do
+for i in "${!kernels[@]}"; do
+	ver=${kernels[$i]}
 	kb=$build/kernel-$ver
 	rm -rf "$kb"
 	mkdir -p "$kb/src" "$kb/root"
 	# Build from a copy: the source directory stays clean.
 	cp kernel/Kbuild kernel/Makefile kernel/*.c kernel/*.h "$kb/src/"
 	cp -r kernel/uapi "$kb/src/"
-	if make -C "$kb/src" KDIR="/lib/modules/$ver/build" W=1 C=1 \
+	if make -C "$kb/src" KDIR="${kdirs[$i]}" W=1 C=1 \
 		>"$kb/build.log" 2>&1 && [ -f "$kb/src/grab.ko" ]; then
 		if grep -Ei 'warning|error' "$kb/build.log" | grep -v 'Skipping BTF' \
 			>"$kb/warnings.log"; then
@@ -99,12 +163,12 @@ for ver in "${kernels[@]}"; do
 	append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
 	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
 	start=$(date +%s%N)
-	timeout --foreground -k 10 "$boot_timeout" qemu-system-x86_64 \
+	timeout --foreground -k 10 "${ktimeouts[$i]}" qemu-system-x86_64 \
 		-machine q35,accel=tcg -cpu max -smp 2 -m 1G -nographic \
 		-no-reboot -monitor none -serial stdio \
 		-serial "file:$kb/tap.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "/boot/vmlinuz-$ver" -initrd "$kb/initramfs.cpio.gz" \
+		-kernel "${kimages[$i]}" -initrd "$kb/initramfs.cpio.gz" \
 		-append "$append" </dev/null >"$kb/console.log" 2>&1
 	status=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
@@ -118,12 +182,19 @@ for ver in "${kernels[@]}"; do
 		pass "$ver: guest ran every test and exited cleanly"
 	else
 		why="exit status $status"
-		[ $status -eq 124 ] && why="timed out after $boot_timeout s"
+		[ $status -eq 124 ] && why="timed out after ${ktimeouts[$i]} s"
 		grep -aq 'Kernel panic' "$kb/console.log" && why="kernel panic"
 		grep -aq 'GRAB-GUEST-DONE failed=1' "$kb/tap.log" && why="a test failed"
 		fail "$ver: guest ran every test and exited cleanly ($why)"
 		echo "# $ver: last lines of the console ($kb/console.log):"
 		tr -d '\r' <"$kb/console.log" | tail -40 | sed 's/^/#   /'
+	fi
+	if reports=$(tests/kernel/console-check.sh "$kb/console.log"); then
+		pass "$ver: console has no lockdep, KASAN, KFENCE, BUG, WARNING or DMA-API report"
+	else
+		fail "$ver: console has no lockdep, KASAN, KFENCE, BUG, WARNING or DMA-API report"
+		echo "# $ver: the reports ($kb/console.log):"
+		printf '%s\n' "$reports" | sed 's/^/#   /'
 	fi
 done
 exit $failed

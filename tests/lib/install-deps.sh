@@ -18,6 +18,8 @@ packages=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static cpio kmod zstd xz-utils
+	# kernel tier's debug kernel: Debian's 6.12 source and what building it needs
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev
 	# system tier
 	mmdebstrap systemd dkms
 	# peers used by the tests
