@@ -8,7 +8,7 @@
 #
 # A third kernel is the debug kernel: Debian's 6.12 source built with
 # KASAN, lockdep, KFENCE, DEBUG_VM, DEBUG_SG and DMA_API_DEBUG
-# (tests/kernel/build-debug-kernel.sh; built once, about 40 minutes, then
+# (tests/kernel/build-debug-kernel.sh; built once, which takes long, then
 # cached in /var/cache/grab-test).
 #
 # Per kernel: build grab.ko out of tree in build/kernel-<ver>/ with W=1 and
@@ -30,8 +30,8 @@ cd "$(dirname "$0")/../.."
 build=${BUILD:-build}
 out=$build/kernel-tier
 boot_timeout=${GRAB_KTEST_TIMEOUT:-300}
-# KASAN and lockdep under TCG: the debug kernel's guest runs about N times
-# slower.
+# KASAN and lockdep under TCG: the debug kernel's guest is many times
+# slower than the Debian kernels' (80-170 s).
 debug_timeout=${GRAB_KTEST_DEBUG_TIMEOUT:-2400}
 only=${GRAB_KTEST_KERNELS:-}
 # Boots per kernel (see boot_guest): every test, then the edu tests alone
@@ -86,7 +86,7 @@ for s in "${required_series[@]}"; do
 done
 
 # The debug kernel, built on the first run (its log: the build.log in the
-# cache directory) and reused after.
+# cache directory) and reused after.  Its release is 6.12.<n>-grab-debug.
 if selected 6.12.0-grab-debug; then
 	mkdir -p "$out"
 	start=$(date +%s)
@@ -104,8 +104,8 @@ fi
 [ ${#kernels[@]} -gt 0 ] || exit 1
 
 # The console check must be able to fail: it must find the report in each
-# saved report sample (real reports of the debug kernel) and nothing in the
-# saved clean boot.
+# saved real report (tests/kernel/console-samples/README.md) and nothing in
+# the saved clean boot.
 samples=(tests/kernel/console-samples/*.log)
 [ -f "${samples[0]}" ] || fail "console check: no samples in tests/kernel/console-samples"
 for sample in "${samples[@]}"; do
