@@ -15,6 +15,7 @@
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/export.h>
 #include <linux/string.h>
 #else
 #include <errno.h>
@@ -373,3 +374,8 @@ int grab_pattern_sequence(const void *frame, const struct grab_format *fmt,
 	*ret_low32 = code;
 	return (int)g.code_bits;
 }
+
+#ifdef __KERNEL__
+/* Drivers on the core (grab_edu.ko) capture the same pattern. */
+EXPORT_SYMBOL_GPL(grab_pattern_fill);
+#endif

@@ -41,6 +41,13 @@ static int grab_ring_map_slots(struct grab_ring *ring, struct device *dma_dev)
 {
 	unsigned int per_slot = ring->slot_stride >> PAGE_SHIFT;
 	unsigned int first = ring->data_offset >> PAGE_SHIFT;
+	/*
+	 * Contiguous pages merge into one segment, but no larger than the
+	 * device may map at once: a bounced mapping (swiotlb) holds at most
+	 * 256 KiB.
+	 */
+	unsigned int max_seg = min_t(size_t, dma_max_mapping_size(dma_dev),
+				     dma_get_max_seg_size(dma_dev)) & PAGE_MASK;
 	u32 i;
 	int ret;
 
@@ -52,11 +59,11 @@ static int grab_ring_map_slots(struct grab_ring *ring, struct device *dma_dev)
 	ring->dma_mapped = true;
 	for (i = 0; i < ring->nslots; i++) {
 		struct sg_table *sgt = &ring->slot_sgt[i];
+		struct page **pages = ring->pages + first + i * per_slot;
 
-		ret = sg_alloc_table_from_pages(sgt,
-						ring->pages + first + i * per_slot,
-						per_slot, 0, ring->slot_stride,
-						GFP_KERNEL);
+		ret = sg_alloc_table_from_pages_segment(sgt, pages, per_slot, 0,
+							ring->slot_stride,
+							max_seg, GFP_KERNEL);
 		if (ret)
 			goto err;
 		ret = dma_map_sgtable(dma_dev, sgt, DMA_FROM_DEVICE, 0);

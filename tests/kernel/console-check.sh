@@ -7,7 +7,8 @@
 # DMA API debugger's errors all print one), a BUG (KASAN, KFENCE, sleeping
 # in atomic context, bad page state, soft lockup), SLUB's own object
 # checks, lockdep's INFO lines, an oops or panic, list corruption, UBSAN,
-# or any stack trace at all.  Exit 0 when there is none.
+# or any stack trace at all, and a fault of the Intel IOMMU (DMAR) or
+# QEMU's own complaint about one (vtd_...).  Exit 0 when there is none.
 #
 # The kernel tier runs it on every guest's console; it also runs it on the
 # saved reports in tests/kernel/console-samples/ so the check itself is
@@ -20,6 +21,7 @@ report="$report"'|BUG [^ ]+ \((Not tainted|Tainted)'       # SLUB object checks
 report="$report"'|INFO: (trying to register|possible|lockdep|task .* blocked)'
 report="$report"'|KASAN|KFENCE|UBSAN|DMA-API|list_(add|del) corruption'
 report="$report"'|Call Trace:|possible (circular|recursive) locking|inconsistent lock state'
+report="$report"'|DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|qemu-system-x86_64: vtd_'
 # Lines of those words that are not reports: what the debug kernel prints
 # at every boot.
 benign='DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)'

@@ -1613,6 +1613,166 @@ static int test_jitter(int argc, char **argv)
 	return done_testing();
 }
 
+/* ---- edu: frames written into the ring by a PCI bus master (grab_edu.ko) */
+
+/*
+ * Stream from the edu device until @n frames were read through the mapping
+ * (deadline: @secs); every frame read must verify byte for byte, and every
+ * frame published must be either read or reported missed.
+ */
+static void edu_stream(int fd, struct grab_ring_reader *r, int n, double secs,
+		       const char *what)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t head0 = grab_ring_head(r), missed_total = 0, next = head0;
+	struct grab_ring_frame f;
+	struct grab_event ev[8];
+	struct grab_stats st0, st1;
+	int got = 0, good = 0, in_order = 1;
+	double t0 = now_s(), t1 = t0, deadline = t0 + secs;
+	int64_t first_bad = -1;
+
+	dev_stats(fd, &st0);
+	if (!ok(ioctl(fd, GRAB_IOC_STREAMON) == 0, "edu %s: STREAMON", what))
+		return;
+	while (got < n && now_s() < deadline) {
+		uint64_t missed = 0;
+
+		if (poll(&pfd, 1, 1000) < 0)
+			break;
+		while (read(fd, ev, sizeof(ev)) > 0)
+			;
+		while (got < n && grab_ring_next(r, &f, &missed) == 0) {
+			int64_t bad = frame_check(r, &f);
+
+			if (bad == -1 && grab_ring_frame_intact(r, &f))
+				good++;
+			else if (first_bad < 0)
+				first_bad = bad;
+			if (f.sequence != next + missed)
+				in_order = 0;
+			next = f.sequence + 1;
+			missed_total += missed;
+			got++;
+			t1 = now_s();
+		}
+	}
+	ok(ioctl(fd, GRAB_IOC_STREAMOFF) == 0, "edu %s: STREAMOFF", what);
+	dev_stats(fd, &st1);
+	ok(got == n, "edu %s: %d/%d frames arrived within %.0f s", what, got,
+	   n, secs);
+	ok(got && good == got,
+	   "edu %s: all %d frames written by the device's DMA verify byte for byte (%d good, first bad offset %lld)",
+	   what, got, good, (long long)first_bad);
+	ok(in_order && next - head0 == (uint64_t)got + missed_total,
+	   "edu %s: frames in order, %llu missed by this reader and reported",
+	   what, (unsigned long long)missed_total);
+	ok(st1.dropped == st0.dropped,
+	   "edu %s: the device dropped nothing (it is not paced)", what);
+	if (got > 1)
+		diag("edu %s: %d frames of %u bytes in %.2f s, %.0f ms per frame",
+		     what, got, r->format.sizeimage, t1 - t0,
+		     (t1 - t0) * 1000 / got);
+}
+
+static int test_edu(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int n = argc > 2 ? atoi(argv[2]) : 8;
+	int fd = dev_open(dev, O_RDWR | O_NONBLOCK);
+	struct grab_ring_reader r;
+	struct grab_info info;
+	uint32_t w, h;
+	size_t len = 0;
+	void *map;
+	int e;
+
+	if (!ok(fd >= 0 && dev_info(fd, &info) == 0, "edu: open grab%d", dev))
+		return done_testing();
+	ok(info.format.sizeimage > (uint32_t)getpagesize(),
+	   "edu: a frame (%ux%u %s, %u bytes) spans pages", info.format.width,
+	   info.format.height, grab_format_name(info.format.fourcc),
+	   info.format.sizeimage);
+	e = dev_produce(dev, 1) ? errno : 0;
+	ok(e == EOPNOTSUPP, "edu: real hardware refuses the produce hook (%s)",
+	   e ? strerror(e) : "accepted");
+
+	map = ring_map(fd, &r, &len);
+	if (!ok(map != NULL, "edu: map the ring"))
+		return done_testing();
+	edu_stream(fd, &r, n, 30.0 + 5.0 * n, "default format");
+	munmap(map, len);
+
+	/* RGB3 80x60: 14400 bytes, four pages, other chunk boundaries. */
+	ok(dev_set_format(fd, 80, 60, GRAB_FMT_RGB24) == 0,
+	   "edu: S_FMT 80x60 RGB3");
+	map = ring_map(fd, &r, &len);
+	if (ok(map != NULL, "edu: map the new ring")) {
+		edu_stream(fd, &r, 3, 60.0, "80x60 RGB3");
+		munmap(map, len);
+	}
+	/* More than the sensor holds: the driver's try_format says no. */
+	w = 256;
+	h = 256;
+	e = dev_set_format(fd, w, h, GRAB_FMT_YUYV) ? errno : 0;
+	ok(e == EINVAL, "edu: S_FMT %ux%u YUYV (128 KiB) refused by the driver: EINVAL (%s)",
+	   w, h, e ? strerror(e) : "accepted");
+	ok(dev_set_format(fd, info.format.width, info.format.height,
+			  info.format.fourcc) == 0, "edu: format restored");
+	close(fd);
+	return done_testing();
+}
+
+/*
+ * edu-rmmod: unload grab_edu.ko while it streams and a transfer is in
+ * flight; the mapping keeps the frames already published, and the device
+ * never streams again.
+ */
+static int test_edu_rmmod(int argc, char **argv)
+{
+	int dev = argc > 1 ? atoi(argv[1]) : 0;
+	int fd = dev_open(dev, O_RDWR | O_NONBLOCK);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct grab_ring_reader r;
+	struct grab_ring_frame f;
+	double deadline;
+	int ret, e, good = 0, seen = 0;
+	uint64_t head0;
+	size_t len = 0;
+	void *map;
+
+	if (!ok(fd >= 0, "edu-rmmod: open grab%d", dev))
+		return done_testing();
+	map = ring_map(fd, &r, &len);
+	if (!ok(map != NULL && ioctl(fd, GRAB_IOC_STREAMON) == 0,
+		"edu-rmmod: map and STREAMON"))
+		return done_testing();
+	head0 = grab_ring_head(&r);
+	deadline = now_s() + 30;
+	while (grab_ring_head(&r) == head0 && now_s() < deadline)
+		poll(&pfd, 1, 1000);
+	ok(grab_ring_head(&r) > head0, "edu-rmmod: a frame arrived");
+	/* Mid-frame: the next one's transfers are under way. */
+	usleep(150000);
+	ret = syscall(SYS_delete_module, "grab_edu", O_NONBLOCK);
+	e = errno;
+	ok(ret == 0, "edu-rmmod: grab_edu unloads while streaming and mapped (%s)",
+	   ret ? strerror(e) : "ok");
+	ok(!(r.hdr->flags & GRAB_RING_STREAMING) &&
+	   ioctl(fd, GRAB_IOC_STREAMON) < 0 && errno == ENODEV,
+	   "edu-rmmod: the ring says not streaming, STREAMON fails with ENODEV");
+	while (grab_ring_next(&r, &f, NULL) == 0) {
+		seen++;
+		good += frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f);
+	}
+	ok(seen > 0 && good == seen,
+	   "edu-rmmod: the %d frames still in the ring verify (%d good)", seen,
+	   good);
+	munmap(map, len);
+	close(fd);
+	return done_testing();
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -1625,6 +1785,7 @@ static const struct {
 	{ "touch", test_touch },	{ "stress", test_stress },
 	{ "jitter", test_jitter },	{ "perm", test_perm },
 	{ "fmtread", test_fmtread },	{ "sfmt-ro", test_sfmt_ro },
+	{ "edu", test_edu },		{ "edu-rmmod", test_edu_rmmod },
 };
 
 int main(int argc, char **argv)

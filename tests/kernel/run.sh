@@ -20,6 +20,11 @@
 #
 # GRAB_KTEST_KERNELS="6.1 debug" boots only some kernels: a word selects
 # the kernels whose release begins with it and a dot or dash, or ends in it.
+#
+# Each kernel boots three times (GRAB_KTEST_MODES="plain swiotlb iommu"):
+# every test with QEMU's edu PCI device beside them (grab_edu.ko, frames
+# written by a real bus master's DMA into the ring), then the edu tests
+# alone with swiotlb=force and behind an Intel IOMMU (boot_guest below).
 set -u
 cd "$(dirname "$0")/../.."
 build=${BUILD:-build}
@@ -29,6 +34,9 @@ boot_timeout=${GRAB_KTEST_TIMEOUT:-300}
 # slower than the Debian kernels' (80-170 s).
 debug_timeout=${GRAB_KTEST_DEBUG_TIMEOUT:-2400}
 only=${GRAB_KTEST_KERNELS:-}
+# Boots per kernel (see boot_guest): every test, then the edu tests alone
+# under swiotlb=force and behind the Intel IOMMU.
+modes=${GRAB_KTEST_MODES:-plain swiotlb iommu}
 required_series=(6.1 6.12)
 failed=0
 
@@ -134,6 +142,76 @@ else
 	exit 1
 fi
 
+# Boot kernel $1 in one of the modes and report its tests:
+#   plain    every test; the edu device at a 32-bit DMA mask in a 1 GiB
+#            guest, so its DMA goes straight to the ring's pages;
+#   swiotlb  only the edu tests, swiotlb=force: every transfer bounces, so a
+#            missing or misplaced sync or unmap shows up as stale frames; a
+#            256 MiB guest keeps the bounce buffers inside the device's
+#            default 28-bit reach, and 16 MiB of them (8192 slabs) leave
+#            the debug kernel room;
+#   iommu    only the edu tests, behind QEMU's Intel IOMMU (intel_iommu=on,
+#            strict: an unmap takes effect at once), so a wrong or stale
+#            mapping faults (DMAR), and the 28-bit mask is met by the IOVAs.
+boot_guest() { # kernel-index mode
+	local i=$1 mode=$2 ver=${kernels[$1]} kb=$build/kernel-${kernels[$1]}
+	local append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
+	local label=$ver mem=1G devices=(-device edu,dma_mask=0xffffffff)
+	local tag=$mode status ms start why reports
+	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
+	case "$mode" in
+	swiotlb)
+		label="$ver swiotlb=force" mem=256M devices=(-device edu)
+		append="$append swiotlb=8192,force grabtests=edu" ;;
+	iommu)
+		label="$ver intel-iommu" devices=(-device intel-iommu,intremap=off -device edu)
+		append="$append intel_iommu=on iommu.strict=1 grabtests=edu" ;;
+	esac
+	start=$(date +%s%N)
+	timeout --foreground -k 10 "${ktimeouts[$i]}" qemu-system-x86_64 \
+		-machine q35,accel=tcg -cpu max -smp 2 -m $mem -nographic \
+		-no-reboot -monitor none -serial stdio \
+		-serial "file:$kb/tap-$tag.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${devices[@]}" \
+		-d guest_errors -D "$kb/qemu-$tag.log" \
+		-kernel "${kimages[$i]}" -initrd "$kb/initramfs.cpio.gz" \
+		-append "$append" </dev/null >"$kb/console-$tag.log" 2>&1
+	status=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "# $label: boot took $((ms / 1000)).$((ms % 1000 / 100)) s (QEMU status $status)"
+
+	tr -d '\r' <"$kb/tap-$tag.log" | sed -nE \
+		-e "s/^(not ok|ok)( [0-9]+)? - (.*)$/\1 - $label: \3/p" \
+		-e 's/^# (.*)$/# '"$label"': \1/p'
+	grep -aqE '^(not ok)' <(tr -d '\r' <"$kb/tap-$tag.log") && failed=1
+	if [ $status -eq 33 ] && grep -aq 'GRAB-GUEST-DONE failed=0' "$kb/tap-$tag.log"; then
+		pass "$label: guest ran every test and exited cleanly"
+	else
+		why="exit status $status"
+		[ $status -eq 124 ] && why="timed out after ${ktimeouts[$i]} s"
+		grep -aq 'Kernel panic' "$kb/console-$tag.log" && why="kernel panic"
+		grep -aq 'GRAB-GUEST-DONE failed=1' "$kb/tap-$tag.log" && why="a test failed"
+		fail "$label: guest ran every test and exited cleanly ($why)"
+		echo "# $label: last lines of the console ($kb/console-$tag.log):"
+		tr -d '\r' <"$kb/console-$tag.log" | tail -40 | sed 's/^/#   /'
+	fi
+	if reports=$(tests/kernel/console-check.sh "$kb/console-$tag.log"); then
+		pass "$label: console has no lockdep, KASAN, KFENCE, BUG, WARNING, DMA-API or DMAR report"
+	else
+		fail "$label: console has no lockdep, KASAN, KFENCE, BUG, WARNING, DMA-API or DMAR report"
+		echo "# $label: the reports ($kb/console-$tag.log):"
+		printf '%s\n' "$reports" | sed 's/^/#   /'
+	fi
+	# QEMU's own view of the edu device: a DMA address beyond its mask
+	# (clamped) or outside its buffer.
+	if grep -a 'EDU' "$kb/qemu-$tag.log" >"$kb/edu-errors-$tag.log" 2>/dev/null; then
+		fail "$label: QEMU saw no bad edu DMA (clamped address, range out of bounds)"
+		sed 's/^/#   /' "$kb/edu-errors-$tag.log" | head -10
+	else
+		pass "$label: QEMU saw no bad edu DMA (clamped address, range out of bounds)"
+	fi
+}
+
 for i in "${!kernels[@]}"; do
 	ver=${kernels[$i]}
 	kb=$build/kernel-$ver
@@ -143,16 +221,17 @@ for i in "${!kernels[@]}"; do
 	cp kernel/Kbuild kernel/Makefile kernel/*.c kernel/*.h "$kb/src/"
 	cp -r kernel/uapi "$kb/src/"
 	if make -C "$kb/src" KDIR="${kdirs[$i]}" W=1 C=1 \
-		>"$kb/build.log" 2>&1 && [ -f "$kb/src/grab.ko" ]; then
+		>"$kb/build.log" 2>&1 && [ -f "$kb/src/grab.ko" ] &&
+		[ -f "$kb/src/grab_edu.ko" ]; then
 		if grep -Ei 'warning|error' "$kb/build.log" | grep -v 'Skipping BTF' \
 			>"$kb/warnings.log"; then
-			fail "$ver: grab.ko builds with W=1 C=1 and no warnings"
+			fail "$ver: grab.ko and grab_edu.ko build with W=1 C=1 and no warnings"
 			sed 's/^/# /' "$kb/warnings.log" | head -40
 		else
-			pass "$ver: grab.ko builds with W=1 C=1 and no warnings"
+			pass "$ver: grab.ko and grab_edu.ko build with W=1 C=1 and no warnings"
 		fi
 	else
-		fail "$ver: grab.ko builds"
+		fail "$ver: grab.ko and grab_edu.ko build"
 		sed 's/^/# /' "$kb/build.log" | tail -40
 		continue
 	fi
@@ -164,45 +243,13 @@ for i in "${!kernels[@]}"; do
 	cp tests/kernel/guest-init.sh "$kb/root/init"
 	chmod 755 "$kb/root/init"
 	strip --strip-debug -o "$kb/root/grab.ko" "$kb/src/grab.ko"
+	strip --strip-debug -o "$kb/root/grab_edu.ko" "$kb/src/grab_edu.ko"
 	cp "$out/grab-ktest" "$kb/root/grab-ktest"
 	(cd "$kb/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) \
 		>"$kb/initramfs.cpio.gz"
 
-	append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
-	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
-	start=$(date +%s%N)
-	timeout --foreground -k 10 "${ktimeouts[$i]}" qemu-system-x86_64 \
-		-machine q35,accel=tcg -cpu max -smp 2 -m 1G -nographic \
-		-no-reboot -monitor none -serial stdio \
-		-serial "file:$kb/tap.log" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "${kimages[$i]}" -initrd "$kb/initramfs.cpio.gz" \
-		-append "$append" </dev/null >"$kb/console.log" 2>&1
-	status=$?
-	ms=$((($(date +%s%N) - start) / 1000000))
-	echo "# $ver: boot took $((ms / 1000)).$((ms % 1000 / 100)) s (QEMU status $status)"
-
-	tr -d '\r' <"$kb/tap.log" | sed -nE \
-		-e "s/^(not ok|ok)( [0-9]+)? - (.*)$/\1 - $ver: \3/p" \
-		-e 's/^# (.*)$/# '"$ver"': \1/p'
-	grep -aqE '^(not ok)' <(tr -d '\r' <"$kb/tap.log") && failed=1
-	if [ $status -eq 33 ] && grep -aq 'GRAB-GUEST-DONE failed=0' "$kb/tap.log"; then
-		pass "$ver: guest ran every test and exited cleanly"
-	else
-		why="exit status $status"
-		[ $status -eq 124 ] && why="timed out after ${ktimeouts[$i]} s"
-		grep -aq 'Kernel panic' "$kb/console.log" && why="kernel panic"
-		grep -aq 'GRAB-GUEST-DONE failed=1' "$kb/tap.log" && why="a test failed"
-		fail "$ver: guest ran every test and exited cleanly ($why)"
-		echo "# $ver: last lines of the console ($kb/console.log):"
-		tr -d '\r' <"$kb/console.log" | tail -40 | sed 's/^/#   /'
-	fi
-	if reports=$(tests/kernel/console-check.sh "$kb/console.log"); then
-		pass "$ver: console has no lockdep, KASAN, KFENCE, BUG, WARNING or DMA-API report"
-	else
-		fail "$ver: console has no lockdep, KASAN, KFENCE, BUG, WARNING or DMA-API report"
-		echo "# $ver: the reports ($kb/console.log):"
-		printf '%s\n' "$reports" | sed 's/^/#   /'
-	fi
+	for mode in $modes; do
+		boot_guest "$i" "$mode"
+	done
 done
 exit $failed
