@@ -7,8 +7,14 @@ needed first.  Every scenario runs BENCH_REPEATS times (default 3),
 interleaved so that drift on the machine spreads over all of them, for
 BENCH_SECS seconds of measurement each (default 3) after BENCH_WARMUP
 seconds of warm-up (default 1).  Prints a table and the goals, writes
-bench/results.json and bench/latency-cdf.png.  A missed goal is printed as
-"not met"; only a scenario that cannot run at all makes it fail.
+into $BENCH_OUT (default build/bench): results.json, table.txt,
+latency-cdf.png, latency-cdf-all.png (each scenario's CDF over its floor's)
+and cpu-vs-clients.png/.svg.  A missed goal is printed as "NOT MET"; only a
+scenario that cannot run at all makes it fail.
+
+Every goal is a ratio to a reference measured in the same run: the floor
+(floor_of(): bare 32-byte notifications to as many processes, at the same
+rate, over as many streams), a peer, or another of our readers.
 
 How each figure is measured:
   latency   the clients record CLOCK_MONOTONIC minus the producer's timestamp
@@ -22,7 +28,11 @@ How each figure is measured:
             produced; client us/frame divides the clients' by the frames
             delivered; total us/frame divides everything by the frames
             delivered.
-  missed    frames the clients lost while measuring, in % of frames produced.
+  missed    frames the clients lost while measuring (their sequence gaps), in
+            % of the frames produced for them; each grabberd client also
+            reports what it was told it missed, which must equal its gaps.
+  fps made  frames the source produced per second (the ring's sequence
+            numbers stay contiguous when the source drops frames).
   RSS       VmRSS of the server at the end (the ring pages it touched count).
 """
 import glob
