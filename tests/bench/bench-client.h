@@ -11,7 +11,8 @@
  * the last byte copied in).  CPU is measured from outside (the driver reads
  * /proc/PID/task/N/schedstat), so the clients do nothing extra for it.
  *
- * The RESULT line: frames, missed (sequence gaps while measuring), first
+ * The RESULT line: frames, missed (what the transport told the client it
+ * lost while measuring), gaps (what the sequence numbers show), first
  * and last sequence seen, latency p50/p99/max in microseconds.  With
  * BENCH_LAT_DIR set, the latencies (ns, one a line) go to
  * $BENCH_LAT_DIR/<pid>.lat, "timestamp latency" in ns a line, for the
@@ -34,7 +35,8 @@ struct bench_rec {
 	uint32_t *lat;		/* ns, saturated at 4 s */
 	uint64_t *ts;		/* the frames' timestamps */
 	size_t n, cap;
-	uint64_t missed;
+	uint64_t missed;	/* frames the transport said were lost */
+	uint64_t gaps;		/* frames the sequence numbers show were lost */
 	uint64_t first_seq, last_seq;
 	int have_seq;
 };
@@ -94,10 +96,12 @@ static inline void bench_frame(struct bench_rec *r, uint64_t seq, uint64_t ts_ns
 	}
 	r->ts[r->n] = ts_ns;
 	r->lat[r->n++] = (uint32_t)d;
-	if (r->have_seq)
-		r->missed += missed >= 0 ? (uint64_t)missed :
-			     seq > r->last_seq + 1 ? seq - r->last_seq - 1 : 0;
-	else
+	if (r->have_seq) {
+		uint64_t gap = seq > r->last_seq + 1 ? seq - r->last_seq - 1 : 0;
+
+		r->gaps += gap;
+		r->missed += missed >= 0 ? (uint64_t)missed : gap;
+	} else
 		r->first_seq = seq;
 	r->have_seq = 1;
 	r->last_seq = seq;
@@ -140,9 +144,9 @@ static inline void bench_finish(struct bench_rec *r, const char *what)
 	}
 	qsort(r->lat, r->n, sizeof(*r->lat), bench_cmp);
 	printf("RESULT client=%s pid=%d frames=%zu missed=%" PRIu64
-	       " first=%" PRIu64 " last=%" PRIu64
+	       " gaps=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64
 	       " p50_us=%.1f p99_us=%.1f max_us=%.1f\n",
-	       what, (int)getpid(), r->n, r->missed, r->first_seq, r->last_seq,
+	       what, (int)getpid(), r->n, r->missed, r->gaps, r->first_seq, r->last_seq,
 	       bench_pct(r, 0.50), bench_pct(r, 0.99), bench_pct(r, 1.0));
 	fflush(stdout);
 	exit(0);

@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	int notify_fds[1024], nnotify = 0, lfd = -1;
 	bool memsink, notify;
 	int shm_fd = -1;
-	uint64_t start, n;
+	uint64_t start, n, seq = 0;
 	pthread_t th;
 
 	if ((argc != 6 && argc != 7) || (strcmp(argv[1], "socket") &&
@@ -240,8 +240,11 @@ int main(int argc, char **argv)
 		}
 		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			continue;
+		/* Sequences count frames made, contiguous as grabberd's ring's:
+		 * a gap a client sees is a frame it lost, not one never made. */
+		seq++;
 		if (notify) {
-			struct copy_hdr h = { COPY_MAGIC, 0, n, now_ns() };
+			struct copy_hdr h = { COPY_MAGIC, 0, seq, now_ns() };
 			int fd, i;
 
 			while (nnotify < 1024 &&
@@ -251,19 +254,19 @@ int main(int argc, char **argv)
 				send(notify_fds[i], &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL);
 		} else if (memsink) {
 			/* The capture (or encoder) output, then the copy into the sink. */
-			fill(scratch, n);
+			fill(scratch, seq);
 			if (flock(shm_fd, LOCK_EX))
 				continue;
 			memcpy(copy_shm_data(shm), scratch, fmt.sizeimage);
-			shm->sequence = n;
+			shm->sequence = seq;
 			shm->timestamp_ns = now_ns();
 			shm->bytes = fmt.sizeimage;
 			shm->magic = COPY_MAGIC;
 			flock(shm_fd, LOCK_UN);
 		} else {
 			pthread_mutex_lock(&lock);
-			fill(global_buf, n);
-			global_hdr.sequence = n;
+			fill(global_buf, seq);
+			global_hdr.sequence = seq;
 			global_hdr.timestamp_ns = now_ns();
 			global_hdr.bytes = fmt.sizeimage;
 			global_hdr.magic = COPY_MAGIC;

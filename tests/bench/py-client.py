@@ -30,7 +30,7 @@ def on_signal(sig, _):
 def main():
     s = grab.connect(sys.argv[2] if len(sys.argv) > 2 else None, socket=sys.argv[1])
     lat, ts = [], []
-    missed = 0
+    missed = gaps = 0
     first = last = None
     while not stop:
         f = s.next(timeout=0.5)
@@ -45,6 +45,7 @@ def main():
                 first = f.sequence
             else:
                 missed += f.missed
+                gaps += max(0, f.sequence - last - 1)
             last = f.sequence
         del a
         f.release()
@@ -56,9 +57,9 @@ def main():
 
     def pct(p):
         return lat[int(p * (len(lat) - 1) + 0.5)] / 1000.0 if lat else 0.0
-    print("RESULT client=python pid=%d frames=%d missed=%d first=%d last=%d "
+    print("RESULT client=python pid=%d frames=%d missed=%d gaps=%d first=%d last=%d "
           "p50_us=%.1f p99_us=%.1f max_us=%.1f"
-          % (os.getpid(), len(lat), missed, first or 0, last or 0,
+          % (os.getpid(), len(lat), missed, gaps, first or 0, last or 0,
              pct(0.5), pct(0.99), pct(1.0)), flush=True)
 
 
