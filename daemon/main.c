@@ -269,6 +269,26 @@ static void raise_fd_limit(void)
 		log_debug("open-file limit stays where it is: %s", strerror(errno));
 }
 
+/*
+ * Timers to the microsecond: libevent's default clock is
+ * CLOCK_MONOTONIC_COARSE, one jiffy (4 ms at HZ=250), so a 1,000 fps source
+ * made only one frame in four (make bench: frames made against the floor's
+ * went from 0.28 to 1.0, the daemon's CPU per frame from 2.8x the floor's
+ * to 0.7x).  The price is a timerfd: one more system call per wake-up.
+ */
+static struct event_base *new_event_base(void)
+{
+	struct event_config *ec = event_config_new();
+	struct event_base *base;
+
+	if (!ec)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
 int main(int argc, char **argv)
 {
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
@@ -307,7 +327,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 
-	d->base = event_base_new();
+	d->base = new_event_base();
 	if (!d->base) {
 		log_err("cannot create the event loop");
 		return EXIT_FAILURE;
