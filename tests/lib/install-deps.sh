@@ -105,7 +105,7 @@ list() {
 	case "$1" in
 	build) printf '%s\n' "${build[@]}" ;;
 	module) printf '%s\n' "${build[@]}" "${module[@]}" ;;
-	deb) printf '%s\n' "${build[@]}" "${deb[@]}" ;;
+	deb) printf '%s\n' "${build[@]}" "${optional[@]}" "${deb[@]}" ;;
 	check) printf '%s\n' "${build[@]}" "${check[@]}" ;;
 	bench) printf '%s\n' "${build[@]}" "${bench[@]}" ;;
 	optional) printf '%s\n' "${build[@]}" "${optional[@]}" ;;

@@ -68,7 +68,7 @@ start=$(date +%s)
 nice -n 10 make --no-print-directory deb >"$d" 2>&1
 result "make deb builds (dpkg-buildpackage in $build/deb-src)" $? "$d"
 note "make deb: $(($(date +%s) - start)) s"
-packages=(grabberd libgrab1 libgrab-dev grab-tools grab-dkms)
+packages=(grabberd libgrab1 libgrab-dev grab-tools grab-dkms python3-grab gstreamer1.0-grab)
 for p in "${packages[@]}"; do
 	t "make deb made $p" sh -c "ls $debs/${p}_*.deb >/dev/null"
 done
@@ -120,6 +120,23 @@ EOF
 /usr/share/doc/grab-tools/changelog.gz
 /usr/share/doc/grab-tools/copyright
 /usr/share/man/man1/grab-capture.1.gz
+EOF
+	python3-grab)
+		echo "/usr/lib/python3/dist-packages/grab$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
+		cat <<EOF ;;
+/usr/lib/python3/dist-packages/grab.pyi
+/usr/share/doc/python3-grab/changelog.gz
+/usr/share/doc/python3-grab/copyright
+/usr/share/doc/python3-grab/examples/grab-motion.py
+/usr/share/doc/python3-grab/examples/grab-view.py
+EOF
+	gstreamer1.0-grab) cat <<EOF ;;
+/lib/systemd/system/grab-rtsp.service
+/usr/bin/grab-rtsp
+/usr/lib/$ma/gstreamer-1.0/libgstgrab.so
+/usr/share/doc/gstreamer1.0-grab/changelog.gz
+/usr/share/doc/gstreamer1.0-grab/copyright
+/usr/share/man/man1/grab-rtsp.1.gz
 EOF
 	grab-dkms)
 		echo /usr/share/doc/grab-dkms/changelog.gz
