@@ -8,7 +8,7 @@
 # libgrab's exported symbols; the example built against the installed
 # library; the man pages.  Needs root for the mounts.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 GC=$build/grab-capture
 GD=$build/grabberd

@@ -11,7 +11,7 @@
 # access-control checks: a client can only read the memfd ring, and HTTP
 # Basic authentication (http_auth).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 grabberd=$build/grabberd
 capture=$build/grab-capture

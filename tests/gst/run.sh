@@ -10,7 +10,7 @@
 # The GStreamer registry is private to the run (GST_REGISTRY), so runs at
 # the same time never share a half-written cache.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 GD=$build/grabberd
 GC=$build/grab-capture

@@ -7,7 +7,7 @@
 # strict MJPEG parser (viewers.py); JPEGs checked against the test pattern
 # by the capture tier's check-frames (TurboJPEG decode, PSNR).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 GD=$build/grabberd
 GC=$build/grab-capture

@@ -6,7 +6,7 @@
 # verified byte for byte against the test pattern.  Prints TAP lines; the
 # figures seen are "# " lines.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 bin=$build/tests/integration
 grabberd=$build/grabberd

@@ -21,7 +21,7 @@
 # GRAB_KTEST_KERNELS="6.1 debug" boots only some kernels: a word selects
 # the kernels whose release begins with it and a dot or dash, or ends in it.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 out=$build/kernel-tier
 boot_timeout=${GRAB_KTEST_TIMEOUT:-300}

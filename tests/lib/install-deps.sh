@@ -37,6 +37,9 @@ packages=(
 	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
 	# python tier: pytest, OpenCV
 	python3-pytest python3-opencv
+	# style tier: clang-format, shellcheck; checkpatch.pl comes from
+	# linux-source-6.12 (listed above)
+	clang-format shellcheck linux-source-6.12
 	# benchmarks (make bench): plots, the GStreamer shm peer, µStreamer
 	gnuplot-nox gstreamer1.0-tools gstreamer1.0-plugins-base
 	gstreamer1.0-plugins-bad ustreamer

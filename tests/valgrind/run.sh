@@ -8,7 +8,7 @@
 # errors and nothing definitely lost; valgrind's ERROR SUMMARY and LEAK
 # SUMMARY lines are printed as "# " lines.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 tmp=$(mktemp -d /tmp/grab-valgrind.XXXXXX)
 dpid=
