@@ -262,9 +262,10 @@ static inline int grab_format_planes(const struct grab_format *fmt,
 
 /*
  * Check width, height and fourcc, and fill in bytesperline (if zero: tightly
- * packed), sizeimage and the plane layout (nplanes, planes[]).  A compressed format's sizeimage is the most a
- * frame may take (a slot's size): kept if the producer gave one, else a
- * worst case for the geometry.  Returns 0 or -EINVAL.
+ * packed), sizeimage and the plane layout (nplanes, planes[]).  A compressed
+ * format's sizeimage is the most a frame may take (a slot's size): kept if
+ * the producer gave one, else a worst case for the geometry.  Returns 0 or
+ * -EINVAL.
  */
 static inline int grab_format_complete(struct grab_format *fmt)
 {
