@@ -67,6 +67,7 @@ struct grab_format_info {
  * reports the table's initializers as "defined twice".  Each translation
  * unit that uses it has its own copy, as a static local would.
  */
+/* clang-format off: one row a format, aligned by hand */
 static const struct grab_format_info grab_format_rows[] __attribute__((unused)) = {
 	{ .fourcc = GRAB_FMT_YUYV, .name = "YUYV", .aliases = { "YUY2", "YUV422" },
 	  .description = "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp",
@@ -121,6 +122,7 @@ static const struct grab_format_info grab_format_rows[] __attribute__((unused)) 
 	  .nplanes = 0, .align_w = 1, .align_h = 1,
 	  .plane_bits = { 0 }, .plane_vdiv = { 1 } },
 };
+/* clang-format on */
 
 /* The table and its length in *@ret_n. */
 static inline const struct grab_format_info *grab_format_table(unsigned int *ret_n)
