@@ -122,6 +122,7 @@ static const struct grab_format_info grab_format_rows[] __attribute__((unused)) 
 	  .nplanes = 0, .align_w = 1, .align_h = 1,
 	  .plane_bits = { 0 }, .plane_vdiv = { 1 } },
 };
+
 /* clang-format on */
 
 /* The table and its length in *@ret_n. */
