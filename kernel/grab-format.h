@@ -65,9 +65,10 @@ struct grab_format_info {
  * and converters).  At file scope, not a static local of an inline
  * function: sparse inlines such a function into each caller and then
  * reports the table's initializers as "defined twice".  Each translation
- * unit that uses it has its own copy, as a static local would.
+ * unit that uses it has its own copy, as a static local would.  One row a
+ * format, laid out by hand: clang-format would give each field a line.
  */
-/* clang-format off: one row a format, aligned by hand */
+/* clang-format off */
 static const struct grab_format_info grab_format_rows[] __attribute__((unused)) = {
 	{ .fourcc = GRAB_FMT_YUYV, .name = "YUYV", .aliases = { "YUY2", "YUV422" },
 	  .description = "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp",
