@@ -65,8 +65,10 @@ struct grab_format_info {
  * and converters).  At file scope, not a static local of an inline
  * function: sparse inlines such a function into each caller and then
  * reports the table's initializers as "defined twice".  Each translation
- * unit that uses it has its own copy, as a static local would.
+ * unit that uses it has its own copy, as a static local would.  One row a
+ * format, laid out by hand: clang-format would give each field a line.
  */
+/* clang-format off */
 static const struct grab_format_info grab_format_rows[] __attribute__((unused)) = {
 	{ .fourcc = GRAB_FMT_YUYV, .name = "YUYV", .aliases = { "YUY2", "YUV422" },
 	  .description = "4:2:2 packed Y0 Cb Y1 Cr, 16 bpp",
@@ -121,6 +123,8 @@ static const struct grab_format_info grab_format_rows[] __attribute__((unused)) 
 	  .nplanes = 0, .align_w = 1, .align_h = 1,
 	  .plane_bits = { 0 }, .plane_vdiv = { 1 } },
 };
+
+/* clang-format on */
 
 /* The table and its length in *@ret_n. */
 static inline const struct grab_format_info *grab_format_table(unsigned int *ret_n)
@@ -262,9 +266,10 @@ static inline int grab_format_planes(const struct grab_format *fmt,
 
 /*
  * Check width, height and fourcc, and fill in bytesperline (if zero: tightly
- * packed), sizeimage and the plane layout (nplanes, planes[]).  A compressed format's sizeimage is the most a
- * frame may take (a slot's size): kept if the producer gave one, else a
- * worst case for the geometry.  Returns 0 or -EINVAL.
+ * packed), sizeimage and the plane layout (nplanes, planes[]).  A compressed
+ * format's sizeimage is the most a frame may take (a slot's size): kept if
+ * the producer gave one, else a worst case for the geometry.  Returns 0 or
+ * -EINVAL.
  */
 static inline int grab_format_complete(struct grab_format *fmt)
 {

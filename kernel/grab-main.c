@@ -130,8 +130,10 @@ static int grab_check_params(void)
 	}
 	fi = grab_format_info(fourcc);
 	if (!fi->nplanes) {
-		/* No JPEG encoder in the kernel: MJPEG comes from a camera
-		 * or grabberd's test: source. */
+		/*
+		 * No JPEG encoder in the kernel: MJPEG comes from a camera
+		 * or grabberd's test: source.
+		 */
 		pr_err("format=%s is compressed; the simulator produces raw formats only\n",
 		       format);
 		return -EINVAL;

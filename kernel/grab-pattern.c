@@ -216,8 +216,10 @@ static void make_line(const struct frame_geometry *g,
 			dst[x] = bar_yuv[pixel_color(g, x, y)][0];
 		break;
 	case GRAB_FMT_Y16:
-		/* Luma in the high byte; the low byte a ramp that shows a
-		 * reader mixing up the byte order. */
+		/*
+		 * Luma in the high byte; the low byte a ramp that shows a
+		 * reader mixing up the byte order.
+		 */
 		for (x = 0; x < g->width; x++) {
 			dst[2 * x] = (__u8)x;
 			dst[2 * x + 1] = bar_yuv[pixel_color(g, x, y)][0];
@@ -335,8 +337,10 @@ __s64 grab_pattern_verify(const void *frame, const struct grab_format *fmt,
 	return -1;
 }
 
-/* Offset in a line of plane 0 of the byte that carries pixel @x's luma
- * (for RGB and Bayer: one of its colours; the barcode is white or black). */
+/*
+ * Offset in a line of plane 0 of the byte that carries pixel @x's luma
+ * (for RGB and Bayer: one of its colours; the barcode is white or black).
+ */
 static __u32 luma_offset(__u32 fourcc, __u32 x)
 {
 	switch (fourcc) {

@@ -15,8 +15,10 @@
 
 #include "uapi/linux/grab.h"
 
-/* Write the frame for @sequence into @frame (fmt->sizeimage bytes); -EINVAL
- * for an invalid or compressed format. */
+/*
+ * Write the frame for @sequence into @frame (fmt->sizeimage bytes); -EINVAL
+ * for an invalid or compressed format.
+ */
 int grab_pattern_fill(void *frame, const struct grab_format *fmt,
 		      __u64 sequence);
 

@@ -51,8 +51,7 @@ start one; one_pid=$pid one_url=$url
 start many; many_pid=$pid many_url=$url
 
 viewers() {	# viewers URL N
-	local i
-	for i in $(seq "$2"); do
+	for _ in $(seq "$2"); do
 		curl -s -o /dev/null --max-time $((secs + 30)) "$1/stream" &
 		pids+=("$!")
 	done

@@ -36,7 +36,7 @@ for case in "YUYV 422 -yuv" "RGB3 444" "GREY GRAY -yuv"; do
 	set -- $case
 	fourcc=$1 sub=$2
 	shift 2
-	read -r n fps mps bytes < <("$bench" $W $H "$fourcc" $Q "$secs")
+	read -r _ fps mps bytes < <("$bench" $W $H "$fourcc" $Q "$secs")
 	tjmps=$(tj "$sub" "$@")
 	ratio=$(awk -v a="$mps" -v b="$tjmps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')
 	printf '%-34s %10s %10s %12s   ratio %s  (%d bytes/frame)\n' \

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: MIT
 # Sourced in the system-test VM by guest.sh (see tests/bench/ustreamer-vm.sh):
 # µStreamer and grabberd, one after the other, on the same vivid camera at

@@ -8,7 +8,7 @@
 #   CPU per delivered frame ustreamer / grabberd: R.RRx
 # usage: ustreamer-vm.sh [SECONDS]
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 build=${BUILD:-build}
 . tests/system/vm.sh

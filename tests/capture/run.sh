@@ -8,7 +8,7 @@
 # libgrab's exported symbols; the example built against the installed
 # library; the man pages.  Needs root for the mounts.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 GC=$build/grab-capture
 GD=$build/grabberd
@@ -262,15 +262,15 @@ d=$tmp/history.diag
 	watcher=$!
 	sleep 0.5
 	"$GC" -s "$tmp/yuyv.sock" --history -n 4 -v -f raw -o "$tmp/h.raw" 2>"$tmp/h.v"
-	st=$?
+	hst=$?
 	kill $watcher; wait $watcher
 	cat "$tmp/h.v"
 	hist=$(grep -c ' history -> ' "$tmp/h.v")
 	live=$(grep -c 'missed [0-9]* -> ' "$tmp/h.v")
-	echo "exit $st; $hist history frames, $live live frames"
+	echo "exit $hst; $hist history frames, $live live frames"
 	# Oldest first, and every gap is one grab-capture reported as missed
 	# (a busy machine may make it miss live frames).
-	[ $st -eq 0 ] && [ "$hist" -ge 7 ] && [ "$live" -eq 4 ] &&
+	[ $hst -eq 0 ] && [ "$hist" -ge 7 ] && [ "$live" -eq 4 ] &&
 	sed -n 's/.* seq \([0-9]*\) .* missed \([0-9]*\).*/\1 \2/p' "$tmp/h.v" |
 		awk 'NR > 1 && ($1 <= prev || $1 - prev - 1 != $2 - pm) { bad = 1 } { prev = $1; pm = $2 } END { exit bad }' &&
 	"$CHK" raw "$tmp/h.raw" $W $H YUYV $(seqs "$tmp/h.v")

@@ -11,7 +11,7 @@
 # access-control checks: a client can only read the memfd ring, and HTTP
 # Basic authentication (http_auth).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 grabberd=$build/grabberd
 capture=$build/grab-capture
@@ -177,7 +177,7 @@ cd_=$!
 cm=$!
 "$client" --socket "$sock" --stream memfdbad --seconds 4 --timeout-ms 500 >"$tmp/inj-memfd.out" 2>&1 &
 cf=$!
-pids+=($cg $cd_ $cm $cf)
+pids+=("$cg" "$cd_" "$cm" "$cf")
 sleep 1.5
 curl -s "${url}state" >"$tmp/state.json"
 python3 - "$tmp/state.json" >"$tmp/state.txt" <<'EOF'
@@ -283,7 +283,7 @@ GRAB_FAULT_LOG=$tmp/intr.faults GRAB_FAULT_SIGNALS=1 LD_PRELOAD=$inject \
 cap=$!
 "$client" --socket "$sock" --seconds 4 --quiet-jumps >"$tmp/intr-client.out" 2>&1 &
 cl=$!
-pids+=($cap $cl)
+pids+=("$cap" "$cl")
 python3 - "$DPID" "$cap" 4 <<'EOF' &
 import os, signal, sys, time
 pids = [int(p) for p in sys.argv[1:3]]

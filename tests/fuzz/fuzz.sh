@@ -5,7 +5,7 @@
 # print its executions and crashes.  Exits non-zero if any target crashed.
 # Usage: fuzz.sh SECONDS FUZZ-DIR TARGET...
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 secs=$1 dir=$2; shift 2
 status=0
 summary=()

@@ -5,7 +5,7 @@
 # seeds and every input that once found a bug.  One TAP line per target.
 # (make fuzz does the fuzzing itself.)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 dir=$build/fuzz
 tmp=$(mktemp -d /tmp/grab-fuzz.XXXXXX)

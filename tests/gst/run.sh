@@ -10,7 +10,7 @@
 # The GStreamer registry is private to the run (GST_REGISTRY), so runs at
 # the same time never share a half-written cache.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 GD=$build/grabberd
 GC=$build/grab-capture
@@ -54,8 +54,7 @@ start_daemon() {
 	"$GD" -c "$1" >>"$tmp/grabberd.log" 2>&1 &
 	DPID=$!
 	pids+=("$DPID")
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ -S "$SOCK" ] && grep -q "serving on" "$tmp/grabberd.log" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.05
@@ -365,8 +364,7 @@ start_rtsp() {
 	"$RTSP" -l 127.0.0.1:0 -s "$SOCK" "$@" >"$tmp/rtsp.out" 2>>"$tmp/rtsp.err" &
 	RPID=$!
 	pids+=("$RPID")
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		PORT=$(sed -n 's|.*rtsp://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/rtsp.out")
 		[ -n "$PORT" ] && return 0
 		sleep 0.05

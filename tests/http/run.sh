@@ -7,7 +7,7 @@
 # strict MJPEG parser (viewers.py); JPEGs checked against the test pattern
 # by the capture tier's check-frames (TurboJPEG decode, PSNR).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 GD=$build/grabberd
 GC=$build/grab-capture
@@ -81,7 +81,7 @@ EOF
 start_daemon main -c "$tmp/grabberd.conf" || exit 1
 main_pid=$pid main=$url
 declare -A fourcc=([yuyv]=YUYV [grey]=GREY [rgb]=RGB3)
-declare -A size=([yuyv]=640,480 [grey]=320,240 [rgb]=320,240)
+declare -A size=([yuyv]="640,480" [grey]="320,240" [rgb]="320,240")
 declare -A jpgfmt=([yuyv]=yuvj422p [grey]=gray [rgb]=yuvj444p)
 
 # ---- configuration and command line ---------------------------------------
@@ -393,7 +393,9 @@ d=$tmp/bad.diag
 	check 400 "bad action" "$main/?action=explode"
 	check 400 "query on /state" "$main/state?x=1"
 	check '4[0-9][0-9]' "20 KB header" "$main/state" -H "X-Huge: $(head -c 20000 /dev/zero | tr '\0' a)"
-	check '4[0-9][0-9]' "1500 headers" "$main/state" $(for i in $(seq 1500); do echo "-H X-$i:vvvvvv"; done)
+	hdrs=()
+	for i in $(seq 1500); do hdrs+=(-H "X-$i:vvvvvv"); done
+	check '4[0-9][0-9]' "1500 headers" "$main/state" "${hdrs[@]}"
 	# A method token nobody knows gets 405 too, as README says (evhttp
 	# alone would answer 501).
 	check 405 "unknown method BREW" "$main/state" -X BREW

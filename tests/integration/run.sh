@@ -6,7 +6,7 @@
 # verified byte for byte against the test pattern.  Prints TAP lines; the
 # figures seen are "# " lines.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 bin=$build/tests/integration
 grabberd=$build/grabberd
@@ -253,7 +253,7 @@ fds0=$(fd_count "$DPID") rss0=$(rss_kb "$DPID")
 RANDOM=4242
 killed=0
 gone0=$(grep -c "dropped: disconnected" "$tmp/main.log")
-for round in $(seq 10); do
+for _ in $(seq 10); do
 	p=()
 	for i in $(seq 20); do
 		"$client" --socket "$SOCK" --stream small --seconds 5 >/dev/null 2>&1 &

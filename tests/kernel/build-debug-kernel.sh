@@ -81,7 +81,7 @@ while IFS= read -r line; do
 	esac
 	opt=${want#\# }
 	opt=${opt%%[= ]*}
-	have=$(grep -E "^(# )?$opt[= ]" "$src/.config" || echo "# $opt is not set")
+	have=$(grep -E "^(# )?${opt}[= ]" "$src/.config" || echo "# $opt is not set")
 	if [ "$have" != "$want" ]; then
 		echo "build-debug-kernel: $fragment asks '$want', .config has '$have'" >&2
 		bad=1

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: MIT
 #
 # /init of the kernel tier's initramfs (see run.sh): loads grab.ko, runs

@@ -26,7 +26,7 @@
 # written by a real bus master's DMA into the ring), then the edu tests
 # alone with swiotlb=force and behind an Intel IOMMU (boot_guest below).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 out=$build/kernel-tier
 boot_timeout=${GRAB_KTEST_TIMEOUT:-300}

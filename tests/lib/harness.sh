@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 #
 # Sourced by the tier scripts: TAP output for tests/run-tests.sh and the

@@ -88,6 +88,9 @@ check=(
 	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
 	# a CPU hog to run the tiers beside (no test may assume an idle machine)
 	stress-ng
+	# style tier: clang-format, shellcheck; checkpatch.pl comes from
+	# linux-source-6.12 (listed above)
+	clang-format shellcheck
 )
 
 # make bench: plots, the GStreamer shm peer, µStreamer in the system-test VM

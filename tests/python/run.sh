@@ -7,7 +7,7 @@
 # turns each pytest result into an "ok"/"not ok" line (a skipped test is a
 # "# skip" note, never an "ok").
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 export BUILD=$build
 export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the tree

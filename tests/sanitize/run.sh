@@ -9,7 +9,7 @@
 # report goes to a file in one directory: any report at all, including a
 # leak found when a daemon exits on SIGTERM, is a failed test naming it.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 abuild=${SANITIZE_BUILD:-$build/asan}
 flags="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"

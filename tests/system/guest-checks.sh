@@ -1,8 +1,10 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: MIT
 # Sourced by guest.sh: the system tier's checks, in the order an operator
 # meets them.  Helpers: check, ok, not_ok, wait_for; $out is the 9p share.
 bin=/payload/bin
 conf=/etc/grabberd/grabberd.conf
+: "${out:?}"
 W=320 H=240
 
 # --- modules and udev --------------------------------------------------------

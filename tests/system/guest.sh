@@ -67,4 +67,5 @@ systemctl daemon-reload
 udevadm control --reload-rules
 echo "# installed at $(uptime_s) s (grab.ko and its module index came from the host)"
 
+# shellcheck source=tests/system/guest-checks.sh
 . /payload/checks.sh

@@ -11,7 +11,7 @@
 # whose headers and image are installed; a 6.1 one is required).  Missing
 # QEMU, kernels or mmdebstrap are failures, not skips.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 build=${BUILD:-build}
 

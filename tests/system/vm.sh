@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 #
 # Sourced helpers for booting the project in the system-test VM: a Debian
@@ -7,6 +8,7 @@
 # (tests/system/run.sh) and by the µStreamer benchmark (tests/bench/).
 #
 # Callers set $top (the checkout) and $build (its build directory).
+: "${top:?}" "${build:?}"
 
 # vm_kernels: every kernel with both headers and an image on this machine.
 vm_kernels() {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Unit tier: the ABI header compiles everywhere, then every unit test binary.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,7 +8,7 @@
 # errors and nothing definitely lost; valgrind's ERROR SUMMARY and LEAK
 # SUMMARY lines are printed as "# " lines.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 build=${BUILD:-build}
 tmp=$(mktemp -d /tmp/grab-valgrind.XXXXXX)
 dpid=
@@ -75,7 +75,7 @@ fps = 30
 CONF
 "$build/grabberd" -c "$tmp/grabberd.conf" 2>"$tmp/daemon.log" &
 dpid=$!
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	[ -S "$sock" ] && grep -q "serving on" "$tmp/daemon.log" && break
 	sleep 0.05
 done

@@ -112,6 +112,7 @@ struct grab_format {
 	struct grab_plane planes[GRAB_MAX_PLANES];
 	__u32 reserved[4];
 };
+
 GRAB_STATIC_ASSERT(sizeof(struct grab_plane) == 8, "grab_plane size");
 GRAB_STATIC_ASSERT(sizeof(struct grab_format) == 64, "grab_format size");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_format, nplanes) == 20, "nplanes offset");
@@ -159,6 +160,7 @@ struct grab_ring_header {
 	__u32 fps_den;
 	__u64 reserved[3];
 };
+
 GRAB_STATIC_ASSERT(sizeof(struct grab_ring_header) == 160, "grab_ring_header size");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, ring_size) == 32, "ring_size offset");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_ring_header, format) == 40, "format offset");
@@ -190,6 +192,7 @@ struct grab_slot_desc {
 	__u32 format_gen;
 	__u64 reserved[4];
 };
+
 GRAB_STATIC_ASSERT(sizeof(struct grab_slot_desc) == 64, "grab_slot_desc size");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_slot_desc, sequence) == 8, "sequence offset");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_slot_desc, timestamp_ns) == 16, "timestamp offset");
@@ -217,6 +220,7 @@ struct grab_event {
 	__u32 flags;
 	__u32 reserved[7];
 };
+
 GRAB_STATIC_ASSERT(sizeof(struct grab_event) == 64, "grab_event size");
 
 /* grab_info.flags */
@@ -250,6 +254,7 @@ struct grab_info {
 	__u32 data_offset;
 	__u64 reserved[4];
 };
+
 GRAB_STATIC_ASSERT(sizeof(struct grab_info) == 136, "grab_info size");
 GRAB_STATIC_ASSERT(GRAB_OFFSETOF(struct grab_info, format) == 24, "grab_info format offset");
 
@@ -268,16 +273,19 @@ struct grab_stats {
 	__u32 mappings;
 	__u64 reserved[4];
 };
+
 GRAB_STATIC_ASSERT(sizeof(struct grab_stats) == 56, "grab_stats size");
 
 #define GRAB_IOC_MAGIC		'G'
 /* Get device and ring description. */
 #define GRAB_IOC_INFO		_IOR(GRAB_IOC_MAGIC, 0x00, struct grab_info)
-/* Set width, height, fourcc (bytesperline, sizeimage,
+/*
+ * Set width, height, fourcc (bytesperline, sizeimage,
  * planes are filled in).
  * -EBUSY while streaming or mapped, -EINVAL on an unsupported format;
  * nothing changes unless it returns 0.  Every open file's read() cursor
- * moves to the new ring: the frames it had not read are reported missed. */
+ * moves to the new ring: the frames it had not read are reported missed.
+ */
 #define GRAB_IOC_S_FMT		_IOWR(GRAB_IOC_MAGIC, 0x01, struct grab_format)
 #define GRAB_IOC_STREAMON	_IO(GRAB_IOC_MAGIC, 0x02)
 #define GRAB_IOC_STREAMOFF	_IO(GRAB_IOC_MAGIC, 0x03)
