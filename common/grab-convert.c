@@ -72,7 +72,7 @@ static void bayer_cell(uint32_t fourcc, int *r, int *b)
 	case GRAB_FMT_SGRBG8:
 		*r = 1, *b = 2;
 		break;
-	default:	/* GBRG */
+	default: /* GBRG */
 		*r = 2, *b = 1;
 		break;
 	}
@@ -137,7 +137,7 @@ static void yuv_pixel(const struct grab_format *fmt, const uint8_t *src,
 	case GRAB_FMT_Y16:
 		*ry = l[2 * x + 1], *rcb = 128, *rcr = 128;
 		return;
-	default:	/* GREY */
+	default: /* GREY */
 		*ry = l[x], *rcb = 128, *rcr = 128;
 		return;
 	}
@@ -180,7 +180,8 @@ int grab_image_to_rgb(const struct grab_format *fmt, const uint8_t *src,
 				int yy, cb, cr;
 
 				yuv_pixel(fmt, src, x, y, &yy, &cb, &cr);
-				grab_image_ycbcr_to_rgb(yy, cb, cr, dst + 3 * x);
+				grab_image_ycbcr_to_rgb(yy, cb, cr,
+							dst + 3 * x);
 			}
 			break;
 		}
@@ -244,13 +245,15 @@ static void to_y4m_444(const struct grab_format *fmt, const uint8_t *src,
 			bayer_rows(fmt, src, y, line2);
 			for (x = 0; x < 2 * fmt->width; x++) {
 				i = (size_t)y * fmt->width + x;
-				rgb_to_ycbcr(line2 + 3 * x, py + i, pu + i, pv + i);
+				rgb_to_ycbcr(line2 + 3 * x, py + i, pu + i,
+					     pv + i);
 			}
 		}
 		return;
 	}
 	for (i = 0; i < luma; i++) {
-		uint32_t x = (uint32_t)(i % fmt->width), y = (uint32_t)(i / fmt->width);
+		uint32_t x = (uint32_t)(i % fmt->width),
+			 y = (uint32_t)(i / fmt->width);
 		const uint8_t *s = plane_line(fmt, src, 0, y) + 3 * x;
 		uint8_t rgb3[3] = { s[0], s[1], s[2] };
 
@@ -303,7 +306,8 @@ int grab_image_to_y4m(const struct grab_format *fmt, const uint8_t *src,
 			}
 			/* NV12: split the interleaved CbCr line. */
 			for (x = 0; x < w; x += 2) {
-				const uint8_t *c = plane_line(fmt, src, 1, y) + x;
+				const uint8_t *c =
+					plane_line(fmt, src, 1, y) + x;
 
 				*pu++ = c[0];
 				*pv++ = c[1];
@@ -331,9 +335,11 @@ size_t grab_image_ppm_header(const struct grab_format *fmt, char *buf,
 	int n;
 
 	if (fmt->fourcc == GRAB_FMT_Y16)
-		n = snprintf(buf, len, "P5\n%u %u\n65535\n", fmt->width, fmt->height);
+		n = snprintf(buf, len, "P5\n%u %u\n65535\n", fmt->width,
+			     fmt->height);
 	else
-		n = snprintf(buf, len, "P6\n%u %u\n255\n", fmt->width, fmt->height);
+		n = snprintf(buf, len, "P6\n%u %u\n255\n", fmt->width,
+			     fmt->height);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
@@ -362,9 +368,12 @@ int grab_image_to_ppm(const struct grab_format *fmt, const uint8_t *src,
 		const uint8_t *s = plane_line(fmt, src, 0, y);
 
 		for (x = 0; x < fmt->width; x++, dst += 2) {
-			int64_t v = ((int64_t)(s[2 * x + 1] << 8 | s[2 * x]) - 16 * 256) *
+			int64_t v = ((int64_t)(s[2 * x + 1] << 8 | s[2 * x]) -
+				     16 * 256) *
 				    65535 / (219 * 256);
-			uint16_t full = v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v;
+			uint16_t full = v < 0	  ? 0 :
+					v > 65535 ? 65535 :
+						    (uint16_t)v;
 
 			dst[0] = (uint8_t)(full >> 8);
 			dst[1] = (uint8_t)full;

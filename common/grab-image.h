@@ -91,7 +91,8 @@ int grab_jpeg_encode(struct grab_jpeg_encoder *enc, const uint8_t *frame,
 const char *grab_jpeg_encoder_error(const struct grab_jpeg_encoder *enc);
 
 /* What the encoder was made for. */
-const struct grab_format *grab_jpeg_encoder_format(const struct grab_jpeg_encoder *enc);
+const struct grab_format *
+grab_jpeg_encoder_format(const struct grab_jpeg_encoder *enc);
 int grab_jpeg_encoder_quality(const struct grab_jpeg_encoder *enc);
 
 void grab_jpeg_encoder_free(struct grab_jpeg_encoder *enc);

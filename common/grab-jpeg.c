@@ -24,7 +24,7 @@ struct grab_jpeg_encoder {
 	int subsamp;
 	unsigned char *out;
 	unsigned long out_size;
-	uint8_t *planes;	/* full-range planes (YUV, grey) or RGB (Bayer) */
+	uint8_t *planes; /* full-range planes (YUV, grey) or RGB (Bayer) */
 };
 
 /* Limited to full range: Y' 16..235 -> 0..255, C 16..240 -> 0..255. */
@@ -46,7 +46,8 @@ static void init_full_range(void)
 		int c = i - 128;
 
 		full_y[i] = clamp8(((i - 16) * 255 + 109) / 219);
-		full_c[i] = clamp8(128 + (c * 255 + (c < 0 ? -112 : 112)) / 224);
+		full_c[i] =
+			clamp8(128 + (c * 255 + (c < 0 ? -112 : 112)) / 224);
 	}
 	done = 1;
 }
@@ -87,7 +88,7 @@ static size_t scratch_size(const struct grab_format *fmt, int subsamp)
 		return luma + luma / 2;
 	case TJSAMP_GRAY:
 		return luma;
-	default:	/* Bayer: demosaiced RGB */
+	default: /* Bayer: demosaiced RGB */
 		return luma * 3;
 	}
 }
@@ -111,8 +112,11 @@ int grab_jpeg_encoder_new(const struct grab_format *fmt, int quality,
 	if (scratch)
 		enc->planes = malloc(scratch);
 	enc->tj = tjInitCompress();
-	enc->out_size = tjBufSize((int)fmt->width, (int)fmt->height, enc->subsamp);
-	enc->out = enc->out_size != (unsigned long)-1 ? tjAlloc((int)enc->out_size) : NULL;
+	enc->out_size =
+		tjBufSize((int)fmt->width, (int)fmt->height, enc->subsamp);
+	enc->out = enc->out_size != (unsigned long)-1 ?
+			   tjAlloc((int)enc->out_size) :
+			   NULL;
 	if (!enc->tj || !enc->out || (scratch && !enc->planes)) {
 		grab_jpeg_encoder_free(enc);
 		return -ENOMEM;
@@ -137,7 +141,8 @@ static void to_full_planes(const struct grab_format *fmt, const uint8_t *src,
 
 		pv = pu + luma / 2;
 		for (y = 0; y < h; y++) {
-			const uint8_t *s = src + (size_t)y * fmt->planes[0].stride;
+			const uint8_t *s =
+				src + (size_t)y * fmt->planes[0].stride;
 
 			for (x = 0; x < w; x += 2, s += 4) {
 				*py++ = full_y[s[yo]];
@@ -152,7 +157,8 @@ static void to_full_planes(const struct grab_format *fmt, const uint8_t *src,
 	case GRAB_FMT_YU12:
 		pv = pu + luma / 4;
 		for (y = 0; y < h; y++) {
-			const uint8_t *s = src + (size_t)y * fmt->planes[0].stride;
+			const uint8_t *s =
+				src + (size_t)y * fmt->planes[0].stride;
 
 			for (x = 0; x < w; x++)
 				*py++ = full_y[s[x]];
@@ -174,12 +180,13 @@ static void to_full_planes(const struct grab_format *fmt, const uint8_t *src,
 			}
 		}
 		return;
-	default: {	/* GREY, Y16 (high byte) */
+	default: { /* GREY, Y16 (high byte) */
 		uint32_t step = fmt->fourcc == GRAB_FMT_Y16 ? 2 : 1;
 		uint32_t at = step - 1;
 
 		for (y = 0; y < h; y++) {
-			const uint8_t *s = src + (size_t)y * fmt->planes[0].stride;
+			const uint8_t *s =
+				src + (size_t)y * fmt->planes[0].stride;
 
 			for (x = 0; x < w; x++)
 				*py++ = full_y[s[x * step + at]];
@@ -211,9 +218,12 @@ int grab_jpeg_encode(struct grab_jpeg_encoder *enc, const uint8_t *frame,
 				enc->subsamp, enc->quality, TJFLAG_NOREALLOC);
 	} else {
 		size_t luma = (size_t)w * h;
-		size_t chroma = enc->subsamp == TJSAMP_422 ? luma / 2 : luma / 4;
+		size_t chroma = enc->subsamp == TJSAMP_422 ? luma / 2 :
+							     luma / 4;
 		const unsigned char *planes[3] = {
-			enc->planes, enc->planes + luma, enc->planes + luma + chroma,
+			enc->planes,
+			enc->planes + luma,
+			enc->planes + luma + chroma,
 		};
 
 		to_full_planes(fmt, frame, enc->planes);
@@ -233,7 +243,8 @@ const char *grab_jpeg_encoder_error(const struct grab_jpeg_encoder *enc)
 	return tjGetErrorStr2(enc->tj);
 }
 
-const struct grab_format *grab_jpeg_encoder_format(const struct grab_jpeg_encoder *enc)
+const struct grab_format *
+grab_jpeg_encoder_format(const struct grab_jpeg_encoder *enc)
 {
 	return &enc->fmt;
 }

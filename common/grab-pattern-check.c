@@ -23,7 +23,8 @@ int64_t grab_pattern_jpeg_verify(const uint8_t *frame, size_t len,
 	size_t want_len, i, n;
 	int64_t ret = -2;
 
-	if (fmt->fourcc != GRAB_FMT_MJPEG || grab_pattern_jpeg_source(fmt, &yuyv) ||
+	if (fmt->fourcc != GRAB_FMT_MJPEG ||
+	    grab_pattern_jpeg_source(fmt, &yuyv) ||
 	    grab_jpeg_encoder_new(&yuyv, GRAB_PATTERN_JPEG_QUALITY, &enc))
 		return -2;
 	buf = malloc(yuyv.sizeimage);
@@ -45,14 +46,17 @@ int grab_pattern_jpeg_sequence(const uint8_t *frame, size_t len,
 			       uint32_t *ret_low32)
 {
 	struct grab_format grey = {
-		.width = fmt->width, .height = fmt->height, .fourcc = GRAB_FMT_GREY,
+		.width = fmt->width,
+		.height = fmt->height,
+		.fourcc = GRAB_FMT_GREY,
 	};
 	tjhandle tj = tjInitDecompress();
 	uint8_t *pixels = NULL;
 	int w, h, sub, cs, ret = -EINVAL;
 
 	if (!tj || grab_format_complete(&grey) ||
-	    tjDecompressHeader3(tj, frame, (unsigned long)len, &w, &h, &sub, &cs) < 0 ||
+	    tjDecompressHeader3(tj, frame, (unsigned long)len, &w, &h, &sub,
+				&cs) < 0 ||
 	    (uint32_t)w != fmt->width || (uint32_t)h != fmt->height)
 		goto out;
 	pixels = malloc(grey.sizeimage);

@@ -13,7 +13,8 @@ int grab_pattern_jpeg_source(const struct grab_format *fmt,
 			     struct grab_format *ret_yuyv)
 {
 	*ret_yuyv = (struct grab_format){
-		.width = fmt->width, .height = fmt->height,
+		.width = fmt->width,
+		.height = fmt->height,
 		.fourcc = GRAB_FMT_YUYV,
 	};
 	return grab_format_complete(ret_yuyv);

@@ -10,9 +10,9 @@
 #include "grab-proto.h"
 
 static const char *const type_names[] = {
-	[GRAB_MSG_HELLO] = "HELLO",	[GRAB_MSG_STREAM] = "STREAM",
-	[GRAB_MSG_WAIT] = "WAIT",	[GRAB_MSG_FRAME] = "FRAME",
-	[GRAB_MSG_ERROR] = "ERROR",	[GRAB_MSG_RESET] = "RESET",
+	[GRAB_MSG_HELLO] = "HELLO",	    [GRAB_MSG_STREAM] = "STREAM",
+	[GRAB_MSG_WAIT] = "WAIT",	    [GRAB_MSG_FRAME] = "FRAME",
+	[GRAB_MSG_ERROR] = "ERROR",	    [GRAB_MSG_RESET] = "RESET",
 	[GRAB_MSG_STATS_REQ] = "STATS_REQ", [GRAB_MSG_STATS] = "STATS",
 };
 
@@ -51,7 +51,8 @@ int grab_stream_name_valid(const char *name)
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      c == '.'))
 			return 0;
 	}
 	return 1;
@@ -98,7 +99,11 @@ static int tail_zero(const struct grab_msg *m, size_t used)
 	return zero(m->u.raw + used, sizeof(m->u.raw) - used);
 }
 
-#define BAD(why) do { *ret_why = (why); return -EBADMSG; } while (0)
+#define BAD(why)                  \
+	do {                      \
+		*ret_why = (why); \
+		return -EBADMSG;  \
+	} while (0)
 
 static int check_body(const struct grab_msg *m, const char **ret_why)
 {
@@ -126,8 +131,8 @@ static int check_body(const struct grab_msg *m, const char **ret_why)
 			BAD("slot count out of range");
 		if (!m->u.stream.fps_num || !m->u.stream.fps_den)
 			BAD("zero frame rate");
-		if (m->u.stream.ring_size < (uint64_t)m->u.stream.format.sizeimage *
-						    m->u.stream.nslots)
+		if (m->u.stream.ring_size <
+		    (uint64_t)m->u.stream.format.sizeimage * m->u.stream.nslots)
 			BAD("ring too small for its slots");
 		if (m->u.stream.reserved || !tail_zero(m, sizeof(m->u.stream)))
 			BAD("reserved bytes not zero");

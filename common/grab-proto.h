@@ -36,23 +36,23 @@
 extern "C" {
 #endif
 
-#define GRAB_PROTO_MAGIC	0x50425247u	/* "GRBP" */
-#define GRAB_PROTO_VERSION	2u	/* 2: 512-byte messages, formats with planes */
-#define GRAB_MSG_SIZE		512u
-#define GRAB_DEFAULT_STREAM_NAME	"default"
-#define GRAB_NAME_MAX		64u	/* stream names, NUL included */
-#define GRAB_TEXT_MAX		128u	/* reasons */
-#define GRAB_SOURCE_MAX		96u	/* source strings ("v4l2:/dev/video0") */
+#define GRAB_PROTO_MAGIC 0x50425247u /* "GRBP" */
+#define GRAB_PROTO_VERSION 2u /* 2: 512-byte messages, formats with planes */
+#define GRAB_MSG_SIZE 512u
+#define GRAB_DEFAULT_STREAM_NAME "default"
+#define GRAB_NAME_MAX 64u /* stream names, NUL included */
+#define GRAB_TEXT_MAX 128u /* reasons */
+#define GRAB_SOURCE_MAX 96u /* source strings ("v4l2:/dev/video0") */
 
 enum grab_msg_type {
-	GRAB_MSG_HELLO = 1,	/* client: attach to a stream */
-	GRAB_MSG_STREAM = 2,	/* daemon: geometry, ring fd attached */
-	GRAB_MSG_WAIT = 3,	/* daemon: accepted, source not available yet */
-	GRAB_MSG_FRAME = 4,	/* daemon: a frame was published */
-	GRAB_MSG_ERROR = 5,	/* daemon: request refused; closes next */
-	GRAB_MSG_RESET = 6,	/* daemon: stream changed, say HELLO again */
-	GRAB_MSG_STATS_REQ = 7,	/* client: counters of a stream */
-	GRAB_MSG_STATS = 8,	/* daemon: the counters */
+	GRAB_MSG_HELLO = 1, /* client: attach to a stream */
+	GRAB_MSG_STREAM = 2, /* daemon: geometry, ring fd attached */
+	GRAB_MSG_WAIT = 3, /* daemon: accepted, source not available yet */
+	GRAB_MSG_FRAME = 4, /* daemon: a frame was published */
+	GRAB_MSG_ERROR = 5, /* daemon: request refused; closes next */
+	GRAB_MSG_RESET = 6, /* daemon: stream changed, say HELLO again */
+	GRAB_MSG_STATS_REQ = 7, /* client: counters of a stream */
+	GRAB_MSG_STATS = 8, /* daemon: the counters */
 	GRAB_MSG_TYPE_MAX = GRAB_MSG_STATS,
 };
 
@@ -61,13 +61,13 @@ struct grab_msg_hdr {
 	uint32_t magic;
 	uint16_t version;
 	uint16_t type;
-	uint32_t size;		/* GRAB_MSG_SIZE */
-	uint32_t reserved;	/* zero */
+	uint32_t size; /* GRAB_MSG_SIZE */
+	uint32_t reserved; /* zero */
 };
 
-struct grab_msg_hello {		/* HELLO and STATS_REQ */
+struct grab_msg_hello { /* HELLO and STATS_REQ */
 	char stream[GRAB_NAME_MAX];
-	uint32_t flags;		/* zero */
+	uint32_t flags; /* zero */
 	uint32_t reserved[3];
 };
 
@@ -85,32 +85,32 @@ struct grab_msg_stream {
 struct grab_msg_frame {
 	uint64_t sequence;
 	uint64_t timestamp_ns;
-	uint64_t missed;	/* frame events skipped since the previous one */
+	uint64_t missed; /* frame events skipped since the previous one */
 	uint32_t slot;
 	uint32_t bytesused;
-	uint32_t flags;		/* GRAB_SLOT_* */
+	uint32_t flags; /* GRAB_SLOT_* */
 	uint32_t reserved[3];
 };
 
-struct grab_msg_error {		/* ERROR, WAIT and RESET */
-	int32_t error;		/* positive errno */
+struct grab_msg_error { /* ERROR, WAIT and RESET */
+	int32_t error; /* positive errno */
 	uint32_t reserved;
 	char reason[GRAB_TEXT_MAX];
 };
 
 struct grab_msg_stats {
-	uint32_t state;		/* 0 stopped, 1 running, 2 failed */
+	uint32_t state; /* 0 stopped, 1 running, 2 failed */
 	uint32_t clients;
 	uint32_t fps_num;
 	uint32_t fps_den;
-	uint32_t fps_milli;	/* measured rate x 1000 */
+	uint32_t fps_milli; /* measured rate x 1000 */
 	uint32_t reserved;
 	uint64_t frames;
 	uint64_t dropped;
 	uint64_t missed;
 	struct grab_format format;
 	char source[GRAB_SOURCE_MAX];
-	char error[64];		/* why the source failed, "" if it did not */
+	char error[64]; /* why the source failed, "" if it did not */
 };
 
 struct grab_msg {

@@ -16,10 +16,10 @@
 
 #include "grab-ring.h"
 
-#define LOAD_ACQUIRE(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define LOAD_RELAXED(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
-#define STORE_RELEASE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define STORE_RELAXED(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RELAXED(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define STORE_RELAXED(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
 uint32_t grab_page_size(void)
 {
@@ -119,14 +119,16 @@ static const char *check_header(const struct grab_ring_header *h, size_t size)
 		return "slot count out of range";
 	if (h->desc_offset < h->header_size || h->desc_offset % 8)
 		return "descriptor offset overlaps the header or is misaligned";
-	desc_end = (uint64_t)h->desc_offset + (uint64_t)h->nslots * h->desc_size;
+	desc_end =
+		(uint64_t)h->desc_offset + (uint64_t)h->nslots * h->desc_size;
 	if (desc_end > h->data_offset)
 		return "descriptors overlap the frame data";
 	if (grab_format_valid(&h->format))
 		return "invalid format";
 	if (h->slot_stride < h->format.sizeimage)
 		return "slot stride smaller than a frame";
-	data_end = (uint64_t)h->data_offset + (uint64_t)h->nslots * h->slot_stride;
+	data_end =
+		(uint64_t)h->data_offset + (uint64_t)h->nslots * h->slot_stride;
 	if (data_end != h->ring_size)
 		return "ring size does not match its layout";
 	if (h->ring_size > size)
@@ -193,7 +195,8 @@ int grab_ring_read(const struct grab_ring_reader *r, uint64_t want,
 	if (bytesused > r->format.sizeimage)
 		return -EPROTO;
 
-	ret_frame->data = r->base + r->data_offset + (uint64_t)slot * r->slot_stride;
+	ret_frame->data =
+		r->base + r->data_offset + (uint64_t)slot * r->slot_stride;
 	ret_frame->sequence = want;
 	ret_frame->timestamp_ns = LOAD_RELAXED(&d->timestamp_ns);
 	ret_frame->bytesused = bytesused;
@@ -214,8 +217,8 @@ bool grab_ring_frame_intact(const struct grab_ring_reader *r,
 	       LOAD_RELAXED(&d->sequence) == frame->sequence;
 }
 
-int grab_ring_next(struct grab_ring_reader *r, struct grab_ring_frame *ret_frame,
-		   uint64_t *ret_missed)
+int grab_ring_next(struct grab_ring_reader *r,
+		   struct grab_ring_frame *ret_frame, uint64_t *ret_missed)
 {
 	uint64_t missed = 0;
 	int ret;

@@ -54,7 +54,8 @@ struct grab_ring_producer {
  */
 int grab_ring_producer_init(struct grab_ring_producer *p, void *mem,
 			    size_t size, const struct grab_format *fmt,
-			    uint32_t nslots, uint32_t fps_num, uint32_t fps_den);
+			    uint32_t nslots, uint32_t fps_num,
+			    uint32_t fps_den);
 
 /* Start writing the next frame: marks its slot busy, returns its pixels. */
 void *grab_ring_begin(struct grab_ring_producer *p);
@@ -137,8 +138,8 @@ int grab_ring_read(const struct grab_ring_reader *r, uint64_t want,
  * to *@ret_missed (if non-NULL).  Returns 0, -EAGAIN when there is no new
  * frame, or -EPROTO.
  */
-int grab_ring_next(struct grab_ring_reader *r, struct grab_ring_frame *ret_frame,
-		   uint64_t *ret_missed);
+int grab_ring_next(struct grab_ring_reader *r,
+		   struct grab_ring_frame *ret_frame, uint64_t *ret_missed);
 
 /* Like next(), but skips (and counts) everything older than the newest. */
 int grab_ring_latest(struct grab_ring_reader *r,

@@ -11,9 +11,9 @@
 #include "grab-socket-path.h"
 
 /* Why a check failed, when the caller wants to know. */
-#define SAY(why, whylen, ...) \
-	do { \
-		if ((why) && (whylen)) \
+#define SAY(why, whylen, ...)                                   \
+	do {                                                    \
+		if ((why) && (whylen))                          \
 			snprintf((why), (whylen), __VA_ARGS__); \
 	} while (0)
 
@@ -28,16 +28,19 @@ int grab_socket_dir_check(const char *dir, uid_t uid, char *why, size_t whylen)
 		return ret;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		SAY(why, whylen, "%s is not a directory (a symlink or a file)", dir);
+		SAY(why, whylen, "%s is not a directory (a symlink or a file)",
+		    dir);
 		return -ENOTDIR;
 	}
 	if (st.st_uid != uid && st.st_uid != 0) {
-		SAY(why, whylen, "%s belongs to uid %u, not to uid %u (or root): another user made it",
+		SAY(why, whylen,
+		    "%s belongs to uid %u, not to uid %u (or root): another user made it",
 		    dir, (unsigned int)st.st_uid, (unsigned int)uid);
 		return -EPERM;
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-		SAY(why, whylen, "%s is writable by others (mode %04o): anyone could replace the socket in it",
+		SAY(why, whylen,
+		    "%s is writable by others (mode %04o): anyone could replace the socket in it",
 		    dir, (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
@@ -69,7 +72,8 @@ int grab_socket_check(const char *path, uid_t uid, char *why, size_t whylen)
 		return -ENOTSOCK;
 	}
 	if (st.st_uid != uid && st.st_uid != 0) {
-		SAY(why, whylen, "%s belongs to uid %u, not to uid %u (or root): another user put it there",
+		SAY(why, whylen,
+		    "%s belongs to uid %u, not to uid %u (or root): another user put it there",
 		    path, (unsigned int)st.st_uid, (unsigned int)uid);
 		return -EPERM;
 	}

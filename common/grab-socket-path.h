@@ -21,9 +21,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define GRAB_SYSTEM_SOCKET_DIR	"/run/grabberd"
-#define GRAB_SYSTEM_SOCKET	GRAB_SYSTEM_SOCKET_DIR "/grabberd.sock"
-#define GRAB_SOCKET_NAME	"grabberd.sock"
+#define GRAB_SYSTEM_SOCKET_DIR "/run/grabberd"
+#define GRAB_SYSTEM_SOCKET GRAB_SYSTEM_SOCKET_DIR "/grabberd.sock"
+#define GRAB_SOCKET_NAME "grabberd.sock"
 
 /*
  * Is @dir a directory @uid may trust for its socket?  A real directory (not

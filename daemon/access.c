@@ -46,7 +46,8 @@ int access_parse(struct access_rules *rules, bool groups, const char *list,
 
 	*n = 0;
 	if (strlen(list) >= sizeof(copy)) {
-		snprintf(bad, badlen, "list longer than %zu bytes", sizeof(copy) - 1);
+		snprintf(bad, badlen, "list longer than %zu bytes",
+			 sizeof(copy) - 1);
 		return -1;
 	}
 	strcpy(copy, list);
@@ -55,7 +56,8 @@ int access_parse(struct access_rules *rules, bool groups, const char *list,
 		unsigned int id;
 
 		if (*n == ACCESS_MAX_IDS) {
-			snprintf(bad, badlen, "more than %d entries", ACCESS_MAX_IDS);
+			snprintf(bad, badlen, "more than %d entries",
+				 ACCESS_MAX_IDS);
 			return -1;
 		}
 		if (resolve(word, groups, &id)) {
@@ -90,7 +92,7 @@ bool access_allowed(const struct access_rules *rules, int fd, uid_t *ret_uid)
 
 	*ret_uid = (uid_t)-1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return false;	/* no credentials: nothing to trust */
+		return false; /* no credentials: nothing to trust */
 	*ret_uid = cred.uid;
 	if (!rules->nuids && !rules->ngids)
 		return true;

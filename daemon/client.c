@@ -21,17 +21,17 @@
 #include "daemon.h"
 #include "log.h"
 
-#define HELLO_TIMEOUT_S		5
-#define CLIENT_SNDBUF		4096	/* a handful of messages in flight */
+#define HELLO_TIMEOUT_S 5
+#define CLIENT_SNDBUF 4096 /* a handful of messages in flight */
 /* SO_SNDBUF per queued event: the kernel doubles the value and charges
  * about 1.3 KB per 256-byte message. */
-#define CLIENT_SNDBUF_PER_EVENT	640
+#define CLIENT_SNDBUF_PER_EVENT 640
 
 enum client_state {
-	CLIENT_HELLO,		/* waiting for HELLO (or STATS_REQ) */
-	CLIENT_WAITING,		/* attached, source not available yet */
-	CLIENT_STREAMING,	/* attached, gets frame events */
-	CLIENT_RESET,		/* told to say HELLO again */
+	CLIENT_HELLO, /* waiting for HELLO (or STATS_REQ) */
+	CLIENT_WAITING, /* attached, source not available yet */
+	CLIENT_STREAMING, /* attached, gets frame events */
+	CLIENT_RESET, /* told to say HELLO again */
 };
 
 /**
@@ -56,7 +56,7 @@ struct client {
 	struct event *rev, *wev, *timer;
 	enum client_state state;
 	TAILQ_ENTRY(client) all_link;
-	bool dead;		/* broken: freed from its timer */
+	bool dead; /* broken: freed from its timer */
 	bool want_reset, want_stream, want_frame, want_wait;
 	char why[GRAB_TEXT_MAX];
 	int why_err;
@@ -66,8 +66,8 @@ struct client {
 	uint64_t frames_sent;
 	uint64_t missed;
 	uint64_t connected_ns;
-	bool denied;		/* not in allowed_uids/allowed_groups */
-	int uid;		/* the peer's, for the refusal */
+	bool denied; /* not in allowed_uids/allowed_groups */
+	int uid; /* the peer's, for the refusal */
 };
 
 static const struct consumer_ops client_consumer_ops;
@@ -184,7 +184,8 @@ static int do_send_stream(struct client *c)
 		 * would only name frames already overwritten. */
 		int sndbuf = (int)geo->nslots * CLIENT_SNDBUF_PER_EVENT;
 
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+			   sizeof(sndbuf));
 		c->state = CLIENT_STREAMING;
 		c->sent_any = false;
 	}
@@ -271,7 +272,8 @@ static void flush_or_drop(struct client *c)
 		 * why, so the client can report more than a reset. */
 		char why[GRAB_TEXT_MAX];
 
-		snprintf(why, sizeof(why), "grabberd cannot pass the ring of stream %s: %s",
+		snprintf(why, sizeof(why),
+			 "grabberd cannot pass the ring of stream %s: %s",
 			 client_stream(c) ? stream_name(client_stream(c)) : "?",
 			 strerror(-ret));
 		send_error_msg(c, GRAB_MSG_ERROR, -ret, why);
@@ -290,7 +292,8 @@ static void flush_or_drop(struct client *c)
 
 /* --- what the stream calls (struct consumer_ops) --------------------------- */
 
-static void client_started(struct consumer *cons, const struct source_geometry *geo)
+static void client_started(struct consumer *cons,
+			   const struct source_geometry *geo)
 {
 	struct client *c = container_of(cons, struct client, consumer);
 
@@ -314,7 +317,8 @@ static void client_waiting(struct consumer *cons, int err, const char *why)
 	flush_or_drop(c);
 }
 
-static void client_frame(struct consumer *cons, const struct grab_msg_frame *frame)
+static void client_frame(struct consumer *cons,
+			 const struct grab_msg_frame *frame)
 {
 	struct client *c = container_of(cons, struct client, consumer);
 
@@ -404,7 +408,8 @@ static void send_stats(struct client *c, struct stream *s)
 	m.u.stats.dropped = st.dropped;
 	m.u.stats.missed = st.missed;
 	m.u.stats.format = geo ? geo->format : cfg->format;
-	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source), cfg->source);
+	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source),
+			  cfg->source);
 	grab_msg_set_text(m.u.stats.error, sizeof(m.u.stats.error), st.error);
 	send_msg(c, &m, -1);
 }
@@ -423,9 +428,10 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 			return;
 		}
 		if (c->denied) {
-			snprintf(why, sizeof(why),
-				 "permission denied: uid %d is not in allowed_uids or allowed_groups",
-				 c->uid);
+			snprintf(
+				why, sizeof(why),
+				"permission denied: uid %d is not in allowed_uids or allowed_groups",
+				c->uid);
 			refuse(c, EACCES, why);
 			return;
 		}
@@ -454,7 +460,8 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 		stream_attach(s, &c->consumer);
 		return;
 	default:
-		snprintf(why, sizeof(why), "unexpected %s message from a client",
+		snprintf(why, sizeof(why),
+			 "unexpected %s message from a client",
 			 grab_msg_type_name(m->hdr.type));
 		refuse(c, EPROTO, why);
 		return;
@@ -494,9 +501,10 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 		uint16_t version;
 
 		memcpy(&version, buf + 4, sizeof(version));
-		snprintf(msg, sizeof(msg),
-			 "protocol version %u not supported (this daemon speaks %u)",
-			 version, GRAB_PROTO_VERSION);
+		snprintf(
+			msg, sizeof(msg),
+			"protocol version %u not supported (this daemon speaks %u)",
+			version, GRAB_PROTO_VERSION);
 		refuse(c, EPROTONOSUPPORT, msg);
 		return;
 	}
@@ -580,4 +588,3 @@ void client_drop_all(struct daemon *d)
 	while ((c = TAILQ_FIRST(&d->clients)))
 		client_free(c);
 }
-

@@ -23,23 +23,23 @@
 #include "grab-format.h"
 #include "grab-socket-path.h"
 
-#define DEFAULT_WIDTH	640
-#define DEFAULT_HEIGHT	480
-#define DEFAULT_FPS	30
-#define DEFAULT_SLOTS	8
-#define DEFAULT_LINGER	2000
-#define DEFAULT_QUALITY	80
+#define DEFAULT_WIDTH 640
+#define DEFAULT_HEIGHT 480
+#define DEFAULT_FPS 30
+#define DEFAULT_SLOTS 8
+#define DEFAULT_LINGER 2000
+#define DEFAULT_QUALITY 80
 
 struct parse_ctx {
 	struct config *cfg;
 	const char *file;
 	FILE *fp;
-	int line;		/* line being parsed */
-	char err[512];		/* first error */
-	struct stream_config *cur;	/* current [stream] section, if any */
-	bool in_main;		/* in [grabberd] */
-	bool bad_section;	/* current section is unknown: reported once */
-	bool mid_line;		/* the reader returned part of a long line */
+	int line; /* line being parsed */
+	char err[512]; /* first error */
+	struct stream_config *cur; /* current [stream] section, if any */
+	bool in_main; /* in [grabberd] */
+	bool bad_section; /* current section is unknown: reported once */
+	bool mid_line; /* the reader returned part of a long line */
 };
 
 static void fail(struct parse_ctx *c, const char *fmt, ...)
@@ -96,7 +96,8 @@ static int parse_fps(const char *v, uint32_t *num, uint32_t *den)
 			return -1;
 		memcpy(a, v, dot - v);
 		a[dot - v] = 0;
-		if (parse_u32(a, 0, 1000, &ip) || parse_u32(dot + 1, 0, 999, &fp))
+		if (parse_u32(a, 0, 1000, &ip) ||
+		    parse_u32(dot + 1, 0, 999, &fp))
 			return -1;
 		while (nd--)
 			scale *= 10;
@@ -180,10 +181,12 @@ static const char *stream_key(struct stream_config *s, const char *key,
 			return "must be test:, grab:/dev/grabN or v4l2:/dev/videoN";
 		grab_msg_set_text(s->source, sizeof(s->source), v);
 	} else if (!strcmp(key, "width")) {
-		if (parse_u32(v, GRAB_MIN_WIDTH, GRAB_MAX_WIDTH, &s->format.width))
+		if (parse_u32(v, GRAB_MIN_WIDTH, GRAB_MAX_WIDTH,
+			      &s->format.width))
 			return "must be a number from 16 to 8192";
 	} else if (!strcmp(key, "height")) {
-		if (parse_u32(v, GRAB_MIN_HEIGHT, GRAB_MAX_HEIGHT, &s->format.height))
+		if (parse_u32(v, GRAB_MIN_HEIGHT, GRAB_MAX_HEIGHT,
+			      &s->format.height))
 			return "must be a number from 16 to 8192";
 	} else if (!strcmp(key, "format")) {
 		if (parse_format(v, &s->format.fourcc))
@@ -268,14 +271,16 @@ static int section_start(struct parse_ctx *c, const char *section)
 		size_t i;
 
 		if (!grab_stream_name_valid(name)) {
-			fail(c, "[%s]: stream name must be 1-63 of A-Z a-z 0-9 _ . -",
+			fail(c,
+			     "[%s]: stream name must be 1-63 of A-Z a-z 0-9 _ . -",
 			     section);
 			c->bad_section = true;
 			return 0;
 		}
 		for (i = 0; i < cfg->nstreams; i++) {
 			if (!strcmp(cfg->streams[i].name, name)) {
-				fail(c, "[%s]: stream defined twice (first on line %d)",
+				fail(c,
+				     "[%s]: stream defined twice (first on line %d)",
 				     section, cfg->streams[i].line);
 				c->bad_section = true;
 				return 0;
@@ -291,7 +296,8 @@ static int section_start(struct parse_ctx *c, const char *section)
 		stream_defaults(c->cur, name, cfg->linger_ms);
 		c->cur->line = c->line;
 	} else {
-		fail(c, "unknown section [%s] (expected [grabberd] or [stream NAME])",
+		fail(c,
+		     "unknown section [%s] (expected [grabberd] or [stream NAME])",
 		     section);
 		c->bad_section = true;
 		return 0;
@@ -307,11 +313,13 @@ static int handler(void *user, const char *section, const char *key,
 	const char *why;
 
 	if (c->bad_section)
-		return 1;	/* reported once, at the section */
+		return 1; /* reported once, at the section */
 	if (c->in_main) {
 		if (!strcmp(key, "socket")) {
-			if (value[0] != '/' || strlen(value) >= SOCKET_PATH_MAX) {
-				fail(c, "[grabberd] socket: must be an absolute path shorter than %d bytes",
+			if (value[0] != '/' ||
+			    strlen(value) >= SOCKET_PATH_MAX) {
+				fail(c,
+				     "[grabberd] socket: must be an absolute path shorter than %d bytes",
 				     SOCKET_PATH_MAX);
 				return 0;
 			}
@@ -321,7 +329,8 @@ static int handler(void *user, const char *section, const char *key,
 			unsigned long m = strtoul(value, &end, 8);
 
 			if (!*value || *end || m > 0777) {
-				fail(c, "[grabberd] socket_mode: must be an octal mode such as 0660");
+				fail(c,
+				     "[grabberd] socket_mode: must be an octal mode such as 0660");
 				return 0;
 			}
 			cfg->socket_mode = (unsigned int)m;
@@ -342,12 +351,14 @@ static int handler(void *user, const char *section, const char *key,
 			}
 		} else if (!strcmp(key, "log_level")) {
 			if (parse_level(value, &cfg->log_level)) {
-				fail(c, "[grabberd] log_level: must be error, warning, info or debug");
+				fail(c,
+				     "[grabberd] log_level: must be error, warning, info or debug");
 				return 0;
 			}
 		} else if (!strcmp(key, "linger_ms")) {
 			if (parse_u32(value, 0, 3600000, &cfg->linger_ms)) {
-				fail(c, "[grabberd] linger_ms: must be a number of milliseconds up to 3600000");
+				fail(c,
+				     "[grabberd] linger_ms: must be a number of milliseconds up to 3600000");
 				return 0;
 			}
 		} else if (!strcmp(key, "http_auth")) {
@@ -359,7 +370,8 @@ static int handler(void *user, const char *section, const char *key,
 					break;
 			if (!colon || colon == value || *ch ||
 			    strlen(value) >= sizeof(cfg->http_auth)) {
-				fail(c, "[grabberd] http_auth: must be USER:PASSWORD (a non-empty user without ':', no control characters, at most %zu bytes)",
+				fail(c,
+				     "[grabberd] http_auth: must be USER:PASSWORD (a non-empty user without ':', no control characters, at most %zu bytes)",
 				     sizeof(cfg->http_auth) - 1);
 				return 0;
 			}
@@ -368,13 +380,15 @@ static int handler(void *user, const char *section, const char *key,
 			uint32_t n;
 
 			if (parse_u32(value, 1, 65536, &n)) {
-				fail(c, "[grabberd] http_max_connections: must be a number from 1 to 65536");
+				fail(c,
+				     "[grabberd] http_max_connections: must be a number from 1 to 65536");
 				return 0;
 			}
 			cfg->http_max_connections = n;
 		} else if (!strcmp(key, "listen_http")) {
 			if (set_listen(cfg, value)) {
-				fail(c, "[grabberd] listen_http = %s: must be HOST:PORT (such as 127.0.0.1:8080 or [::1]:8080) or off",
+				fail(c,
+				     "[grabberd] listen_http = %s: must be HOST:PORT (such as 127.0.0.1:8080 or [::1]:8080) or off",
 				     value);
 				return 0;
 			}
@@ -439,7 +453,8 @@ void config_default(struct config *cfg)
 	main_defaults(cfg);
 	grab_socket_listen_path(cfg->socket_path, sizeof(cfg->socket_path));
 	cfg->nstreams = 1;
-	stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME, cfg->linger_ms);
+	stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME,
+			cfg->linger_ms);
 }
 
 static int finish_stream(struct stream_config *s, char *err, size_t errlen,
@@ -448,29 +463,41 @@ static int finish_stream(struct stream_config *s, char *err, size_t errlen,
 	const struct grab_format_info *fi = grab_format_info(s->format.fourcc);
 
 	if (grab_format_complete(&s->format)) {
-		snprintf(err, errlen,
-			 "%s:%d: [stream %s]: width %u, height %u and format %s do not fit (%s needs a width that is a multiple of %u and a height that is a multiple of %u)",
-			 file, s->line, s->name, s->format.width, s->format.height,
-			 grab_format_name(s->format.fourcc),
-			 grab_format_name(s->format.fourcc), fi ? fi->align_w : 1,
-			 fi ? fi->align_h : 1);
+		snprintf(
+			err, errlen,
+			"%s:%d: [stream %s]: width %u, height %u and format %s do not fit (%s needs a width that is a multiple of %u and a height that is a multiple of %u)",
+			file, s->line, s->name, s->format.width,
+			s->format.height, grab_format_name(s->format.fourcc),
+			grab_format_name(s->format.fourcc),
+			fi ? fi->align_w : 1, fi ? fi->align_h : 1);
 		return -1;
 	}
 	return 0;
 }
 
-static int apply_overrides(struct config *cfg, const struct config_overrides *ov,
-			   char *err, size_t errlen)
+static int apply_overrides(struct config *cfg,
+			   const struct config_overrides *ov, char *err,
+			   size_t errlen)
 {
-	static const struct { const char *key, *flag; size_t off; } keys[] = {
-		{ "source", "--source", offsetof(struct config_overrides, source) },
-		{ "width", "--width", offsetof(struct config_overrides, width) },
-		{ "height", "--height", offsetof(struct config_overrides, height) },
-		{ "format", "--format", offsetof(struct config_overrides, format) },
+	static const struct {
+		const char *key, *flag;
+		size_t off;
+	} keys[] = {
+		{ "source", "--source",
+		  offsetof(struct config_overrides, source) },
+		{ "width", "--width",
+		  offsetof(struct config_overrides, width) },
+		{ "height", "--height",
+		  offsetof(struct config_overrides, height) },
+		{ "format", "--format",
+		  offsetof(struct config_overrides, format) },
 		{ "fps", "--fps", offsetof(struct config_overrides, fps) },
-		{ "slots", "--slots", offsetof(struct config_overrides, slots) },
-		{ "linger_ms", "--linger", offsetof(struct config_overrides, linger) },
-		{ "quality", "--quality", offsetof(struct config_overrides, quality) },
+		{ "slots", "--slots",
+		  offsetof(struct config_overrides, slots) },
+		{ "linger_ms", "--linger",
+		  offsetof(struct config_overrides, linger) },
+		{ "quality", "--quality",
+		  offsetof(struct config_overrides, quality) },
 	};
 	struct stream_config *s = NULL;
 	const char *name = ov->stream;
@@ -480,8 +507,10 @@ static int apply_overrides(struct config *cfg, const struct config_overrides *ov
 	if (ov->socket_path) {
 		if (ov->socket_path[0] != '/' ||
 		    strlen(ov->socket_path) >= SOCKET_PATH_MAX) {
-			snprintf(err, errlen, "--socket %s: must be an absolute path shorter than %d bytes",
-				 ov->socket_path, SOCKET_PATH_MAX);
+			snprintf(
+				err, errlen,
+				"--socket %s: must be an absolute path shorter than %d bytes",
+				ov->socket_path, SOCKET_PATH_MAX);
 			return -1;
 		}
 		strcpy(cfg->socket_path, ov->socket_path);
@@ -489,28 +518,35 @@ static int apply_overrides(struct config *cfg, const struct config_overrides *ov
 	if (ov->no_http) {
 		cfg->listen_http[0] = 0;
 	} else if (ov->http && set_listen(cfg, ov->http)) {
-		snprintf(err, errlen, "--http %s: must be HOST:PORT, such as 127.0.0.1:8080, [::1]:8080 or 0.0.0.0:8080",
-			 ov->http);
+		snprintf(
+			err, errlen,
+			"--http %s: must be HOST:PORT, such as 127.0.0.1:8080, [::1]:8080 or 0.0.0.0:8080",
+			ov->http);
 		return -1;
 	}
 	if (ov->verbosity) {
 		int l = (int)cfg->log_level + ov->verbosity;
 
-		cfg->log_level = l < LOG_ERR ? LOG_ERR : l > LOG_DEBUG ? LOG_DEBUG : l;
+		cfg->log_level = l < LOG_ERR   ? LOG_ERR :
+				 l > LOG_DEBUG ? LOG_DEBUG :
+						 l;
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		any |= *(const char *const *)((const char *)ov + keys[i].off) != NULL;
+		any |= *(const char *const *)((const char *)ov + keys[i].off) !=
+		       NULL;
 	if (!any)
 		return 0;
 	/* Which stream: --stream, else the only one, else "default". */
 	if (!name)
-		name = cfg->nstreams == 1 ? cfg->streams[0].name : GRAB_DEFAULT_STREAM_NAME;
+		name = cfg->nstreams == 1 ? cfg->streams[0].name :
+					    GRAB_DEFAULT_STREAM_NAME;
 	for (i = 0; i < cfg->nstreams; i++)
 		if (!strcmp(cfg->streams[i].name, name))
 			s = &cfg->streams[i];
 	if (!s) {
 		if (cfg->nstreams == CONFIG_MAX_STREAMS) {
-			snprintf(err, errlen, "--stream %s: too many streams", name);
+			snprintf(err, errlen, "--stream %s: too many streams",
+				 name);
 			return -1;
 		}
 		s = &cfg->streams[cfg->nstreams++];
@@ -518,14 +554,16 @@ static int apply_overrides(struct config *cfg, const struct config_overrides *ov
 	}
 	s->format.bytesperline = 0;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = *(const char *const *)((const char *)ov + keys[i].off);
+		const char *v =
+			*(const char *const *)((const char *)ov + keys[i].off);
 		const char *why;
 
 		if (!v)
 			continue;
 		why = stream_key(s, keys[i].key, v);
 		if (why) {
-			snprintf(err, errlen, "%s %s: %s", keys[i].flag, v, why);
+			snprintf(err, errlen, "%s %s: %s", keys[i].flag, v,
+				 why);
 			return -1;
 		}
 	}
@@ -541,14 +579,16 @@ int config_load(struct config *cfg, const char *path,
 
 	main_defaults(cfg);
 	if (ov->stream && !grab_stream_name_valid(ov->stream)) {
-		snprintf(err, errlen, "--stream %s: must be 1-63 of A-Z a-z 0-9 _ . -",
+		snprintf(err, errlen,
+			 "--stream %s: must be 1-63 of A-Z a-z 0-9 _ . -",
 			 ov->stream);
 		return -1;
 	}
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) != 0) {
 		/* No file anywhere: the embedded default. */
 		config_default(cfg);
-		if (finish_stream(&cfg->streams[0], err, errlen, "embedded default"))
+		if (finish_stream(&cfg->streams[0], err, errlen,
+				  "embedded default"))
 			return -1;
 		return apply_overrides(cfg, ov, err, errlen);
 	}
@@ -558,17 +598,21 @@ int config_load(struct config *cfg, const char *path,
 	c.file = path;
 	c.fp = fopen(path, "re");
 	if (!c.fp) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	ret = ini_parse_stream(reader, &c, handler, &c);
 	fclose(c.fp);
 	if (ret < 0 || (ret > 0 && !c.err[0])) {
 		if (ret > 0)
-			snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
-				 path, ret);
+			snprintf(
+				err, errlen,
+				"%s:%d: syntax error (expected [section] or key = value)",
+				path, ret);
 		else
-			snprintf(err, errlen, "%s: cannot parse: out of memory", path);
+			snprintf(err, errlen, "%s: cannot parse: out of memory",
+				 path);
 		return -1;
 	}
 	if (c.err[0]) {
@@ -576,10 +620,12 @@ int config_load(struct config *cfg, const char *path,
 		return -1;
 	}
 	if (!cfg->socket_path[0])
-		grab_socket_listen_path(cfg->socket_path, sizeof(cfg->socket_path));
+		grab_socket_listen_path(cfg->socket_path,
+					sizeof(cfg->socket_path));
 	if (cfg->nstreams == 0) {
 		cfg->nstreams = 1;
-		stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME, cfg->linger_ms);
+		stream_defaults(&cfg->streams[0], GRAB_DEFAULT_STREAM_NAME,
+				cfg->linger_ms);
 	}
 	for (i = 0; i < cfg->nstreams; i++)
 		if (finish_stream(&cfg->streams[i], err, errlen, path))

@@ -17,14 +17,14 @@
 /* make passes SYSCONFDIR (default /etc, whatever the PREFIX), the directory
  * `make install` and the Debian package put the config in. */
 #ifndef GRAB_SYSCONFDIR
-#define GRAB_SYSCONFDIR		"/etc"
+#define GRAB_SYSCONFDIR "/etc"
 #endif
-#define CONFIG_DEFAULT_PATH	GRAB_SYSCONFDIR "/grabberd/grabberd.conf"
-#define CONFIG_MAX_STREAMS	32
-#define SOCKET_PATH_MAX		108
+#define CONFIG_DEFAULT_PATH GRAB_SYSCONFDIR "/grabberd/grabberd.conf"
+#define CONFIG_MAX_STREAMS 32
+#define SOCKET_PATH_MAX 108
 #define CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS 256
-#define CONFIG_LISTEN_MAX	128
-#define CONFIG_DEFAULT_HTTP	"127.0.0.1:8080"
+#define CONFIG_LISTEN_MAX 128
+#define CONFIG_DEFAULT_HTTP "127.0.0.1:8080"
 
 /**
  * struct stream_config - one [stream NAME] section
@@ -74,9 +74,9 @@ struct config {
 	enum log_level log_level;
 	uint32_t linger_ms;
 	char listen_http[CONFIG_LISTEN_MAX];
-	bool listen_http_set;	/* asked for (file or --http), not the default */
+	bool listen_http_set; /* asked for (file or --http), not the default */
 	char http_auth[256];
-	unsigned int http_max_connections;	/* open HTTP connections at most */
+	unsigned int http_max_connections; /* open HTTP connections at most */
 	size_t nstreams;
 	struct stream_config streams[CONFIG_MAX_STREAMS];
 };
@@ -87,12 +87,12 @@ struct config {
  */
 struct config_overrides {
 	const char *socket_path;
-	const char *stream;		/* which stream the ones below change */
+	const char *stream; /* which stream the ones below change */
 	const char *source;
 	const char *width, *height, *format, *fps, *slots, *linger, *quality;
-	const char *http;		/* --http ADDR:PORT */
-	bool no_http;			/* --no-http */
-	int verbosity;			/* -v count minus -q count */
+	const char *http; /* --http ADDR:PORT */
+	bool no_http; /* --no-http */
+	int verbosity; /* -v count minus -q count */
 };
 
 /*

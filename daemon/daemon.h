@@ -35,24 +35,24 @@ struct daemon {
 	struct event_base *base;
 	struct config cfg;
 	struct config_overrides ov;
-	const char *config_path;	/* --config, or NULL */
+	const char *config_path; /* --config, or NULL */
 	int listen_fd;
-	int spare_fd;			/* held so an fd is free to refuse with */
-	bool fd_limit;			/* at the open-file limit: refusing */
+	int spare_fd; /* held so an fd is free to refuse with */
+	bool fd_limit; /* at the open-file limit: refusing */
 	bool socket_activated;
-	bool unlink_socket;		/* we created the socket file */
+	bool unlink_socket; /* we created the socket file */
 	struct event *accept_ev;
 	struct event *sig_ev[5];
-	struct event *tick_ev;		/* once a second: fps, STATUS= */
+	struct event *tick_ev; /* once a second: fps, STATUS= */
 	struct stream *streams[CONFIG_MAX_STREAMS];
 	size_t nstreams;
-	struct client_list clients;	/* every connection (client.c) */
+	struct client_list clients; /* every connection (client.c) */
 	unsigned int nclients;
 	unsigned int next_client_id;
-	uint32_t retry_min_ms;		/* a failing source's backoff (0: */
-	uint32_t retry_max_ms;		/* the defaults; tests shorten it) */
-	bool test_stall;		/* SIGUSR1: test sources stop producing */
-	struct http *http;		/* the HTTP live view, NULL when off */
+	uint32_t retry_min_ms; /* a failing source's backoff (0: */
+	uint32_t retry_max_ms; /* the defaults; tests shorten it) */
+	bool test_stall; /* SIGUSR1: test sources stop producing */
+	struct http *http; /* the HTTP live view, NULL when off */
 	int exit_status;
 };
 
@@ -79,7 +79,7 @@ struct source_geometry {
 };
 
 struct source_ops {
-	const char *prefix;	/* "test:", "grab:", "v4l2:" */
+	const char *prefix; /* "test:", "grab:", "v4l2:" */
 	/* Open the device (or memfd) named by src->arg, start producing, and
 	 * say what is produced in @ret_geo.  Returns 0, or -errno with a
 	 * reason in @why. */
@@ -199,15 +199,15 @@ struct consumer {
 	TAILQ_ENTRY(consumer) link;
 };
 
-#define container_of(ptr, type, member)					\
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* --- stream.c: capture on demand, fan-out -------------------------------- */
 
 enum stream_state {
-	STREAM_STOPPED = 0,	/* nobody watching */
+	STREAM_STOPPED = 0, /* nobody watching */
 	STREAM_RUNNING = 1,
-	STREAM_FAILED = 2,	/* source failed; retrying with backoff */
+	STREAM_FAILED = 2, /* source failed; retrying with backoff */
 };
 
 /**
@@ -219,13 +219,13 @@ enum stream_state {
 struct stream_stats {
 	enum stream_state state;
 	unsigned int clients;
-	double fps;			/* measured */
-	uint64_t frames;		/* published since the source started */
+	double fps; /* measured */
+	uint64_t frames; /* published since the source started */
 	uint64_t dropped;
 	uint64_t missed;
-	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the newest frame */
+	uint64_t last_frame_ns; /* CLOCK_MONOTONIC of the newest frame */
 	uint32_t retry_ms;
-	char error[GRAB_TEXT_MAX];	/* why the source failed */
+	char error[GRAB_TEXT_MAX]; /* why the source failed */
 };
 
 struct stream *stream_create(struct daemon *d, const struct stream_config *cfg);
@@ -270,8 +270,8 @@ void listener_client_gone(struct daemon *d);
 int client_new(struct daemon *d, int fd);
 void client_drop_all(struct daemon *d);
 
-#define LIST_FOREACH_SAFE_T(var, head, field, tmp)			\
-	for ((var) = TAILQ_FIRST(head);					\
+#define LIST_FOREACH_SAFE_T(var, head, field, tmp) \
+	for ((var) = TAILQ_FIRST(head);            \
 	     (var) && ((tmp) = TAILQ_NEXT(var, field), 1); (var) = (tmp))
 
 /* --- http.c: the HTTP live view ----------------------------------------- */

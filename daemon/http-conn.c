@@ -34,14 +34,14 @@
 #include "http.h"
 #include "log.h"
 
-#define SWEEP_MS	500
+#define SWEEP_MS 500
 
 struct http_conn {
 	TAILQ_ENTRY(http_conn) link;
-	struct bufferevent *bev;	/* until adopted: held with a reference */
-	evutil_socket_t fd;		/* -1 until adopted */
-	ino_t ino;			/* the socket's, to tell fd reuse */
-	uint64_t deadline_ns;		/* next request head due; 0: none */
+	struct bufferevent *bev; /* until adopted: held with a reference */
+	evutil_socket_t fd; /* -1 until adopted */
+	ino_t ino; /* the socket's, to tell fd reuse */
+	uint64_t deadline_ns; /* next request head due; 0: none */
 };
 
 /* The listener's callbacks get evhttp's argument, not ours: there is one
@@ -91,7 +91,8 @@ static bool still_open(const struct http_conn *c)
 {
 	struct stat st;
 
-	return fstat(c->fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == c->ino;
+	return fstat(c->fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       st.st_ino == c->ino;
 }
 
 static void sweep(evutil_socket_t fd, short what, void *arg)
@@ -114,14 +115,15 @@ static void sweep(evutil_socket_t fd, short what, void *arg)
 			/* evhttp reads EOF and closes it; the next sweep
 			 * sees it gone. */
 			h->head_timeouts++;
-			log_debug("http: no complete request within %d s: connection closed",
-				  HTTP_HEAD_TIMEOUT_S);
+			log_debug(
+				"http: no complete request within %d s: connection closed",
+				HTTP_HEAD_TIMEOUT_S);
 			shutdown(c->fd, SHUT_RDWR);
 			c->deadline_ns = 0;
 		}
 	}
 	if (h->at_cap && h->nconns <= h->max_conns / 2)
-		h->at_cap = false;	/* the episode is over: log the next */
+		h->at_cap = false; /* the episode is over: log the next */
 	set_accepting(h);
 	if (TAILQ_EMPTY(&h->conns))
 		evtimer_del(h->sweep_ev);
@@ -137,17 +139,18 @@ static struct bufferevent *new_conn(struct event_base *base, void *arg)
 
 	if (h->accept_failing) {
 		h->accept_failing = false;
-		log_info("http: accepting connections again (%llu accept failures)",
-			 (unsigned long long)h->accept_errors);
+		log_info(
+			"http: accepting connections again (%llu accept failures)",
+			(unsigned long long)h->accept_errors);
 	}
 	/* What evhttp would make itself. */
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	c = calloc(1, sizeof(*c));
 	if (!bev || !c) {
 		free(c);
-		return bev;	/* served, just not counted */
+		return bev; /* served, just not counted */
 	}
-	bufferevent_incref(bev);	/* until adopted: see adopt() */
+	bufferevent_incref(bev); /* until adopted: see adopt() */
 	c->bev = bev;
 	c->fd = -1;
 	c->deadline_ns = mono_ns() + HTTP_HEAD_TIMEOUT_S * 1000000000ull;
@@ -160,8 +163,9 @@ static struct bufferevent *new_conn(struct event_base *base, void *arg)
 	event_active(h->adopt_ev, EV_TIMEOUT, 0);
 	if (h->nconns >= h->max_conns) {
 		if (!h->at_cap)
-			log_warn("http: %u connections open (http_max_connections): new ones wait until some close",
-				 h->nconns);
+			log_warn(
+				"http: %u connections open (http_max_connections): new ones wait until some close",
+				h->nconns);
 		h->at_cap = true;
 		set_accepting(h);
 	}
@@ -181,16 +185,18 @@ static void adopt_new(evutil_socket_t fd, short what, void *arg)
 	set_accepting(h);
 }
 
-void http_conn_request(struct http *h, struct evhttp_request *req, bool streaming)
+void http_conn_request(struct http *h, struct evhttp_request *req,
+		       bool streaming)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct bufferevent *bev =
+		evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
 	struct http_conn *c;
 
 	TAILQ_FOREACH(c, &h->conns, link) {
 		if (c->bev == bev && bev)
-			adopt(h, c);	/* it may be gone then: look again */
+			adopt(h, c); /* it may be gone then: look again */
 	}
 	TAILQ_FOREACH(c, &h->conns, link) {
 		/* The fd number alone may still name a connection that
@@ -200,9 +206,11 @@ void http_conn_request(struct http *h, struct evhttp_request *req, bool streamin
 		/* A stream lasts as long as its viewer watches; anything
 		 * else gets its reply, and the next request head is due
 		 * within the deadline again. */
-		c->deadline_ns = streaming ? 0 :
-			mono_ns() + (HTTP_HEAD_TIMEOUT_S + HTTP_SNAPSHOT_TIMEOUT_S) *
-			1000000000ull;
+		c->deadline_ns = streaming ?
+					 0 :
+					 mono_ns() + (HTTP_HEAD_TIMEOUT_S +
+						      HTTP_SNAPSHOT_TIMEOUT_S) *
+							     1000000000ull;
 		return;
 	}
 }
@@ -225,8 +233,9 @@ static void accept_error(struct evconnlistener *l, void *arg)
 	if (!h)
 		return;
 	if (!h->accept_failing)
-		log_warn("http: accept: %s: not accepting HTTP connections for a second at a time until it passes (%u open)",
-			 strerror(err), h->nconns);
+		log_warn(
+			"http: accept: %s: not accepting HTTP connections for a second at a time until it passes (%u open)",
+			strerror(err), h->nconns);
 	h->accept_failing = true;
 	h->accept_errors++;
 	h->accept_paused = true;
@@ -249,8 +258,10 @@ static unsigned int max_conns(unsigned int want)
 	room = rl.rlim_cur > 66 ? (rl.rlim_cur - 64) / 2 : 1;
 	if (want <= room)
 		return want;
-	log_warn("HTTP: http_max_connections = %u: the open-file limit (%llu) leaves room for %llu",
-		 want, (unsigned long long)rl.rlim_cur, (unsigned long long)room);
+	log_warn(
+		"HTTP: http_max_connections = %u: the open-file limit (%llu) leaves room for %llu",
+		want, (unsigned long long)rl.rlim_cur,
+		(unsigned long long)room);
 	return (unsigned int)room;
 }
 

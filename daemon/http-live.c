@@ -309,8 +309,9 @@ static void viewer_close_cb(struct evhttp_connection *evcon, void *arg)
 {
 	struct viewer *v = arg;
 
-	log_debug("http: viewer %u (%s) of %s: connection closed after %llu frames",
-		  v->id, v->peer, v->live->name, (unsigned long long)v->frames);
+	log_debug(
+		"http: viewer %u (%s) of %s: connection closed after %llu frames",
+		v->id, v->peer, v->live->name, (unsigned long long)v->frames);
 	/* A reply in progress that libevent let go of is ours to free. */
 	if (v->req && !evhttp_request_get_connection(v->req))
 		evhttp_request_free(v->req);
@@ -419,16 +420,17 @@ static void viewer_send(struct viewer *v)
 	buf = evbuffer_new();
 	if (!buf)
 		return;
-	evbuffer_add_printf(buf,
-			    "--" BOUNDARY "\r\n"
-			    "Content-Type: image/jpeg\r\n"
-			    "Content-Length: %zu\r\n"
-			    "X-Frame-Sequence: %llu\r\n"
-			    "X-Timestamp: %llu.%06llu\r\n"
-			    "\r\n",
-			    jf->len, (unsigned long long)jf->sequence,
-			    (unsigned long long)(jf->timestamp_ns / 1000000000u),
-			    (unsigned long long)(jf->timestamp_ns % 1000000000u / 1000u));
+	evbuffer_add_printf(
+		buf,
+		"--" BOUNDARY "\r\n"
+		"Content-Type: image/jpeg\r\n"
+		"Content-Length: %zu\r\n"
+		"X-Frame-Sequence: %llu\r\n"
+		"X-Timestamp: %llu.%06llu\r\n"
+		"\r\n",
+		jf->len, (unsigned long long)jf->sequence,
+		(unsigned long long)(jf->timestamp_ns / 1000000000u),
+		(unsigned long long)(jf->timestamp_ns % 1000000000u / 1000u));
 	add_jpeg(buf, jf);
 	evbuffer_add(buf, "\r\n", 2);
 	account_sent(v, jf);
@@ -473,8 +475,7 @@ static void snapshot_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	if (st.error[0])
 		viewer_end(v, HTTP_SERVUNAVAIL, st.error);
 	else
-		viewer_end(v, HTTP_SERVUNAVAIL,
-			   "no frame within 5 seconds");
+		viewer_end(v, HTTP_SERVUNAVAIL, "no frame within 5 seconds");
 }
 
 /* --- what the stream calls (struct consumer_ops) ---------------------------- */
@@ -484,7 +485,8 @@ static struct viewer *to_viewer(struct consumer *c)
 	return container_of(c, struct viewer, consumer);
 }
 
-static void viewer_started(struct consumer *c, const struct source_geometry *geo)
+static void viewer_started(struct consumer *c,
+			   const struct source_geometry *geo)
 {
 	/* Nothing to say: the next frame is encoded from the new ring. */
 }
@@ -585,7 +587,8 @@ struct live *live_get(struct http *h, const char *name)
 	return l;
 }
 
-void live_add_mjpeg(struct live *l, struct stream *s, struct evhttp_request *req)
+void live_add_mjpeg(struct live *l, struct stream *s,
+		    struct evhttp_request *req)
 {
 	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
 	struct viewer *v;
@@ -608,7 +611,8 @@ void live_add_mjpeg(struct live *l, struct stream *s, struct evhttp_request *req
 	 * whatever the stream says. */
 	stream_attach(s, &v->consumer);
 	/* Something to show right away if a recent frame is there. */
-	if (l->current && l->any_published && l->current->sequence == l->newest_seq)
+	if (l->current && l->any_published &&
+	    l->current->sequence == l->newest_seq)
 		viewer_send(v);
 }
 

@@ -45,7 +45,8 @@ static int parse_query(const char *raw, const char *allowed,
 		}
 	}
 	if (evhttp_parse_query_str(raw, kv) < 0) {
-		snprintf(why, whylen, "malformed query (expected key=value&key=value)");
+		snprintf(why, whylen,
+			 "malformed query (expected key=value&key=value)");
 		return -1;
 	}
 	TAILQ_FOREACH(e, kv, next) {
@@ -66,8 +67,10 @@ static int parse_query(const char *raw, const char *allowed,
 			    (a[n] == ' ' || a[n] == 0))
 				break;
 		if (!slot || !a) {
-			snprintf(why, whylen, "unknown query parameter \"%.64s\"%s%s",
-				 e->key, allowed[0] ? " (this path takes: " : "",
+			snprintf(why, whylen,
+				 "unknown query parameter \"%.64s\"%s%s",
+				 e->key,
+				 allowed[0] ? " (this path takes: " : "",
 				 allowed[0] ? allowed : "");
 			if (allowed[0])
 				strncat(why, ")", whylen - strlen(why) - 1);
@@ -95,8 +98,9 @@ int http_route(const char *path, const char *query, bool get_or_head,
 	    strcmp(path, "/snapshot") && strcmp(path, "/state") &&
 	    strcmp(path, "/metrics") && strcmp(path, "/favicon.ico") &&
 	    strcmp(path, "/index.html")) {
-		snprintf(why, whylen,
-			 "no such page (try /, /stream, /snapshot, /state or /metrics)");
+		snprintf(
+			why, whylen,
+			"no such page (try /, /stream, /snapshot, /state or /metrics)");
 		return -HTTP_NOTFOUND;
 	}
 	if (!get_or_head) {

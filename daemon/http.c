@@ -32,9 +32,9 @@
 #include "http-page.h"
 #include "log.h"
 
-#define MAX_HEADERS_SIZE	8192
-#define MAX_BODY_SIZE		4096
-#define HTTP_TIMEOUT_S		30
+#define MAX_HEADERS_SIZE 8192
+#define MAX_BODY_SIZE 4096
+#define HTTP_TIMEOUT_S 30
 
 void http_count_status(struct http *h, int code)
 {
@@ -47,20 +47,30 @@ void http_count_status(struct http *h, int code)
 static const char *reason(int code)
 {
 	switch (code) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Payload Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Payload Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Error";
 	}
 }
 
 /* An error with a one-line text/plain message saying what was wrong. */
-void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
+void http_reply_error(struct evhttp_request *req, int code, const char *fmt,
+		      ...)
 {
 	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
 	struct evbuffer *buf = evhttp_request_get_output_buffer(req);
@@ -79,7 +89,8 @@ void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...
 }
 
 static void reply_error(struct http *h, struct evhttp_request *req, int code,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+			const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static void reply_error(struct http *h, struct evhttp_request *req, int code,
 			const char *fmt, ...)
@@ -90,9 +101,10 @@ static void reply_error(struct http *h, struct evhttp_request *req, int code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_debug("http: %s %s: %d %s", evhttp_request_get_command(req) ==
-		  EVHTTP_REQ_HEAD ? "HEAD" : "GET", evhttp_request_get_uri(req),
-		  code, msg);
+	log_debug("http: %s %s: %d %s",
+		  evhttp_request_get_command(req) == EVHTTP_REQ_HEAD ? "HEAD" :
+								       "GET",
+		  evhttp_request_get_uri(req), code, msg);
 	http_count_status(h, code);
 	http_reply_error(req, code, "%s", msg);
 }
@@ -143,8 +155,11 @@ static void do_stream(struct http *h, struct evhttp_request *req,
 	if (!s)
 		return;
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		reply_ok(h, req, snapshot ? "image/jpeg" :
-			 "multipart/x-mixed-replace;boundary=grabframe");
+		reply_ok(
+			h, req,
+			snapshot ?
+				"image/jpeg" :
+				"multipart/x-mixed-replace;boundary=grabframe");
 		return;
 	}
 	l = live_get(h, stream_name(s));
@@ -249,10 +264,11 @@ static bool authorized(struct http *h, struct evhttp_request *req)
 			  "WWW-Authenticate",
 			  "Basic realm=\"grabberd\", charset=\"UTF-8\"");
 	/* A peer without the password keeps no connection open. */
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Connection", "close");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+			  "close");
 	reply_error(h, req, 401, "%s",
-		    sent ? "wrong user or password" : "authentication required");
+		    sent ? "wrong user or password" :
+			   "authentication required");
 	return false;
 }
 
@@ -287,9 +303,11 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		reply_error(h, req, HTTP_BADREQUEST, "malformed request");
 		return;
 	}
-	route = http_route(path, raw, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD,
-			   &kv, &q, why, sizeof(why));
-	http_conn_request(h, req, route == HTTP_ROUTE_STREAM && cmd == EVHTTP_REQ_GET);
+	route = http_route(path, raw,
+			   cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD, &kv,
+			   &q, why, sizeof(why));
+	http_conn_request(h, req,
+			  route == HTTP_ROUTE_STREAM && cmd == EVHTTP_REQ_GET);
 	switch (route) {
 	case HTTP_ROUTE_PAGE:
 		do_page(h, req);
@@ -306,8 +324,9 @@ static void request_cb(struct evhttp_request *req, void *arg)
 		break;
 	default:
 		if (route == -HTTP_BADMETHOD)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-					  "Allow", "GET, HEAD");
+			evhttp_add_header(
+				evhttp_request_get_output_headers(req), "Allow",
+				"GET, HEAD");
 		if (!strcmp(path, "/favicon.ico") && route == -HTTP_NOTFOUND) {
 			/* Browsers ask on their own: not worth a log line. */
 			http_count_status(h, HTTP_NOTFOUND);
@@ -364,7 +383,8 @@ int http_start(struct daemon *d)
 
 		if (err == EADDRINUSE && !d->cfg.listen_http_set) {
 			/* Only the default address: the daemon is still useful. */
-			log_warn("HTTP: 127.0.0.1:8080 (the default) is already in use: no live view; choose a port with --http ADDR:PORT or listen_http");
+			log_warn(
+				"HTTP: 127.0.0.1:8080 (the default) is already in use: no live view; choose a port with --http ADDR:PORT or listen_http");
 			evhttp_free(h->evh);
 			free(h);
 			return 0;
@@ -386,9 +406,11 @@ int http_start(struct daemon *d)
 
 		if (!getsockname(fd, (struct sockaddr *)&ss, &len)) {
 			if (ss.ss_family == AF_INET)
-				h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+				h->port = ntohs(
+					((struct sockaddr_in *)&ss)->sin_port);
 			else if (ss.ss_family == AF_INET6)
-				h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+				h->port = ntohs(
+					((struct sockaddr_in6 *)&ss)->sin6_port);
 		}
 	}
 	if (http_conn_start(h, d->cfg.http_max_connections)) {
@@ -402,10 +424,12 @@ int http_start(struct daemon *d)
 		 strchr(h->host, ':') ? "]" : "", (unsigned int)h->port);
 	d->http = h;
 	log_info("HTTP live view on %s (MJPEG: %sstream?stream=NAME)%s", h->url,
-		 h->url, d->cfg.http_auth[0] ? ", HTTP Basic authentication" : "");
+		 h->url,
+		 d->cfg.http_auth[0] ? ", HTTP Basic authentication" : "");
 	if (!is_loopback(h->host) && !d->cfg.http_auth[0])
-		log_warn("HTTP: listening on %s, not loopback, without http_auth: anyone who can reach this address sees every stream; set http_auth = USER:PASSWORD in [grabberd], or bind 127.0.0.1 behind a proxy",
-			 addr);
+		log_warn(
+			"HTTP: listening on %s, not loopback, without http_auth: anyone who can reach this address sees every stream; set http_auth = USER:PASSWORD in [grabberd], or bind 127.0.0.1 behind a proxy",
+			addr);
 	return 0;
 }
 

@@ -46,8 +46,8 @@ struct jpeg_frame {
 };
 
 enum viewer_kind {
-	VIEWER_MJPEG,		/* GET /stream, /?action=stream */
-	VIEWER_SNAPSHOT,	/* GET /snapshot waiting for a frame */
+	VIEWER_MJPEG, /* GET /stream, /?action=stream */
+	VIEWER_SNAPSHOT, /* GET /snapshot waiting for a frame */
 };
 
 /**
@@ -114,20 +114,20 @@ struct live {
 	bool tried;
 	int encode_err;
 	struct viewer_list viewers;
-	unsigned int nviewers;		/* MJPEG + snapshots waiting */
+	unsigned int nviewers; /* MJPEG + snapshots waiting */
 	/* counters, since the daemon started */
-	uint64_t encoded;		/* JPEGs made */
-	uint64_t passed;		/* JPEGs of an MJPEG source served as they are */
+	uint64_t encoded; /* JPEGs made */
+	uint64_t passed; /* JPEGs of an MJPEG source served as they are */
 	uint64_t encoded_bytes;
-	uint64_t encode_ns;		/* time spent encoding */
-	uint64_t idle_skips;		/* frames nobody was ready for */
-	uint64_t torn;			/* overwritten while being encoded */
-	uint64_t viewer_missed;		/* missed by viewers that left */
-	uint64_t viewer_frames;		/* sent to viewers that left */
-	uint64_t bytes_sent;		/* to every viewer */
-	uint64_t snapshots;		/* answered */
-	uint64_t viewers_total;		/* MJPEG viewers that came */
-	char error[GRAB_TEXT_MAX];	/* last encoding problem */
+	uint64_t encode_ns; /* time spent encoding */
+	uint64_t idle_skips; /* frames nobody was ready for */
+	uint64_t torn; /* overwritten while being encoded */
+	uint64_t viewer_missed; /* missed by viewers that left */
+	uint64_t viewer_frames; /* sent to viewers that left */
+	uint64_t bytes_sent; /* to every viewer */
+	uint64_t snapshots; /* answered */
+	uint64_t viewers_total; /* MJPEG viewers that came */
+	char error[GRAB_TEXT_MAX]; /* last encoding problem */
 };
 
 TAILQ_HEAD(live_list, live);
@@ -140,10 +140,10 @@ struct http {
 	struct evhttp *evh;
 	struct evhttp_bound_socket *sock;
 	char host[CONFIG_LISTEN_MAX];
-	uint16_t port;			/* bound (port 0 in the config: chosen) */
+	uint16_t port; /* bound (port 0 in the config: chosen) */
 	char url[CONFIG_LISTEN_MAX + 16];
 	struct live_list lives;
-	unsigned int nviewers;		/* all streams */
+	unsigned int nviewers; /* all streams */
 	unsigned int next_viewer_id;
 	uint64_t start_ns;
 	uint64_t requests;
@@ -151,33 +151,34 @@ struct http {
 	uint64_t responses_5xx;
 	/* http-conn.c: connections as a resource */
 	struct http_conn_list conns;
-	unsigned int nconns;		/* open now */
+	unsigned int nconns; /* open now */
 	unsigned int peak_conns;
-	unsigned int max_conns;		/* http_max_connections, or less */
-	bool at_cap;			/* logged at the cap, this episode */
-	bool accept_failing;		/* accept() failed (EMFILE...) */
-	bool accept_paused;		/* ... and waits a second */
+	unsigned int max_conns; /* http_max_connections, or less */
+	bool at_cap; /* logged at the cap, this episode */
+	bool accept_failing; /* accept() failed (EMFILE...) */
+	bool accept_paused; /* ... and waits a second */
 	struct event *resume_ev, *sweep_ev, *adopt_ev;
-	uint64_t head_timeouts;		/* cut off: no request head in time */
+	uint64_t head_timeouts; /* cut off: no request head in time */
 	uint64_t accept_errors;
 };
 
-#define HTTP_MAX_VIEWERS	256
-#define HTTP_SNAPSHOT_TIMEOUT_S	5
+#define HTTP_MAX_VIEWERS 256
+#define HTTP_SNAPSHOT_TIMEOUT_S 5
 /* A request head must be complete this long after the connection (or the
  * previous request) came, however slowly it trickles in. */
-#define HTTP_HEAD_TIMEOUT_S	10
+#define HTTP_HEAD_TIMEOUT_S 10
 
 /* http-conn.c: the cap, the request-head deadline, accept() backoff */
 int http_conn_start(struct http *h, unsigned int max_conns);
 void http_conn_stop(struct http *h);
 /* A request head arrived; @streaming: an MJPEG reply that lasts as long
  * as the viewer watches (no deadline any more). */
-void http_conn_request(struct http *h, struct evhttp_request *req, bool streaming);
+void http_conn_request(struct http *h, struct evhttp_request *req,
+		       bool streaming);
 
 /* http.c */
-void http_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void http_reply_error(struct evhttp_request *req, int code, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
 void http_count_status(struct http *h, int code);
 
 /* http-route.c: which reply a request gets, from its path, whether its
@@ -193,7 +194,7 @@ enum http_route {
 	HTTP_ROUTE_METRICS,
 };
 struct http_query {
-	const char *stream;	/* NULL: not given */
+	const char *stream; /* NULL: not given */
 	const char *action;
 };
 int http_route(const char *path, const char *query, bool get_or_head,
@@ -207,8 +208,10 @@ struct live *live_find(struct http *h, const char *name);
  * memory. */
 struct live *live_get(struct http *h, const char *name);
 /* A viewer of @s (whose live view is @l) for @req. */
-void live_add_mjpeg(struct live *l, struct stream *s, struct evhttp_request *req);
-void live_snapshot(struct live *l, struct stream *s, struct evhttp_request *req);
+void live_add_mjpeg(struct live *l, struct stream *s,
+		    struct evhttp_request *req);
+void live_snapshot(struct live *l, struct stream *s,
+		   struct evhttp_request *req);
 /* Ends its viewers' replies with @why, then frees it. */
 void live_free(struct live *l, const char *why);
 bool live_encoding(const struct live *l);

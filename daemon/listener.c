@@ -22,7 +22,7 @@
 #include "grab-socket-path.h"
 #include "log.h"
 
-#define MAX_CLIENTS		4096
+#define MAX_CLIENTS 4096
 
 /*
  * accept() failed with EMFILE or ENFILE: the connection stays in the
@@ -39,8 +39,9 @@ static bool refuse_at_fd_limit(struct daemon *d, int lfd, int err)
 	int fd;
 
 	if (!d->fd_limit)
-		log_warn("accept: %s: refusing new clients until some leave (%u connected)",
-			 strerror(err), d->nclients);
+		log_warn(
+			"accept: %s: refusing new clients until some leave (%u connected)",
+			strerror(err), d->nclients);
 	d->fd_limit = true;
 	if (d->spare_fd < 0) {
 		/* Nothing to refuse with: stop listening until a client leaves. */
@@ -51,12 +52,14 @@ static bool refuse_at_fd_limit(struct daemon *d, int lfd, int err)
 	d->spare_fd = -1;
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd >= 0) {
-		snprintf(why, sizeof(why),
-			 "grabberd is at its open-file limit (%s): try again later",
-			 strerror(err));
+		snprintf(
+			why, sizeof(why),
+			"grabberd is at its open-file limit (%s): try again later",
+			strerror(err));
 		grab_msg_init(&m, GRAB_MSG_ERROR);
 		m.u.error.error = err;
-		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), why);
+		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason),
+				  why);
 		send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
 		/* Read what the client sent (its HELLO): closing a unix socket
 		 * with unread data makes the peer's next recv() fail with
@@ -93,13 +96,15 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		}
 		if (d->fd_limit) {
 			d->fd_limit = false;
-			log_info("accept: below the open-file limit again: accepting clients");
+			log_info(
+				"accept: below the open-file limit again: accepting clients");
 		}
 		if (client_new(d, fd))
 			return;
 		if (d->nclients >= MAX_CLIENTS) {
-			log_warn("%u clients: not accepting more until one leaves",
-				 d->nclients);
+			log_warn(
+				"%u clients: not accepting more until one leaves",
+				d->nclients);
 			event_del(d->accept_ev);
 			return;
 		}
@@ -161,7 +166,8 @@ int listener_open(struct daemon *d)
 
 	n = sd_listen_fds(1);
 	if (n > 1) {
-		log_err("socket activation: %d sockets passed, expected one", n);
+		log_err("socket activation: %d sockets passed, expected one",
+			n);
 		return -EINVAL;
 	}
 	if (n == 1) {
@@ -187,7 +193,8 @@ int listener_open(struct daemon *d)
 				why[0] ? why : strerror(-ret));
 			return ret;
 		}
-		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		fd = socket(AF_UNIX,
+			    SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			ret = -errno;
 			log_err("socket: %s", strerror(errno));
@@ -203,7 +210,8 @@ int listener_open(struct daemon *d)
 			unlink(path);
 		}
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    chmod(path, d->cfg.socket_mode) < 0 || listen(fd, 128) < 0) {
+		    chmod(path, d->cfg.socket_mode) < 0 ||
+		    listen(fd, 128) < 0) {
 			ret = -errno;
 			log_err("socket %s: %s", path, strerror(errno));
 			close(fd);
@@ -214,13 +222,15 @@ int listener_open(struct daemon *d)
 			struct group *g = getgrnam(d->cfg.socket_group);
 
 			if (!g || chown(path, (uid_t)-1, g->gr_gid) < 0)
-				log_warn("socket %s: cannot give it to group %s",
-					 path, d->cfg.socket_group);
+				log_warn(
+					"socket %s: cannot give it to group %s",
+					path, d->cfg.socket_group);
 		}
 	}
 	d->listen_fd = fd;
 	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	d->accept_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, accept_cb, d);
+	d->accept_ev =
+		event_new(d->base, fd, EV_READ | EV_PERSIST, accept_cb, d);
 	if (!d->accept_ev)
 		return -ENOMEM;
 	event_add(d->accept_ev, NULL);

@@ -44,7 +44,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (journal)
 		n = snprintf(line, sizeof(line), "<%d>", prio[level]);
 	else
-		n = snprintf(line, sizeof(line), "grabberd: %s: ", names[level]);
+		n = snprintf(line, sizeof(line),
+			     "grabberd: %s: ", names[level]);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);

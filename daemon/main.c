@@ -29,39 +29,48 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: grabberd [OPTIONS]\n"
-"Stream frames from a grab device, a V4L2 camera or a test pattern to local\n"
-"clients (libgrab, grab-capture) with zero copies.\n"
-"\n"
-"  -c, --config FILE    configuration file (default %s;\n"
-"                       without it: one stream \"default\" on the test source)\n"
-"      --check-config   check the configuration and exit (0: good)\n"
-"  -s, --socket PATH    unix socket to listen on (default %s,\n"
-"                       or $XDG_RUNTIME_DIR/grabberd.sock when not root)\n"
-"      --stream NAME    the stream the options below change (default: the only\n"
-"                       stream, else \"default\"; created if missing)\n"
-"      --source SRC     test:, grab:/dev/grabN or v4l2:/dev/videoN\n"
-"      --width N, --height N, --format YUYV|GREY|RGB24\n"
-"      --fps RATE       frames per second: N, N.NNN or N/D\n"
-"      --slots N        frames in the ring (2-256)\n"
-"      --linger MS      keep a source running MS ms after its last client\n"
-"      --quality N      JPEG quality (1-100) of the stream's HTTP live view\n"
-"      --http ADDR:PORT serve the HTTP live view there (default %s)\n"
-"      --no-http        no HTTP live view\n"
-"  -v, --verbose        log more (twice: debug)\n"
-"  -q, --quiet          log less\n"
-"  -h, --help           this help\n"
-"  -V, --version        version\n"
-"\n"
-"Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT exit,\n"
-"SIGUSR1 stalls/resumes the test sources (to test the watchdog).\n",
+		"Usage: grabberd [OPTIONS]\n"
+		"Stream frames from a grab device, a V4L2 camera or a test pattern to local\n"
+		"clients (libgrab, grab-capture) with zero copies.\n"
+		"\n"
+		"  -c, --config FILE    configuration file (default %s;\n"
+		"                       without it: one stream \"default\" on the test source)\n"
+		"      --check-config   check the configuration and exit (0: good)\n"
+		"  -s, --socket PATH    unix socket to listen on (default %s,\n"
+		"                       or $XDG_RUNTIME_DIR/grabberd.sock when not root)\n"
+		"      --stream NAME    the stream the options below change (default: the only\n"
+		"                       stream, else \"default\"; created if missing)\n"
+		"      --source SRC     test:, grab:/dev/grabN or v4l2:/dev/videoN\n"
+		"      --width N, --height N, --format YUYV|GREY|RGB24\n"
+		"      --fps RATE       frames per second: N, N.NNN or N/D\n"
+		"      --slots N        frames in the ring (2-256)\n"
+		"      --linger MS      keep a source running MS ms after its last client\n"
+		"      --quality N      JPEG quality (1-100) of the stream's HTTP live view\n"
+		"      --http ADDR:PORT serve the HTTP live view there (default %s)\n"
+		"      --no-http        no HTTP live view\n"
+		"  -v, --verbose        log more (twice: debug)\n"
+		"  -q, --quiet          log less\n"
+		"  -h, --help           this help\n"
+		"  -V, --version        version\n"
+		"\n"
+		"Signals: SIGHUP reloads the configuration, SIGTERM/SIGINT exit,\n"
+		"SIGUSR1 stalls/resumes the test sources (to test the watchdog).\n",
 		CONFIG_DEFAULT_PATH, "/run/grabberd/grabberd.sock",
 		CONFIG_DEFAULT_HTTP);
 }
 
 enum {
-	OPT_CHECK = 256, OPT_STREAM, OPT_SOURCE, OPT_WIDTH, OPT_HEIGHT,
-	OPT_FORMAT, OPT_FPS, OPT_SLOTS, OPT_LINGER, OPT_QUALITY, OPT_HTTP,
+	OPT_CHECK = 256,
+	OPT_STREAM,
+	OPT_SOURCE,
+	OPT_WIDTH,
+	OPT_HEIGHT,
+	OPT_FORMAT,
+	OPT_FPS,
+	OPT_SLOTS,
+	OPT_LINGER,
+	OPT_QUALITY,
+	OPT_HTTP,
 	OPT_NO_HTTP,
 };
 
@@ -94,43 +103,88 @@ static int parse_options(int argc, char **argv, struct daemon *d, bool *check)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:s:vqhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:vqhV", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
-		case 'c': d->config_path = optarg; break;
-		case OPT_CHECK: *check = true; break;
-		case 's': ov->socket_path = optarg; break;
-		case OPT_STREAM: ov->stream = optarg; break;
-		case OPT_SOURCE: ov->source = optarg; break;
-		case OPT_WIDTH: ov->width = optarg; break;
-		case OPT_HEIGHT: ov->height = optarg; break;
-		case OPT_FORMAT: ov->format = optarg; break;
-		case OPT_FPS: ov->fps = optarg; break;
-		case OPT_SLOTS: ov->slots = optarg; break;
-		case OPT_LINGER: ov->linger = optarg; break;
-		case OPT_QUALITY: ov->quality = optarg; break;
-		case OPT_HTTP: ov->http = optarg; ov->no_http = false; break;
-		case OPT_NO_HTTP: ov->no_http = true; break;
-		case 'v': ov->verbosity++; break;
-		case 'q': ov->verbosity--; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("grabberd %s\n", GRABBERD_VERSION); return 0;
+		case 'c':
+			d->config_path = optarg;
+			break;
+		case OPT_CHECK:
+			*check = true;
+			break;
+		case 's':
+			ov->socket_path = optarg;
+			break;
+		case OPT_STREAM:
+			ov->stream = optarg;
+			break;
+		case OPT_SOURCE:
+			ov->source = optarg;
+			break;
+		case OPT_WIDTH:
+			ov->width = optarg;
+			break;
+		case OPT_HEIGHT:
+			ov->height = optarg;
+			break;
+		case OPT_FORMAT:
+			ov->format = optarg;
+			break;
+		case OPT_FPS:
+			ov->fps = optarg;
+			break;
+		case OPT_SLOTS:
+			ov->slots = optarg;
+			break;
+		case OPT_LINGER:
+			ov->linger = optarg;
+			break;
+		case OPT_QUALITY:
+			ov->quality = optarg;
+			break;
+		case OPT_HTTP:
+			ov->http = optarg;
+			ov->no_http = false;
+			break;
+		case OPT_NO_HTTP:
+			ov->no_http = true;
+			break;
+		case 'v':
+			ov->verbosity++;
+			break;
+		case 'q':
+			ov->verbosity--;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("grabberd %s\n", GRABBERD_VERSION);
+			return 0;
 		case ':':
-			fprintf(stderr, "grabberd: option '%s' needs a value\n"
-				"Try 'grabberd --help'.\n", argv[optind - 1]);
+			fprintf(stderr,
+				"grabberd: option '%s' needs a value\n"
+				"Try 'grabberd --help'.\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
 			if (optopt)
-				fprintf(stderr, "grabberd: unknown option '-%c'\n", optopt);
+				fprintf(stderr,
+					"grabberd: unknown option '-%c'\n",
+					optopt);
 			else
-				fprintf(stderr, "grabberd: unknown option '%s'\n",
+				fprintf(stderr,
+					"grabberd: unknown option '%s'\n",
 					argv[optind - 1]);
 			fprintf(stderr, "Try 'grabberd --help'.\n");
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "grabberd: unexpected argument '%s'\n"
-			"Try 'grabberd --help'.\n", argv[optind]);
+		fprintf(stderr,
+			"grabberd: unexpected argument '%s'\n"
+			"Try 'grabberd --help'.\n",
+			argv[optind]);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -143,7 +197,8 @@ static int start_streams(struct daemon *d)
 	for (i = 0; i < d->cfg.nstreams; i++) {
 		d->streams[i] = stream_create(d, &d->cfg.streams[i]);
 		if (!d->streams[i]) {
-			log_err("stream %s: out of memory", d->cfg.streams[i].name);
+			log_err("stream %s: out of memory",
+				d->cfg.streams[i].name);
 			return -1;
 		}
 		d->nstreams++;
@@ -153,33 +208,38 @@ static int start_streams(struct daemon *d)
 
 static void reload(struct daemon *d)
 {
-	static struct config next;	/* large: not on the stack */
+	static struct config next; /* large: not on the stack */
 	struct stream *kept[CONFIG_MAX_STREAMS];
 	char err[512];
 	size_t i, j, n = 0;
 
 	notify_reloading(d);
 	if (config_load(&next, d->config_path, &d->ov, err, sizeof(err))) {
-		log_err("reload rejected, keeping the running configuration: %s", err);
+		log_err("reload rejected, keeping the running configuration: %s",
+			err);
 		notify_ready(d);
 		return;
 	}
 	if (strcmp(next.socket_path, d->cfg.socket_path)) {
-		log_warn("reload: socket path changed to %s: takes effect at restart",
-			 next.socket_path);
+		log_warn(
+			"reload: socket path changed to %s: takes effect at restart",
+			next.socket_path);
 		strcpy(next.socket_path, d->cfg.socket_path);
 	}
 	if (strcmp(next.listen_http, d->cfg.listen_http)) {
-		log_warn("reload: listen_http changed to %s: takes effect at restart",
-			 next.listen_http[0] ? next.listen_http : "off");
+		log_warn(
+			"reload: listen_http changed to %s: takes effect at restart",
+			next.listen_http[0] ? next.listen_http : "off");
 		strcpy(next.listen_http, d->cfg.listen_http);
 	}
 	log_set_level(next.log_level);
 	/* Streams gone from the file go away, with a message to their clients. */
 	for (i = 0; i < d->nstreams; i++) {
 		if (!config_find_stream(&next, stream_name(d->streams[i]))) {
-			log_info("stream %s: removed", stream_name(d->streams[i]));
-			stream_destroy(d->streams[i], "stream removed from the configuration");
+			log_info("stream %s: removed",
+				 stream_name(d->streams[i]));
+			stream_destroy(d->streams[i],
+				       "stream removed from the configuration");
 			d->streams[i] = NULL;
 		}
 	}
@@ -187,15 +247,16 @@ static void reload(struct daemon *d)
 		struct stream *s = NULL;
 
 		for (j = 0; j < d->nstreams; j++)
-			if (d->streams[j] &&
-			    !strcmp(stream_name(d->streams[j]), next.streams[i].name))
+			if (d->streams[j] && !strcmp(stream_name(d->streams[j]),
+						     next.streams[i].name))
 				s = d->streams[j];
 		if (s) {
 			stream_reconfigure(s, &next.streams[i]);
 		} else {
 			s = stream_create(d, &next.streams[i]);
 			if (!s) {
-				log_err("stream %s: out of memory", next.streams[i].name);
+				log_err("stream %s: out of memory",
+					next.streams[i].name);
 				continue;
 			}
 			log_info("stream %s: added", next.streams[i].name);
@@ -239,16 +300,20 @@ static void print_banner(struct daemon *d)
 	for (i = 0; i < d->cfg.nstreams; i++) {
 		const struct stream_config *s = &d->cfg.streams[i];
 
-		log_info("stream %s: %s, %ux%u %s, %u/%u fps (starts with its first client)",
-			 s->name, s->source, s->format.width, s->format.height,
-			 grab_format_name(s->format.fourcc), s->fps_num, s->fps_den);
+		log_info(
+			"stream %s: %s, %ux%u %s, %u/%u fps (starts with its first client)",
+			s->name, s->source, s->format.width, s->format.height,
+			grab_format_name(s->format.fourcc), s->fps_num,
+			s->fps_den);
 	}
 	if (d->socket_activated)
 		return;
 	log_info("serving on %s", d->cfg.socket_path);
-	log_info("capture from it: grab-capture --socket %s --stream %s -n 100 -o frames/%%04d.ppm",
-		 d->cfg.socket_path, d->cfg.streams[0].name);
-	log_info("or, from any libgrab program: GRAB_SOCKET=%s", d->cfg.socket_path);
+	log_info(
+		"capture from it: grab-capture --socket %s --stream %s -n 100 -o frames/%%04d.ppm",
+		d->cfg.socket_path, d->cfg.streams[0].name);
+	log_info("or, from any libgrab program: GRAB_SOCKET=%s",
+		 d->cfg.socket_path);
 	if (d->http)
 		log_info("live view: open %s in a browser", d->http->url);
 }
@@ -266,7 +331,8 @@ static void raise_fd_limit(void)
 		return;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		log_debug("open-file limit stays where it is: %s", strerror(errno));
+		log_debug("open-file limit stays where it is: %s",
+			  strerror(errno));
 }
 
 /*
@@ -314,9 +380,9 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	if (check) {
-		printf("%s: OK, %zu stream%s:", d->cfg.file[0] ? d->cfg.file
-				: "embedded default", d->cfg.nstreams,
-		       d->cfg.nstreams == 1 ? "" : "s");
+		printf("%s: OK, %zu stream%s:",
+		       d->cfg.file[0] ? d->cfg.file : "embedded default",
+		       d->cfg.nstreams, d->cfg.nstreams == 1 ? "" : "s");
 		for (i = 0; i < d->cfg.nstreams; i++)
 			printf(" %s (%s)", d->cfg.streams[i].name,
 			       d->cfg.streams[i].source);

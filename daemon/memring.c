@@ -28,7 +28,8 @@ int memring_create(struct memring *m, const char *name,
 	m->fd = m->ro_fd = -1;
 	m->mem = MAP_FAILED;
 	if (grab_ring_plan(fmt, nslots, &layout)) {
-		snprintf(why, whylen, "format or slot count does not make a ring");
+		snprintf(why, whylen,
+			 "format or slot count does not make a ring");
 		return -EINVAL;
 	}
 	m->size = layout.ring_size;
@@ -37,7 +38,8 @@ int memring_create(struct memring *m, const char *name,
 		goto fail;
 	if (ftruncate(m->fd, (off_t)m->size) < 0)
 		goto fail;
-	m->mem = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+	m->mem = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+		      0);
 	if (m->mem == MAP_FAILED)
 		goto fail;
 	/* Fault the pages in now rather than on the first frames. */

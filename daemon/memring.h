@@ -24,7 +24,8 @@ struct memring {
 /* Returns 0 or -errno, with a reason in @why. */
 int memring_create(struct memring *m, const char *name,
 		   const struct grab_format *fmt, uint32_t nslots,
-		   uint32_t fps_num, uint32_t fps_den, char *why, size_t whylen);
+		   uint32_t fps_num, uint32_t fps_den, char *why,
+		   size_t whylen);
 void memring_destroy(struct memring *m);
 
 struct source;

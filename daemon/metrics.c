@@ -10,7 +10,10 @@
 
 #include "http.h"
 
-enum kind { GAUGE, COUNTER };
+enum kind {
+	GAUGE,
+	COUNTER
+};
 
 struct row {
 	const char *name;
@@ -21,7 +24,8 @@ struct row {
 static void family(struct evbuffer *out, const struct row *r)
 {
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", r->name,
-			    r->help, r->name, r->kind == GAUGE ? "gauge" : "counter");
+			    r->help, r->name,
+			    r->kind == GAUGE ? "gauge" : "counter");
 }
 
 /* A label value: \, " and newline escaped. */
@@ -38,42 +42,55 @@ static void label(struct evbuffer *out, const char *v)
 }
 
 enum {
-	M_RUNNING, M_FPS, M_CFG_FPS, M_FRAMES, M_DROPPED, M_MISSED, M_CLIENTS,
-	M_VIEWERS, M_ENCODING, M_JPEG_FRAMES, M_JPEG_BYTES, M_JPEG_SECONDS,
-	M_JPEG_TORN, M_HTTP_BYTES, M_HTTP_MISSED, M_COUNT,
+	M_RUNNING,
+	M_FPS,
+	M_CFG_FPS,
+	M_FRAMES,
+	M_DROPPED,
+	M_MISSED,
+	M_CLIENTS,
+	M_VIEWERS,
+	M_ENCODING,
+	M_JPEG_FRAMES,
+	M_JPEG_BYTES,
+	M_JPEG_SECONDS,
+	M_JPEG_TORN,
+	M_HTTP_BYTES,
+	M_HTTP_MISSED,
+	M_COUNT,
 };
 
 static const struct row stream_rows[M_COUNT] = {
 	[M_RUNNING] = { "grabberd_stream_running", GAUGE,
-		"1 while the stream's source is capturing, else 0." },
+			"1 while the stream's source is capturing, else 0." },
 	[M_FPS] = { "grabberd_stream_fps", GAUGE,
-		"Frames per second measured over the last second." },
+		    "Frames per second measured over the last second." },
 	[M_CFG_FPS] = { "grabberd_stream_configured_fps", GAUGE,
-		"Frames per second the stream is configured for." },
+			"Frames per second the stream is configured for." },
 	[M_FRAMES] = { "grabberd_stream_frames_total", COUNTER,
-		"Frames published since the source started." },
+		       "Frames published since the source started." },
 	[M_DROPPED] = { "grabberd_stream_dropped_frames_total", COUNTER,
-		"Frames the source could not produce in time since it started." },
+			"Frames the source could not produce in time since it started." },
 	[M_MISSED] = { "grabberd_stream_client_missed_frames_total", COUNTER,
-		"Frame events the stream's clients (libgrab and HTTP) missed because they were slow." },
+		       "Frame events the stream's clients (libgrab and HTTP) missed because they were slow." },
 	[M_CLIENTS] = { "grabberd_stream_clients", GAUGE,
-		"libgrab clients attached to the stream." },
+			"libgrab clients attached to the stream." },
 	[M_VIEWERS] = { "grabberd_stream_http_viewers", GAUGE,
-		"HTTP viewers (MJPEG streams and snapshots waiting) of the stream." },
+			"HTTP viewers (MJPEG streams and snapshots waiting) of the stream." },
 	[M_ENCODING] = { "grabberd_stream_jpeg_encoding", GAUGE,
-		"1 while the stream's frames are encoded to JPEG (someone watches over HTTP)." },
+			 "1 while the stream's frames are encoded to JPEG (someone watches over HTTP)." },
 	[M_JPEG_FRAMES] = { "grabberd_stream_jpeg_frames_total", COUNTER,
-		"Frames encoded to JPEG (once per frame, whatever the number of viewers)." },
+			    "Frames encoded to JPEG (once per frame, whatever the number of viewers)." },
 	[M_JPEG_BYTES] = { "grabberd_stream_jpeg_bytes_total", COUNTER,
-		"Bytes of JPEG encoded." },
-	[M_JPEG_SECONDS] = { "grabberd_stream_jpeg_encode_seconds_total", COUNTER,
-		"Time spent encoding JPEG." },
+			   "Bytes of JPEG encoded." },
+	[M_JPEG_SECONDS] = { "grabberd_stream_jpeg_encode_seconds_total",
+			     COUNTER, "Time spent encoding JPEG." },
 	[M_JPEG_TORN] = { "grabberd_stream_jpeg_torn_frames_total", COUNTER,
-		"Frames overwritten in the ring while being encoded (not shown)." },
+			  "Frames overwritten in the ring while being encoded (not shown)." },
 	[M_HTTP_BYTES] = { "grabberd_stream_http_sent_bytes_total", COUNTER,
-		"JPEG bytes sent to HTTP viewers." },
+			   "JPEG bytes sent to HTTP viewers." },
 	[M_HTTP_MISSED] = { "grabberd_stream_http_missed_frames_total", COUNTER,
-		"Frames HTTP viewers skipped because their previous frame was still being sent." },
+			    "Frames HTTP viewers skipped because their previous frame was still being sent." },
 };
 
 struct count_ctx {
@@ -106,8 +123,8 @@ static void collect(struct http *h, struct stream *s, double *v)
 	stream_foreach_consumer(s, count_consumer, &n);
 	v[M_RUNNING] = st.state == STREAM_RUNNING;
 	v[M_FPS] = st.fps;
-	v[M_CFG_FPS] = geo ? (double)geo->fps_num / geo->fps_den
-			   : (double)cfg->fps_num / cfg->fps_den;
+	v[M_CFG_FPS] = geo ? (double)geo->fps_num / geo->fps_den :
+			     (double)cfg->fps_num / cfg->fps_den;
 	v[M_FRAMES] = (double)st.frames;
 	v[M_DROPPED] = (double)st.dropped;
 	v[M_MISSED] = (double)st.missed;
@@ -124,16 +141,24 @@ static void collect(struct http *h, struct stream *s, double *v)
 
 void metrics_text(struct http *h, struct evbuffer *out)
 {
-	static const struct row info = { "grabberd_build_info", GAUGE,
-		"Always 1; the version label says which grabberd this is." };
-	static const struct row uptime = { "grabberd_uptime_seconds", GAUGE,
-		"Seconds since the HTTP server started." };
-	static const struct row reqs = { "grabberd_http_requests_total", COUNTER,
-		"HTTP requests handled." };
-	static const struct row e4 = { "grabberd_http_client_errors_total", COUNTER,
-		"HTTP requests answered with a 4xx status." };
-	static const struct row e5 = { "grabberd_http_server_errors_total", COUNTER,
-		"HTTP requests answered with a 5xx status." };
+	static const struct row info = {
+		"grabberd_build_info", GAUGE,
+		"Always 1; the version label says which grabberd this is."
+	};
+	static const struct row uptime = {
+		"grabberd_uptime_seconds", GAUGE,
+		"Seconds since the HTTP server started."
+	};
+	static const struct row reqs = { "grabberd_http_requests_total",
+					 COUNTER, "HTTP requests handled." };
+	static const struct row e4 = {
+		"grabberd_http_client_errors_total", COUNTER,
+		"HTTP requests answered with a 4xx status."
+	};
+	static const struct row e5 = {
+		"grabberd_http_server_errors_total", COUNTER,
+		"HTTP requests answered with a 5xx status."
+	};
 	struct daemon *d = h->d;
 	static double vals[CONFIG_MAX_STREAMS][M_COUNT];
 	size_t i, m;
@@ -158,7 +183,8 @@ void metrics_text(struct http *h, struct evbuffer *out)
 	for (m = 0; m < M_COUNT; m++) {
 		family(out, &stream_rows[m]);
 		for (i = 0; i < d->nstreams; i++) {
-			evbuffer_add_printf(out, "%s{stream=\"", stream_rows[m].name);
+			evbuffer_add_printf(out, "%s{stream=\"",
+					    stream_rows[m].name);
 			label(out, stream_name(d->streams[i]));
 			evbuffer_add_printf(out, "\"} %.17g\n", vals[i][m]);
 		}

@@ -16,7 +16,7 @@
 
 static struct event *watchdog_ev;
 static uint64_t watchdog_usec;
-static bool watchdog_held;	/* last check found a stalled stream */
+static bool watchdog_held; /* last check found a stalled stream */
 
 /* True if every running stream published a frame recently. */
 static bool frames_flow(struct daemon *d, uint64_t now)
@@ -37,8 +37,10 @@ static bool frames_flow(struct daemon *d, uint64_t now)
 			limit = 200000000u;
 		if (now - st.last_frame_ns > limit) {
 			if (!watchdog_held)
-				log_warn("stream %s: no frame for %" PRIu64 " ms: holding the watchdog",
-					 cfg->name, (now - st.last_frame_ns) / 1000000);
+				log_warn("stream %s: no frame for %" PRIu64
+					 " ms: holding the watchdog",
+					 cfg->name,
+					 (now - st.last_frame_ns) / 1000000);
 			return false;
 		}
 	}
@@ -81,13 +83,16 @@ int notify_init(struct daemon *d)
 	r = sd_watchdog_enabled(0, &watchdog_usec);
 	if (r > 0) {
 		struct timeval tv = { (time_t)(watchdog_usec / 2 / 1000000),
-				      (suseconds_t)(watchdog_usec / 2 % 1000000) };
+				      (suseconds_t)(watchdog_usec / 2 %
+						    1000000) };
 
-		watchdog_ev = event_new(d->base, -1, EV_PERSIST, watchdog_cb, d);
+		watchdog_ev =
+			event_new(d->base, -1, EV_PERSIST, watchdog_cb, d);
 		if (!watchdog_ev)
 			return -1;
 		event_add(watchdog_ev, &tv);
-		log_info("systemd watchdog every %" PRIu64 " ms, fed while frames flow",
+		log_info("systemd watchdog every %" PRIu64
+			 " ms, fed while frames flow",
 			 watchdog_usec / 1000);
 	}
 	return 0;
@@ -104,10 +109,11 @@ void notify_status(struct daemon *d)
 
 		stream_get_stats(d->streams[i], &st);
 		n += (size_t)snprintf(status + n, sizeof(status) - n,
-				      "%s%s: %s%.1f fps, %u clients", i ? "; " : "",
-				      stream_name(d->streams[i]),
-				      st.state == STREAM_FAILED ? "FAILED, " :
-				      st.state == STREAM_STOPPED ? "idle, " : "",
+				      "%s%s: %s%.1f fps, %u clients",
+				      i ? "; " : "", stream_name(d->streams[i]),
+				      st.state == STREAM_FAILED	 ? "FAILED, " :
+				      st.state == STREAM_STOPPED ? "idle, " :
+								   "",
 				      st.fps, st.clients);
 	}
 	sd_notify(0, status);

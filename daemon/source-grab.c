@@ -21,8 +21,8 @@
 
 struct grab_source {
 	struct source *src;
-	int fd;			/* control: ioctls and events */
-	int ring_fd;		/* read-only: what clients map */
+	int fd; /* control: ioctls and events */
+	int ring_fd; /* read-only: what clients map */
 	uint32_t nslots;
 	struct event *ev;
 	bool stalled;
@@ -63,9 +63,10 @@ static void grab_read_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (g->stalled)
 			continue;
-		source_publish(g->src, evs[i].sequence, evs[i].slot,
-			       evs[i].timestamp_ns, evs[i].bytesused,
-			       evs[i].flags & GRAB_EVENT_ERROR ? GRAB_SLOT_ERROR : 0);
+		source_publish(
+			g->src, evs[i].sequence, evs[i].slot,
+			evs[i].timestamp_ns, evs[i].bytesused,
+			evs[i].flags & GRAB_EVENT_ERROR ? GRAB_SLOT_ERROR : 0);
 	}
 }
 
@@ -86,7 +87,8 @@ static int grab_start(struct source *src, struct source_geometry *ret_geo,
 	g->fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (g->fd < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "%s: cannot open: %s%s", dev, strerror(errno),
+		snprintf(why, whylen, "%s: cannot open: %s%s", dev,
+			 strerror(errno),
 			 errno == ENOENT ? " (is grab.ko loaded?)" : "");
 		goto err_free;
 	}
@@ -101,8 +103,9 @@ static int grab_start(struct source *src, struct source_geometry *ret_geo,
 	memset(&info, 0, sizeof(info));
 	if (ioctl(g->fd, GRAB_IOC_INFO, &info) < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "%s: GRAB_IOC_INFO: %s (not a grab device?)",
-			 dev, strerror(errno));
+		snprintf(why, whylen,
+			 "%s: GRAB_IOC_INFO: %s (not a grab device?)", dev,
+			 strerror(errno));
 		goto err_close_ro;
 	}
 	if (info.abi_version != GRAB_ABI_VERSION) {
@@ -113,14 +116,16 @@ static int grab_start(struct source *src, struct source_geometry *ret_geo,
 	}
 	/* Ask for the configured geometry; a busy device keeps its own. */
 	fmt = src->cfg.format;
-	if (fmt.width != info.format.width || fmt.height != info.format.height ||
+	if (fmt.width != info.format.width ||
+	    fmt.height != info.format.height ||
 	    fmt.fourcc != info.format.fourcc) {
 		if (ioctl(g->fd, GRAB_IOC_S_FMT, &fmt) < 0)
-			log_warn("stream %s: %s: cannot set %ux%u %s (%s): using %ux%u %s",
-				 src->cfg.name, dev, fmt.width, fmt.height,
-				 grab_format_name(fmt.fourcc), strerror(errno),
-				 info.format.width, info.format.height,
-				 grab_format_name(info.format.fourcc));
+			log_warn(
+				"stream %s: %s: cannot set %ux%u %s (%s): using %ux%u %s",
+				src->cfg.name, dev, fmt.width, fmt.height,
+				grab_format_name(fmt.fourcc), strerror(errno),
+				info.format.width, info.format.height,
+				grab_format_name(info.format.fourcc));
 		else if (ioctl(g->fd, GRAB_IOC_INFO, &info) < 0) {
 			ret = -errno;
 			snprintf(why, whylen, "%s: GRAB_IOC_INFO: %s", dev,
@@ -131,7 +136,8 @@ static int grab_start(struct source *src, struct source_geometry *ret_geo,
 	if (grab_format_valid(&info.format) || info.nslots < GRAB_MIN_SLOTS ||
 	    info.nslots > GRAB_MAX_SLOTS || !info.fps_num || !info.fps_den) {
 		ret = -EPROTO;
-		snprintf(why, whylen, "%s: device reports an invalid ring", dev);
+		snprintf(why, whylen, "%s: device reports an invalid ring",
+			 dev);
 		goto err_close_ro;
 	}
 	if (ioctl(g->fd, GRAB_IOC_STREAMON) < 0 && errno != EBUSY) {
@@ -140,7 +146,8 @@ static int grab_start(struct source *src, struct source_geometry *ret_geo,
 			 strerror(errno));
 		goto err_close_ro;
 	}
-	g->ev = event_new(src->base, g->fd, EV_READ | EV_PERSIST, grab_read_cb, g);
+	g->ev = event_new(src->base, g->fd, EV_READ | EV_PERSIST, grab_read_cb,
+			  g);
 	if (!g->ev) {
 		ret = -ENOMEM;
 		snprintf(why, whylen, "out of memory");

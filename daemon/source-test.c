@@ -25,11 +25,11 @@ struct test_source {
 	struct grab_format format;
 	uint32_t fps_num, fps_den;
 	struct memring ring;
-	struct grab_jpeg_encoder *jpeg;	/* MJPEG: the pattern's encoder */
-	uint8_t *yuyv;			/* MJPEG: the frame it encodes */
+	struct grab_jpeg_encoder *jpeg; /* MJPEG: the pattern's encoder */
+	uint8_t *yuyv; /* MJPEG: the frame it encodes */
 	struct event *timer;
 	uint64_t start_ns;
-	uint64_t tick;		/* number of the next due time */
+	uint64_t tick; /* number of the next due time */
 	bool stalled;
 };
 
@@ -44,7 +44,8 @@ static void arm(struct test_source *t, uint64_t now)
 {
 	uint64_t due = due_ns(t, t->tick);
 	uint64_t us = due > now ? (due - now + 999) / 1000 : 0;
-	struct timeval tv = { (time_t)(us / 1000000u), (suseconds_t)(us % 1000000u) };
+	struct timeval tv = { (time_t)(us / 1000000u),
+			      (suseconds_t)(us % 1000000u) };
 
 	event_add(t->timer, &tv);
 }
@@ -121,7 +122,8 @@ static int test_start(struct source *src, struct source_geometry *ret_geo,
 		struct grab_format yuyv;
 
 		if (grab_pattern_jpeg_source(&t->format, &yuyv) ||
-		    grab_jpeg_encoder_new(&yuyv, GRAB_PATTERN_JPEG_QUALITY, &t->jpeg) ||
+		    grab_jpeg_encoder_new(&yuyv, GRAB_PATTERN_JPEG_QUALITY,
+					  &t->jpeg) ||
 		    !(t->yuyv = malloc(yuyv.sizeimage))) {
 			snprintf(why, whylen, "cannot make %ux%u %s frames",
 				 t->format.width, t->format.height,

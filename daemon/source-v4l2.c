@@ -23,7 +23,7 @@
 #include "log.h"
 #include "memring.h"
 
-#define V4L2_NBUFS	4
+#define V4L2_NBUFS 4
 
 struct v4l2_buffer_map {
 	void *start;
@@ -32,7 +32,7 @@ struct v4l2_buffer_map {
 
 struct v4l2_source {
 	struct source *src;
-	struct grab_format format;	/* what the ring carries */
+	struct grab_format format; /* what the ring carries */
 	int fd;
 	struct memring ring;
 	struct v4l2_buffer_map bufs[V4L2_NBUFS];
@@ -80,7 +80,8 @@ static void v4l2_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (buf.index >= v->nbufs)
 		return;
 	if (!v->stalled && !(buf.flags & V4L2_BUF_FLAG_ERROR) &&
-	    buf.bytesused >= (uint64_t)v->cam_bytesperline * (fmt->height - 1) + line) {
+	    buf.bytesused >=
+		    (uint64_t)v->cam_bytesperline * (fmt->height - 1) + line) {
 		now = mono_ns();
 		out = grab_ring_begin(&v->ring.prod);
 		in = v->bufs[buf.index].start;
@@ -89,7 +90,8 @@ static void v4l2_read_cb(evutil_socket_t fd, short what, void *arg)
 		else
 			for (y = 0; y < fmt->height; y++)
 				memcpy(out + (size_t)y * fmt->bytesperline,
-				       in + (size_t)y * v->cam_bytesperline, line);
+				       in + (size_t)y * v->cam_bytesperline,
+				       line);
 		memring_publish(&v->ring, src, fmt->sizeimage, now, 0);
 	} else if (!v->stalled) {
 		memring_add_dropped(&v->ring, src, 1);
@@ -146,23 +148,28 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	v->fd = v4l2_open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (v->fd < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "%s: cannot open: %s", dev, strerror(errno));
+		snprintf(why, whylen, "%s: cannot open: %s", dev,
+			 strerror(errno));
 		goto err;
 	}
 	memset(&cap, 0, sizeof(cap));
 	if (xioctl(v->fd, VIDIOC_QUERYCAP, &cap) < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "%s: VIDIOC_QUERYCAP: %s (not a V4L2 device?)",
-			 dev, strerror(errno));
+		snprintf(why, whylen,
+			 "%s: VIDIOC_QUERYCAP: %s (not a V4L2 device?)", dev,
+			 strerror(errno));
 		goto err;
 	}
 	{
 		uint32_t caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
-				cap.device_caps : cap.capabilities;
+					cap.device_caps :
+					cap.capabilities;
 
-		if (!(caps & V4L2_CAP_VIDEO_CAPTURE) || !(caps & V4L2_CAP_STREAMING)) {
+		if (!(caps & V4L2_CAP_VIDEO_CAPTURE) ||
+		    !(caps & V4L2_CAP_STREAMING)) {
 			ret = -ENODEV;
-			snprintf(why, whylen, "%s: not a streaming video capture device",
+			snprintf(why, whylen,
+				 "%s: not a streaming video capture device",
 				 dev);
 			goto err;
 		}
@@ -171,11 +178,12 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	vf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	vf.fmt.pix.width = src->cfg.format.width;
 	vf.fmt.pix.height = src->cfg.format.height;
-	vf.fmt.pix.pixelformat = src->cfg.format.fourcc;	/* same fourccs */
+	vf.fmt.pix.pixelformat = src->cfg.format.fourcc; /* same fourccs */
 	vf.fmt.pix.field = V4L2_FIELD_NONE;
 	if (xioctl(v->fd, VIDIOC_S_FMT, &vf) < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "%s: VIDIOC_S_FMT: %s", dev, strerror(errno));
+		snprintf(why, whylen, "%s: VIDIOC_S_FMT: %s", dev,
+			 strerror(errno));
 		goto err;
 	}
 	fmt->width = vf.fmt.pix.width;
@@ -183,9 +191,11 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	fmt->fourcc = vf.fmt.pix.pixelformat;
 	if (grab_format_complete(fmt)) {
 		ret = -EINVAL;
-		snprintf(why, whylen, "%s: camera offers %ux%u %.4s, which grab cannot carry",
-			 dev, vf.fmt.pix.width, vf.fmt.pix.height,
-			 (const char *)&vf.fmt.pix.pixelformat);
+		snprintf(
+			why, whylen,
+			"%s: camera offers %ux%u %.4s, which grab cannot carry",
+			dev, vf.fmt.pix.width, vf.fmt.pix.height,
+			(const char *)&vf.fmt.pix.pixelformat);
 		goto err;
 	}
 	if (fmt->width != src->cfg.format.width ||
@@ -193,8 +203,9 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 		log_warn("stream %s: %s: asked for %ux%u, camera gives %ux%u",
 			 src->cfg.name, dev, src->cfg.format.width,
 			 src->cfg.format.height, fmt->width, fmt->height);
-	v->cam_bytesperline = vf.fmt.pix.bytesperline ? vf.fmt.pix.bytesperline
-						      : fmt->bytesperline;
+	v->cam_bytesperline = vf.fmt.pix.bytesperline ?
+				      vf.fmt.pix.bytesperline :
+				      fmt->bytesperline;
 	ret_geo->fps_num = src->cfg.fps_num;
 	ret_geo->fps_den = src->cfg.fps_den;
 	memset(&parm, 0, sizeof(parm));
@@ -218,14 +229,16 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	req.memory = V4L2_MEMORY_MMAP;
 	if (xioctl(v->fd, VIDIOC_REQBUFS, &req) < 0 || req.count < 2) {
 		ret = req.count < 2 ? -ENOMEM : -errno;
-		snprintf(why, whylen, "%s: VIDIOC_REQBUFS: %s", dev, strerror(-ret));
+		snprintf(why, whylen, "%s: VIDIOC_REQBUFS: %s", dev,
+			 strerror(-ret));
 		goto err;
 	}
 	if (req.count > V4L2_NBUFS)
 		req.count = V4L2_NBUFS;
 	for (i = 0; i < req.count; i++) {
 		struct v4l2_buffer buf = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-					   .memory = V4L2_MEMORY_MMAP, .index = i };
+					   .memory = V4L2_MEMORY_MMAP,
+					   .index = i };
 
 		if (xioctl(v->fd, VIDIOC_QUERYBUF, &buf) < 0) {
 			ret = -errno;
@@ -234,11 +247,13 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 			goto err;
 		}
 		v->bufs[i].length = buf.length;
-		v->bufs[i].start = v4l2_mmap(NULL, buf.length, PROT_READ | PROT_WRITE,
-					     MAP_SHARED, v->fd, buf.m.offset);
+		v->bufs[i].start = v4l2_mmap(NULL, buf.length,
+					     PROT_READ | PROT_WRITE, MAP_SHARED,
+					     v->fd, buf.m.offset);
 		if (v->bufs[i].start == MAP_FAILED) {
 			ret = -errno;
-			snprintf(why, whylen, "%s: mmap: %s", dev, strerror(errno));
+			snprintf(why, whylen, "%s: mmap: %s", dev,
+				 strerror(errno));
 			goto err;
 		}
 		v->nbufs++;
@@ -251,11 +266,13 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	}
 	if (xioctl(v->fd, VIDIOC_STREAMON, &type) < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "%s: VIDIOC_STREAMON: %s", dev, strerror(errno));
+		snprintf(why, whylen, "%s: VIDIOC_STREAMON: %s", dev,
+			 strerror(errno));
 		goto err;
 	}
 	v->streaming = true;
-	v->ev = event_new(src->base, v->fd, EV_READ | EV_PERSIST, v4l2_read_cb, v);
+	v->ev = event_new(src->base, v->fd, EV_READ | EV_PERSIST, v4l2_read_cb,
+			  v);
 	if (!v->ev) {
 		ret = -ENOMEM;
 		snprintf(why, whylen, "out of memory");

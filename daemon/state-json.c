@@ -43,9 +43,12 @@ void json_string(struct evbuffer *out, const char *s)
 static const char *state_name(enum stream_state st)
 {
 	switch (st) {
-	case STREAM_RUNNING: return "running";
-	case STREAM_FAILED: return "failed";
-	default: return "stopped";
+	case STREAM_RUNNING:
+		return "running";
+	case STREAM_FAILED:
+		return "failed";
+	default:
+		return "stopped";
 	}
 }
 
@@ -80,12 +83,14 @@ static void one_client(const struct consumer_info *c, void *arg)
 	} else {
 		evbuffer_add_printf(out, ",\"pid\":%d", c->pid);
 	}
-	evbuffer_add_printf(out, ",\"frames\":%llu,\"missed\":%llu,\"lag\":%llu",
+	evbuffer_add_printf(out,
+			    ",\"frames\":%llu,\"missed\":%llu,\"lag\":%llu",
 			    (unsigned long long)c->frames,
 			    (unsigned long long)c->missed,
 			    (unsigned long long)c->lag);
 	if (c->peer)
-		evbuffer_add_printf(out,
+		evbuffer_add_printf(
+			out,
 			",\"in_flight\":%s,\"bytes\":%llu,\"connected_s\":%.3f",
 			c->in_flight ? "true" : "false",
 			(unsigned long long)c->bytes,
@@ -110,21 +115,25 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 	json_string(out, cfg->name);
 	evbuffer_add_printf(out, ",\"source\":");
 	json_string(out, cfg->source);
-	evbuffer_add_printf(out, ",\"state\":\"%s\",\"error\":", state_name(st.state));
+	evbuffer_add_printf(
+		out, ",\"state\":\"%s\",\"error\":", state_name(st.state));
 	json_string(out, st.error);
-	evbuffer_add_printf(out,
+	evbuffer_add_printf(
+		out,
 		",\"format\":{\"fourcc\":\"%s\",\"width\":%u,\"height\":%u,"
 		"\"bytesperline\":%u,\"sizeimage\":%u}"
 		",\"fps\":{\"configured\":%.3f,\"measured\":%.3f}"
 		",\"frames\":%llu,\"dropped\":%llu,\"missed\":%llu"
 		",\"client_count\":%u,\"encoding\":%s,\"quality\":%u",
-		grab_format_name(f->fourcc), f->width, f->height, f->bytesperline,
-		f->sizeimage, den ? (double)num / den : 0.0, st.fps,
-		(unsigned long long)st.frames, (unsigned long long)st.dropped,
-		(unsigned long long)st.missed, st.clients,
-		l && live_encoding(l) ? "true" : "false", cfg->quality);
+		grab_format_name(f->fourcc), f->width, f->height,
+		f->bytesperline, f->sizeimage, den ? (double)num / den : 0.0,
+		st.fps, (unsigned long long)st.frames,
+		(unsigned long long)st.dropped, (unsigned long long)st.missed,
+		st.clients, l && live_encoding(l) ? "true" : "false",
+		cfg->quality);
 	if (l) {
-		evbuffer_add_printf(out,
+		evbuffer_add_printf(
+			out,
 			",\"jpeg\":{\"encoded\":%llu,\"passed\":%llu,\"bytes\":%llu,\"last_bytes\":%zu,"
 			"\"encode_ms_avg\":%.3f,\"torn\":%llu,\"idle_skips\":%llu,"
 			"\"snapshots\":%llu,\"bytes_sent\":%llu,\"error\":",
@@ -132,7 +141,9 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 			(unsigned long long)l->passed,
 			(unsigned long long)l->encoded_bytes,
 			l->current ? l->current->len : (size_t)0,
-			l->encoded ? (double)l->encode_ns / 1e6 / (double)l->encoded : 0.0,
+			l->encoded ? (double)l->encode_ns / 1e6 /
+					     (double)l->encoded :
+				     0.0,
 			(unsigned long long)l->torn,
 			(unsigned long long)l->idle_skips,
 			(unsigned long long)l->snapshots,
@@ -155,10 +166,12 @@ void state_json(struct http *h, struct evbuffer *out)
 	struct daemon *d = h->d;
 	size_t i;
 
-	evbuffer_add_printf(out, "{\"version\":\"%s\",\"uptime_s\":%.3f,\"http\":{\"url\":",
-			    GRABBERD_VERSION, secs(mono_ns() - h->start_ns));
+	evbuffer_add_printf(
+		out, "{\"version\":\"%s\",\"uptime_s\":%.3f,\"http\":{\"url\":",
+		GRABBERD_VERSION, secs(mono_ns() - h->start_ns));
 	json_string(out, h->url);
-	evbuffer_add_printf(out, ",\"viewers\":%u,\"requests\":%llu},\"streams\":[",
+	evbuffer_add_printf(out,
+			    ",\"viewers\":%u,\"requests\":%llu},\"streams\":[",
 			    h->nviewers, (unsigned long long)h->requests);
 	for (i = 0; i < d->nstreams; i++) {
 		if (i)

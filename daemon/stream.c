@@ -19,8 +19,8 @@
 #include "grab-format.h"
 #include "log.h"
 
-#define RETRY_MIN_MS	250
-#define RETRY_MAX_MS	10000
+#define RETRY_MIN_MS 250
+#define RETRY_MAX_MS 10000
 
 TAILQ_HEAD(consumer_list, consumer);
 
@@ -33,14 +33,14 @@ struct stream {
 	char error[GRAB_TEXT_MAX];
 	struct consumer_list consumers;
 	unsigned int nconsumers;
-	struct event *linger_ev;	/* stop the source when nobody is left */
-	struct event *fail_ev;		/* the source failed: stop it */
-	struct event *retry_ev;		/* try the source again */
-	uint32_t retry_ms;		/* the delay of the retry after the next */
-	uint32_t retry_armed_ms;	/* the delay of the next retry */
+	struct event *linger_ev; /* stop the source when nobody is left */
+	struct event *fail_ev; /* the source failed: stop it */
+	struct event *retry_ev; /* try the source again */
+	uint32_t retry_ms; /* the delay of the retry after the next */
+	uint32_t retry_armed_ms; /* the delay of the next retry */
 	uint32_t retry_min_ms, retry_max_ms;
-	uint64_t started_ns;		/* when the running source started */
-	char logged_fail[GRAB_TEXT_MAX];	/* the last failure logged */
+	uint64_t started_ns; /* when the running source started */
+	char logged_fail[GRAB_TEXT_MAX]; /* the last failure logged */
 	bool stall;
 	uint64_t frames, missed, last_frame_ns;
 	uint64_t mark_frames, mark_ns;
@@ -64,8 +64,8 @@ static void arm_retry(struct stream *s)
 {
 	s->retry_armed_ms = s->retry_ms;
 	arm_ms(s->retry_ev, s->retry_ms);
-	s->retry_ms = s->retry_ms * 2 > s->retry_max_ms ? s->retry_max_ms
-							: s->retry_ms * 2;
+	s->retry_ms = s->retry_ms * 2 > s->retry_max_ms ? s->retry_max_ms :
+							  s->retry_ms * 2;
 }
 
 /*
@@ -79,8 +79,8 @@ static void stop_source(struct stream *s)
 {
 	if (!s->src)
 		return;
-	log_info("stream %s: source %s stopped after %llu frames",
-		 s->cfg.name, s->cfg.source, (unsigned long long)s->frames);
+	log_info("stream %s: source %s stopped after %llu frames", s->cfg.name,
+		 s->cfg.source, (unsigned long long)s->frames);
 	source_stop(s->src);
 	s->src = NULL;
 }
@@ -101,8 +101,8 @@ static void try_start(struct stream *s)
 	if (!s->src) {
 		/* Log a failure once, not at every retry. */
 		if (!was_failed || strcmp(s->error, why))
-			log_warn("stream %s: source %s: %s (retrying)", s->cfg.name,
-				 s->cfg.source, why);
+			log_warn("stream %s: source %s: %s (retrying)",
+				 s->cfg.name, s->cfg.source, why);
 		else
 			log_debug("stream %s: source %s still failing: %s",
 				  s->cfg.name, s->cfg.source, why);
@@ -118,7 +118,8 @@ static void try_start(struct stream *s)
 	}
 	geo = &s->src->geo;
 	if (was_failed)
-		log_info("stream %s: source %s is back", s->cfg.name, s->cfg.source);
+		log_info("stream %s: source %s is back", s->cfg.name,
+			 s->cfg.source);
 	log_info("stream %s: source %s started: %ux%u %s, %u/%u fps, %u slots",
 		 s->cfg.name, s->cfg.source, geo->format.width,
 		 geo->format.height, grab_format_name(geo->format.fourcc),
@@ -194,8 +195,8 @@ struct stream *stream_create(struct daemon *d, const struct stream_config *cfg)
 	}
 	log_debug("stream %s: %s, %ux%u %s, %u/%u fps, %u slots, linger %u ms",
 		  cfg->name, cfg->source, cfg->format.width, cfg->format.height,
-		  grab_format_name(cfg->format.fourcc), cfg->fps_num, cfg->fps_den,
-		  cfg->slots, cfg->linger_ms);
+		  grab_format_name(cfg->format.fourcc), cfg->fps_num,
+		  cfg->fps_den, cfg->slots, cfg->linger_ms);
 	return s;
 }
 
@@ -273,7 +274,7 @@ void stream_reconfigure(struct stream *s, const struct stream_config *cfg)
 		 cfg->name);
 	stop_source(s);
 	event_del(s->retry_ev);
-	event_del(s->fail_ev);	/* it would stop the new source */
+	event_del(s->fail_ev); /* it would stop the new source */
 	s->state = STREAM_STOPPED;
 	s->error[0] = 0;
 	s->logged_fail[0] = 0;
@@ -360,8 +361,8 @@ void stream_source_failed(struct stream *s, int err, const char *why)
 	/* Log a failure once: a source that keeps failing the same way after
 	 * each restart is not logged again until it has stayed up a while. */
 	if (strcmp(s->logged_fail, why)) {
-		log_err("stream %s: source %s failed: %s (retrying)", s->cfg.name,
-			s->cfg.source, why);
+		log_err("stream %s: source %s failed: %s (retrying)",
+			s->cfg.name, s->cfg.source, why);
 		snprintf(s->logged_fail, sizeof(s->logged_fail), "%s", why);
 	} else {
 		log_debug("stream %s: source %s failed again: %s", s->cfg.name,

@@ -38,7 +38,8 @@ int main(int argc, char **argv)
 		size_t bytes = grab_frame_bytes(f);
 		/* Only now, after reading, is it known whether the frame held. */
 		if (grab_frame_intact(f))
-			printf("seq %" PRIu64 " ts %" PRIu64 ".%09" PRIu64 " bytes %zu\n",
+			printf("seq %" PRIu64 " ts %" PRIu64 ".%09" PRIu64
+			       " bytes %zu\n",
 			       seq, ts / 1000000000, ts % 1000000000, bytes);
 		else
 			printf("seq %" PRIu64 " overwritten while read\n", seq);

@@ -23,8 +23,8 @@ static inline void grab_vm_flags_clear(struct vm_area_struct *vma,
 	vma->vm_flags &= ~flags;
 }
 #else
-#define grab_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
-#define grab_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
+#define grab_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
+#define grab_vm_flags_clear(vma, flags) vm_flags_clear(vma, flags)
 #endif
 
 /*
@@ -32,9 +32,9 @@ static inline void grab_vm_flags_clear(struct vm_area_struct *vma,
  * variant was called remove_new.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#define GRAB_PLATFORM_REMOVE	remove_new
+#define GRAB_PLATFORM_REMOVE remove_new
 #else
-#define GRAB_PLATFORM_REMOVE	remove
+#define GRAB_PLATFORM_REMOVE remove
 #endif
 
 #endif /* GRAB_COMPAT_H */

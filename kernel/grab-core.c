@@ -342,7 +342,7 @@ static void grab_set_ring_streaming(struct grab_dev *gd, bool on)
 
 	WRITE_ONCE(gd->streaming, on);
 	WRITE_ONCE(gd->ring->hdr->flags, on ? flags | GRAB_RING_STREAMING :
-				       flags & ~GRAB_RING_STREAMING);
+					      flags & ~GRAB_RING_STREAMING);
 }
 
 /**

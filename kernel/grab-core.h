@@ -70,7 +70,7 @@ struct grab_dev_config {
 };
 
 /* grab_frame_begin() flags */
-#define GRAB_FRAME_CPU	BIT(0)	/* the CPU writes the slot: no DMA syncs */
+#define GRAB_FRAME_CPU BIT(0) /* the CPU writes the slot: no DMA syncs */
 
 /**
  * struct grab_buffer - one slot lent to the hardware for one frame

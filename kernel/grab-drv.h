@@ -40,15 +40,15 @@
 #include "grab-core.h"
 #include "grab-format.h"
 
-#define GRAB_MAX_DEVICES	16
-#define GRAB_MIN_FPS		1
-#define GRAB_MAX_FPS		240
+#define GRAB_MAX_DEVICES 16
+#define GRAB_MIN_FPS 1
+#define GRAB_MAX_FPS 240
 /* Largest ring one device may allocate (frames * slots + header). */
-#define GRAB_MAX_RING_BYTES	(128ULL << 20)
+#define GRAB_MAX_RING_BYTES (128ULL << 20)
 /* Most frames one write to debugfs grab/grabN/produce may publish. */
-#define GRAB_MAX_PRODUCE	1024
+#define GRAB_MAX_PRODUCE 1024
 /* Most events one read() returns. */
-#define GRAB_READ_BATCH		16
+#define GRAB_READ_BATCH 16
 
 /**
  * struct grab_ring - one capture ring: header pages, descriptors, slots
@@ -124,9 +124,9 @@ struct grab_dev {
 	u32 fps_num;
 	u32 fps_den;
 	struct dentry *debugfs;
-	struct mutex stream_lock;	/* state changes, the hw_ops */
-	struct mutex lock;		/* @ring for those who only look */
-	spinlock_t irqlock;		/* the publish path */
+	struct mutex stream_lock; /* state changes, the hw_ops */
+	struct mutex lock; /* @ring for those who only look */
+	spinlock_t irqlock; /* the publish path */
 	struct grab_ring *ring;
 	u32 format_gen;
 	bool streaming;
@@ -146,7 +146,7 @@ struct grab_dev {
  */
 struct grab_file {
 	struct grab_dev *gd;
-	struct mutex read_lock;		/* one read() at a time */
+	struct mutex read_lock; /* one read() at a time */
 	u64 next;
 };
 

@@ -45,34 +45,34 @@
 #include "grab-pattern.h"
 
 /* QEMU's vendor ID (its "Bochs" ID), which pci_ids.h does not name. */
-#define GRAB_EDU_VENDOR		0x1234
-#define GRAB_EDU_DEVICE		0x11e8
+#define GRAB_EDU_VENDOR 0x1234
+#define GRAB_EDU_DEVICE 0x11e8
 
 /* BAR 0 registers (docs/specs/edu.rst) */
-#define EDU_REG_ID		0x00	/* 0xRRrr00ed: major, minor, 0xed */
-#define EDU_REG_IRQ_STATUS	0x24	/* raised interrupt causes */
-#define EDU_REG_IRQ_ACK		0x64	/* write causes to lower them */
-#define EDU_REG_DMA_SRC		0x80	/* 64 bit */
-#define EDU_REG_DMA_DST		0x88	/* 64 bit */
-#define EDU_REG_DMA_COUNT	0x90	/* 64 bit */
-#define EDU_REG_DMA_CMD		0x98	/* 64 bit */
-#define EDU_ID_MAGIC		0xed
-#define EDU_IRQ_DMA		0x100	/* a transfer finished */
-#define EDU_DMA_START		BIT(0)	/* start; reads 1 while running */
-#define EDU_DMA_TO_RAM		BIT(1)	/* device buffer -> RAM, else RAM -> it */
-#define EDU_DMA_IRQ		BIT(2)	/* raise EDU_IRQ_DMA when done */
+#define EDU_REG_ID 0x00 /* 0xRRrr00ed: major, minor, 0xed */
+#define EDU_REG_IRQ_STATUS 0x24 /* raised interrupt causes */
+#define EDU_REG_IRQ_ACK 0x64 /* write causes to lower them */
+#define EDU_REG_DMA_SRC 0x80 /* 64 bit */
+#define EDU_REG_DMA_DST 0x88 /* 64 bit */
+#define EDU_REG_DMA_COUNT 0x90 /* 64 bit */
+#define EDU_REG_DMA_CMD 0x98 /* 64 bit */
+#define EDU_ID_MAGIC 0xed
+#define EDU_IRQ_DMA 0x100 /* a transfer finished */
+#define EDU_DMA_START BIT(0) /* start; reads 1 while running */
+#define EDU_DMA_TO_RAM BIT(1) /* device buffer -> RAM, else RAM -> it */
+#define EDU_DMA_IRQ BIT(2) /* raise EDU_IRQ_DMA when done */
 /* The device's buffer, as the DMA engine addresses it. */
-#define EDU_BUF_ADDR		0x40000
-#define EDU_BUF_SIZE		4096
+#define EDU_BUF_ADDR 0x40000
+#define EDU_BUF_SIZE 4096
 /*
  * QEMU before 9.0 (Debian 12 has 7.2) aborts on a transfer that ends at
  * the buffer's last byte (an off-by-one in its range check): leave it.
  */
-#define EDU_CHUNK_MAX		(EDU_BUF_SIZE - 1)
+#define EDU_CHUNK_MAX (EDU_BUF_SIZE - 1)
 /* A transfer takes 100 ms of the device's clock; give up after this. */
-#define EDU_STOP_TIMEOUT	(5 * HZ)
+#define EDU_STOP_TIMEOUT (5 * HZ)
 /* Largest frame: about 17 chunks, a few seconds per frame. */
-#define GRAB_EDU_MAX_FRAME	(64 * 1024)
+#define GRAB_EDU_MAX_FRAME (64 * 1024)
 
 static unsigned int slots = 4;
 module_param(slots, uint, 0444);
@@ -92,15 +92,19 @@ MODULE_PARM_DESC(format, "pixel format: YUYV, GREY or RGB3 (default YUYV)");
 
 static unsigned int chunk = EDU_CHUNK_MAX;
 module_param(chunk, uint, 0444);
-MODULE_PARM_DESC(chunk, "bytes staged through the device per transfer (1-4095, default 4095)");
+MODULE_PARM_DESC(
+	chunk,
+	"bytes staged through the device per transfer (1-4095, default 4095)");
 
 static unsigned int dma_bits = 28;
 module_param(dma_bits, uint, 0444);
-MODULE_PARM_DESC(dma_bits, "address bits the device's DMA engine drives: its dma_mask property (default 28, QEMU's default)");
+MODULE_PARM_DESC(
+	dma_bits,
+	"address bits the device's DMA engine drives: its dma_mask property (default 28, QEMU's default)");
 
 enum grab_edu_phase {
-	GRAB_EDU_STAGE,		/* sensor -> device buffer */
-	GRAB_EDU_DELIVER,	/* device buffer -> ring slot */
+	GRAB_EDU_STAGE, /* sensor -> device buffer */
+	GRAB_EDU_DELIVER, /* device buffer -> ring slot */
 };
 
 /**
@@ -140,7 +144,7 @@ struct grab_edu {
 	dma_addr_t sensor_dma;
 	struct work_struct work;
 	wait_queue_head_t idle;
-	spinlock_t lock;	/* the transfer state, against the IRQ */
+	spinlock_t lock; /* the transfer state, against the IRQ */
 	bool running;
 	bool busy;
 	bool frame;
@@ -234,12 +238,12 @@ static irqreturn_t grab_edu_irq(int irq, void *data)
 
 	status = readl(edu->regs + EDU_REG_IRQ_STATUS);
 	if (!(status & EDU_IRQ_DMA))
-		return IRQ_NONE;	/* a shared INTx line: not ours */
+		return IRQ_NONE; /* a shared INTx line: not ours */
 	writel(EDU_IRQ_DMA, edu->regs + EDU_REG_IRQ_ACK);
 
 	spin_lock_irqsave(&edu->lock, flags);
 	if (!edu->busy)
-		goto out;	/* spurious */
+		goto out; /* spurious */
 	edu->busy = false;
 	edu->transfers++;
 	edu->xfer_ns += ktime_get_ns() - edu->xfer_start;
@@ -273,7 +277,8 @@ static void grab_edu_work(struct work_struct *work)
 	if (!READ_ONCE(edu->running))
 		return;
 	if (grab_frame_begin(edu->gd, &buf, 0)) {
-		dev_err_ratelimited(&edu->pdev->dev, "a frame is still in flight\n");
+		dev_err_ratelimited(&edu->pdev->dev,
+				    "a frame is still in flight\n");
 		return;
 	}
 	/* The CPU writes the sensor, then hands it to the device. */
@@ -336,7 +341,8 @@ static void grab_edu_stop(struct grab_dev *gd)
 	/* The transfer in flight still writes: wait for its interrupt. */
 	if (!wait_event_timeout(edu->idle, grab_edu_idle(edu),
 				EDU_STOP_TIMEOUT))
-		dev_err(&edu->pdev->dev, "DMA transfer did not finish in %u s\n",
+		dev_err(&edu->pdev->dev,
+			"DMA transfer did not finish in %u s\n",
 			EDU_STOP_TIMEOUT / HZ);
 	/* A work item that saw running aborts its own frame. */
 	cancel_work_sync(&edu->work);
@@ -347,10 +353,12 @@ static void grab_edu_stop(struct grab_dev *gd)
 	spin_unlock_irqrestore(&edu->lock, flags);
 	if (frame)
 		grab_frame_abort(gd, &edu->buf);
-	dev_info(&edu->pdev->dev, "%llu frames, %llu DMA transfers, %llu us per transfer\n",
+	dev_info(&edu->pdev->dev,
+		 "%llu frames, %llu DMA transfers, %llu us per transfer\n",
 		 edu->frames, edu->transfers,
 		 edu->transfers ? div64_u64(edu->xfer_ns, edu->transfers) /
-				  NSEC_PER_USEC : 0);
+					  NSEC_PER_USEC :
+				  0);
 }
 
 /* Any format the ring holds, up to the sensor's size. */
@@ -384,8 +392,7 @@ static int grab_edu_check_params(struct grab_format *fmt)
 		       format ? format : "(null)");
 		return -EINVAL;
 	}
-	if (grab_format_complete(fmt) ||
-	    fmt->sizeimage > GRAB_EDU_MAX_FRAME) {
+	if (grab_format_complete(fmt) || fmt->sizeimage > GRAB_EDU_MAX_FRAME) {
 		pr_err("width=%u height=%u format=%s is not a frame of at most %u bytes\n",
 		       width, height, format, GRAB_EDU_MAX_FRAME);
 		return -EINVAL;
@@ -421,7 +428,8 @@ static int grab_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 */
 		.fps_num = 10,
 		.fps_den = 2 * DIV_ROUND_UP(grab_edu_format.sizeimage, chunk) +
-			   DIV_ROUND_UP(grab_edu_format.sizeimage, PAGE_SIZE) - 1,
+			   DIV_ROUND_UP(grab_edu_format.sizeimage, PAGE_SIZE) -
+			   1,
 	};
 	struct device *dev = &pdev->dev;
 	struct grab_edu *edu;
@@ -445,7 +453,8 @@ static int grab_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->regs = pcim_iomap_table(pdev)[0];
 	ident = readl(edu->regs + EDU_REG_ID);
 	if ((ident & 0xff) != EDU_ID_MAGIC) {
-		dev_err(dev, "identification register reads %#x, not an edu device\n",
+		dev_err(dev,
+			"identification register reads %#x, not an edu device\n",
 			ident);
 		return -ENODEV;
 	}
@@ -486,7 +495,8 @@ static int grab_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_irq;
 	}
 	pci_set_drvdata(pdev, edu);
-	dev_info(dev, "edu %u.%u, %s interrupt, %u-bit DMA, %u-byte chunks: %s\n",
+	dev_info(dev,
+		 "edu %u.%u, %s interrupt, %u-bit DMA, %u-byte chunks: %s\n",
 		 ident >> 24, (ident >> 16) & 0xff,
 		 pdev->msi_enabled ? "MSI" : "INTx", dma_bits, chunk,
 		 dev_name(grab_device_dev(edu->gd)));
@@ -518,8 +528,7 @@ static void grab_edu_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id grab_edu_ids[] = {
-	{ PCI_DEVICE(GRAB_EDU_VENDOR, GRAB_EDU_DEVICE) },
-	{ }
+	{ PCI_DEVICE(GRAB_EDU_VENDOR, GRAB_EDU_DEVICE) }, {}
 };
 MODULE_DEVICE_TABLE(pci, grab_edu_ids);
 
@@ -546,6 +555,7 @@ static void __exit grab_edu_exit(void)
 module_init(grab_edu_init);
 module_exit(grab_edu_exit);
 
-MODULE_DESCRIPTION("grab: capture driver for QEMU's edu PCI device, frames by DMA");
+MODULE_DESCRIPTION(
+	"grab: capture driver for QEMU's edu PCI device, frames by DMA");
 MODULE_AUTHOR("grab developers");
 MODULE_LICENSE("GPL");

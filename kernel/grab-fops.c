@@ -28,8 +28,8 @@
  */
 static int grab_open(struct inode *inode, struct file *file)
 {
-	struct grab_dev *gd = container_of(inode->i_cdev, struct grab_dev,
-					   cdev);
+	struct grab_dev *gd =
+		container_of(inode->i_cdev, struct grab_dev, cdev);
 	struct grab_file *gf;
 
 	gf = kzalloc(sizeof(*gf), GFP_KERNEL);
@@ -221,7 +221,8 @@ static void grab_fill_info(struct grab_dev *gd, struct grab_info *info)
  * device.  A later failure (EBUSY, ENOMEM) leaves the completed result in
  * the caller's buffer and the device as it was.
  */
-static int grab_ioctl_s_fmt(struct grab_dev *gd, struct grab_format __user *argp)
+static int grab_ioctl_s_fmt(struct grab_dev *gd,
+			    struct grab_format __user *argp)
 {
 	struct grab_format fmt;
 	int ret;
@@ -273,12 +274,12 @@ static long grab_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mutex_lock(&gd->lock);
 		grab_fill_info(gd, &u.info);
 		mutex_unlock(&gd->lock);
-		return copy_to_user(argp, &u.info, sizeof(u.info)) ?
-			-EFAULT : 0;
+		return copy_to_user(argp, &u.info, sizeof(u.info)) ? -EFAULT :
+								     0;
 	case GRAB_IOC_STATS:
 		grab_fill_stats(gd, &u.stats);
-		return copy_to_user(argp, &u.stats, sizeof(u.stats)) ?
-			-EFAULT : 0;
+		return copy_to_user(argp, &u.stats, sizeof(u.stats)) ? -EFAULT :
+								       0;
 	case GRAB_IOC_S_FMT:
 	case GRAB_IOC_STREAMON:
 	case GRAB_IOC_STREAMOFF:

@@ -30,7 +30,7 @@ struct grab_layout {
 	__u64 ring_size;
 };
 
-#define GRAB_FORMAT_ALIASES	3
+#define GRAB_FORMAT_ALIASES 3
 
 /**
  * struct grab_format_info - one row of THE format table
@@ -127,7 +127,8 @@ static const struct grab_format_info grab_format_rows[] __attribute__((unused)) 
 /* clang-format on */
 
 /* The table and its length in *@ret_n. */
-static inline const struct grab_format_info *grab_format_table(unsigned int *ret_n)
+static inline const struct grab_format_info *
+grab_format_table(unsigned int *ret_n)
 {
 	*ret_n = sizeof(grab_format_rows) / sizeof(grab_format_rows[0]);
 	return grab_format_rows;
@@ -341,8 +342,9 @@ static inline int grab_format_valid(const struct grab_format *fmt)
 		    p->stride != copy.planes[i].stride)
 			return -EINVAL;
 		if (i < fmt->nplanes &&
-		    (__u64)p->offset + (__u64)p->stride *
-		    (fmt->height / fi->plane_vdiv[i]) > fmt->sizeimage)
+		    (__u64)p->offset + (__u64)p->stride * (fmt->height /
+							   fi->plane_vdiv[i]) >
+			    fmt->sizeimage)
 			return -EINVAL;
 	}
 	return 0;
@@ -367,7 +369,8 @@ static inline int grab_ring_layout(const struct grab_format *fmt, __u32 nslots,
 		return -EINVAL;
 	out->desc_offset = sizeof(struct grab_ring_header);
 	data = grab_round_up(out->desc_offset +
-			     (__u64)nslots * sizeof(struct grab_slot_desc),
+				     (__u64)nslots *
+					     sizeof(struct grab_slot_desc),
 			     page_size);
 	stride = grab_round_up(fmt->sizeimage, page_size);
 	out->data_offset = (__u32)data;

@@ -38,7 +38,9 @@ MODULE_PARM_DESC(height, "frame height in lines (16-8192, default 480)");
 
 static char *format = "YUYV";
 module_param(format, charp, 0444);
-MODULE_PARM_DESC(format, "pixel format, any raw format of grab's table by name or alias: YUYV UYVY NV12 YU12 RGB3 BGR3 GREY Y16 RGGB BA81 GRBG GBRG (default YUYV)");
+MODULE_PARM_DESC(
+	format,
+	"pixel format, any raw format of grab's table by name or alias: YUYV UYVY NV12 YU12 RGB3 BGR3 GREY Y16 RGGB BA81 GRBG GBRG (default YUYV)");
 
 static unsigned int fps = 30;
 module_param(fps, uint, 0444);
@@ -227,6 +229,7 @@ static void __exit grab_exit(void)
 module_init(grab_init);
 module_exit(grab_exit);
 
-MODULE_DESCRIPTION("grab: frame-grabber core with a zero-copy capture ring, and a simulated grabber");
+MODULE_DESCRIPTION(
+	"grab: frame-grabber core with a zero-copy capture ring, and a simulated grabber");
 MODULE_AUTHOR("grab developers");
 MODULE_LICENSE("GPL");

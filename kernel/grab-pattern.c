@@ -25,12 +25,12 @@
 #include "grab-format.h"
 #include "grab-pattern.h"
 
-#define NBARS		8
-#define WHITE		0
-#define BLACK		7
-#define NDIGITS		10
-#define BOX_COLS	(3 + NDIGITS * 4)	/* glyph cells plus margins */
-#define BOX_ROWS	9			/* 5 glyph rows plus margins */
+#define NBARS 8
+#define WHITE 0
+#define BLACK 7
+#define NDIGITS 10
+#define BOX_COLS (3 + NDIGITS * 4) /* glyph cells plus margins */
+#define BOX_ROWS 9 /* 5 glyph rows plus margins */
 
 /* 100% colour bars: white, yellow, cyan, green, magenta, red, blue, black. */
 static const __u8 bar_rgb[NBARS][3] = {
@@ -56,11 +56,11 @@ static const __u8 glyphs[10][5] = {
 struct frame_geometry {
 	const struct grab_format_info *fi;
 	__u32 width, height;
-	__u32 shift;		/* how far the bars have moved */
-	__u32 scale;		/* counter box scale, 0: no box */
+	__u32 shift; /* how far the bars have moved */
+	__u32 scale; /* counter box scale, 0: no box */
 	__u32 box_w, box_h;
 	__u32 code_x0, code_bitw, code_bits;
-	__u32 code;		/* low bits of the sequence for the barcode */
+	__u32 code; /* low bits of the sequence for the barcode */
 	__u8 digits[NDIGITS];
 };
 
@@ -118,7 +118,8 @@ static __u32 pixel_color(const struct frame_geometry *g, __u32 x, __u32 y)
 		gy = row - 2;
 		if (cell >= NDIGITS || gx == 3)
 			return BLACK;
-		return (glyphs[g->digits[cell]][gy] >> (2 - gx)) & 1 ? WHITE : BLACK;
+		return (glyphs[g->digits[cell]][gy] >> (2 - gx)) & 1 ? WHITE :
+								       BLACK;
 	}
 	if (x >= g->code_x0) {
 		__u32 bit = g->code_bits - 1 - (x - g->code_x0) / g->code_bitw;
@@ -138,10 +139,10 @@ static __u32 pixel_color(const struct frame_geometry *g, __u32 x, __u32 y)
 static __u32 bayer_channel(__u32 fourcc, __u32 x, __u32 y)
 {
 	static const __u8 cells[4][4] = {
-		{ 0, 1, 1, 2 },		/* RGGB */
-		{ 2, 1, 1, 0 },		/* BGGR (BA81) */
-		{ 1, 0, 2, 1 },		/* GRBG */
-		{ 1, 2, 0, 1 },		/* GBRG */
+		{ 0, 1, 1, 2 }, /* RGGB */
+		{ 2, 1, 1, 0 }, /* BGGR (BA81) */
+		{ 1, 0, 2, 1 }, /* GRBG */
+		{ 1, 2, 0, 1 }, /* GBRG */
 	};
 	__u32 i = (y & 1) * 2 + (x & 1);
 
@@ -160,7 +161,7 @@ static __u32 bayer_channel(__u32 fourcc, __u32 x, __u32 y)
 /* Lines of a plane repeat with this period below the counter box. */
 static __u32 line_period(const struct frame_geometry *g)
 {
-	return g->fi->align_h == 2 && g->fi->nplanes == 1 ? 2 : 1;	/* Bayer */
+	return g->fi->align_h == 2 && g->fi->nplanes == 1 ? 2 : 1; /* Bayer */
 }
 
 /*
@@ -208,7 +209,8 @@ static void make_line(const struct frame_geometry *g,
 			}
 		} else {
 			for (x = 0; x < g->width; x += 2)
-				dst[x / 2] = bar_yuv[pixel_color(g, x, y)][plane];
+				dst[x / 2] =
+					bar_yuv[pixel_color(g, x, y)][plane];
 		}
 		break;
 	case GRAB_FMT_GREY:
@@ -238,7 +240,7 @@ static void make_line(const struct frame_geometry *g,
 		}
 		break;
 	}
-	default:	/* 8-bit Bayer: one of R, G, B per pixel */
+	default: /* 8-bit Bayer: one of R, G, B per pixel */
 		for (x = 0; x < g->width; x++)
 			dst[x] = bar_rgb[pixel_color(g, x, y)]
 					[bayer_channel(fmt->fourcc, x, y)];
@@ -286,14 +288,14 @@ int grab_pattern_fill(void *frame, const struct grab_format *fmt,
 			if (l < plain)
 				make_line(&g, fmt, plane, l, line);
 			else
-				memcpy(line, line - (__u64)period * stride, stride);
+				memcpy(line, line - (__u64)period * stride,
+				       stride);
 		}
 	}
 	return 0;
 }
 
-static __s64 first_difference(const __u8 *a, const __u8 *b, __u32 n,
-			      __u64 base)
+static __s64 first_difference(const __u8 *a, const __u8 *b, __u32 n, __u64 base)
 {
 	__u32 i;
 
@@ -330,8 +332,9 @@ __s64 grab_pattern_verify(const void *frame, const struct grab_format *fmt,
 			else
 				want = line - (__u64)period * stride;
 			if (memcmp(line, want, stride))
-				return first_difference(line, want, stride,
-							offset + (__u64)l * stride);
+				return first_difference(
+					line, want, stride,
+					offset + (__u64)l * stride);
 		}
 	}
 	return -1;

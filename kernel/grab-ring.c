@@ -47,12 +47,13 @@ static int grab_ring_map_slots(struct grab_ring *ring, struct device *dma_dev)
 	 * 256 KiB.
 	 */
 	unsigned int max_seg = min_t(size_t, dma_max_mapping_size(dma_dev),
-				     dma_get_max_seg_size(dma_dev)) & PAGE_MASK;
+				     dma_get_max_seg_size(dma_dev)) &
+			       PAGE_MASK;
 	u32 i;
 	int ret;
 
-	ring->slot_sgt = kcalloc(ring->nslots, sizeof(*ring->slot_sgt),
-				 GFP_KERNEL);
+	ring->slot_sgt =
+		kcalloc(ring->nslots, sizeof(*ring->slot_sgt), GFP_KERNEL);
 	if (!ring->slot_sgt)
 		return -ENOMEM;
 	ring->dma_dev = dma_dev;
@@ -134,8 +135,8 @@ struct grab_ring *grab_ring_alloc(struct device *dma_dev,
 	if (!ring->pages)
 		goto err_free_ring;
 	for (i = 0; i < ring->npages; i++) {
-		ring->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
-					    __GFP_NOWARN);
+		ring->pages[i] =
+			alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 		if (!ring->pages[i])
 			goto err_free_pages;
 	}
@@ -151,7 +152,8 @@ struct grab_ring *grab_ring_alloc(struct device *dma_dev,
 
 	ring->hdr = ring->vaddr;
 	ring->desc = ring->vaddr + layout.desc_offset;
-	grab_ring_header_init(ring->hdr, &layout, fmt, nslots, fps_num, fps_den);
+	grab_ring_header_init(ring->hdr, &layout, fmt, nslots, fps_num,
+			      fps_den);
 	ring->hdr->head = first;
 	/* Nobody can map the ring before the caller publishes it. */
 	return ring;

@@ -115,7 +115,8 @@ static int grab_sim_produce(struct grab_dev *gd, u32 count)
 }
 
 /* The simulator draws raw frames only: there is no JPEG encoder in here. */
-static int grab_sim_try_format(struct grab_dev *gd, const struct grab_format *fmt)
+static int grab_sim_try_format(struct grab_dev *gd,
+			       const struct grab_format *fmt)
 {
 	return fmt->nplanes ? 0 : -EINVAL;
 }

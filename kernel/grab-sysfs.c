@@ -56,8 +56,8 @@ static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(mappings);
 
-static ssize_t streaming_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+static ssize_t streaming_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
 {
 	return sysfs_emit(buf, "%d\n", READ_ONCE(to_grab_dev(dev)->streaming));
 }

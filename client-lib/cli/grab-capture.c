@@ -34,18 +34,24 @@
 /* Exit codes, documented in grab-capture(1). */
 enum {
 	EXIT_OK = 0,
-	EXIT_ERROR = 1,		/* anything else */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_NODAEMON = 3,	/* grabberd not running, or gone for good */
-	EXIT_NOSTREAM = 4,	/* no such stream or device */
-	EXIT_WRITE = 5,		/* output cannot be written */
-	EXIT_DISKFULL = 6,	/* no space left for the output */
-	EXIT_NOFRAMES = 7,	/* no frame within --timeout */
-	EXIT_BADRING = 8,	/* the ring passed is unusable or corrupt */
-	EXIT_INTERRUPTED = 130,	/* a signal came before -n/-t was reached */
+	EXIT_ERROR = 1, /* anything else */
+	EXIT_USAGE = 2, /* bad command line */
+	EXIT_NODAEMON = 3, /* grabberd not running, or gone for good */
+	EXIT_NOSTREAM = 4, /* no such stream or device */
+	EXIT_WRITE = 5, /* output cannot be written */
+	EXIT_DISKFULL = 6, /* no space left for the output */
+	EXIT_NOFRAMES = 7, /* no frame within --timeout */
+	EXIT_BADRING = 8, /* the ring passed is unusable or corrupt */
+	EXIT_INTERRUPTED = 130, /* a signal came before -n/-t was reached */
 };
 
-enum format { FMT_RAW, FMT_PPM, FMT_Y4M, FMT_JPEG, FMT_NONE };
+enum format {
+	FMT_RAW,
+	FMT_PPM,
+	FMT_Y4M,
+	FMT_JPEG,
+	FMT_NONE
+};
 
 static const char *const format_exts[] = { "raw", "ppm", "y4m", "jpg" };
 
@@ -56,9 +62,9 @@ struct options {
 	const char *output;
 	enum format format;
 	int quality;
-	uint64_t count;		/* 0: no limit */
-	double duration;	/* seconds, 0: no limit */
-	double timeout;		/* seconds without a frame before giving up */
+	uint64_t count; /* 0: no limit */
+	double duration; /* seconds, 0: no limit */
+	double timeout; /* seconds without a frame before giving up */
 	bool history;
 	bool info;
 	bool json;
@@ -107,10 +113,12 @@ static void usage(FILE *f)
 	      "  -t, --duration T     stop after T seconds (or Tms, Tm, Th)\n"
 	      "  -H, --history        first write the frames still in the ring, oldest first\n"
 	      "  -s, --socket PATH    grabberd's socket (default $GRAB_SOCKET, else\n"
-	      "                       " GRAB_DEFAULT_SOCKET " if you may use it,\n"
+	      "                       " GRAB_DEFAULT_SOCKET
+	      " if you may use it,\n"
 	      "                       else your own grabberd's: $XDG_RUNTIME_DIR or\n"
 	      "                       /tmp/grabberd-UID)\n"
-	      "  -S, --stream NAME    stream to capture (default \"" GRAB_DEFAULT_STREAM "\")\n"
+	      "  -S, --stream NAME    stream to capture (default \"" GRAB_DEFAULT_STREAM
+	      "\")\n"
 	      "  -d, --device PATH    read a grab device (/dev/grab0) without the daemon\n"
 	      "  -i, --info           print the stream's geometry, rate and counters, then exit\n"
 	      "  -j, --json           with --info: print JSON\n"
@@ -124,10 +132,12 @@ static void usage(FILE *f)
 	      "Exit status: 0 done, 1 error, 2 usage, 3 grabberd not running, 4 no such\n"
 	      "stream or device, 5 output not writable, 6 disk full, 7 no frames,\n"
 	      "8 the ring grabberd passed is unusable or corrupt, 130 interrupted\n"
-	      "before -n/-t was reached.  See grab-capture(1).\n", f);
+	      "before -n/-t was reached.  See grab-capture(1).\n",
+	      f);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -238,10 +248,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 	int c;
 
-	*o = (struct options){ .format = FMT_NONE, .quality = 90, .timeout = 5 };
+	*o = (struct options){ .format = FMT_NONE,
+			       .quality = 90,
+			       .timeout = 5 };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:f:n:t:Hs:S:d:ijT:qvhV", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:f:n:t:Hs:S:d:ijT:qvhV",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -249,24 +261,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 			o->format = format_from_name(optarg);
 			if (o->format == FMT_NONE)
-				return usage_error("--format: unknown format '%s' (raw, ppm, y4m, jpeg)",
-						   optarg);
+				return usage_error(
+					"--format: unknown format '%s' (raw, ppm, y4m, jpeg)",
+					optarg);
 			break;
 		case 'Q':
 			if (!parse_u64(optarg, &v) || v < 1 || v > 100)
-				return usage_error("--quality: '%s' is not a number from 1 to 100",
-						   optarg);
+				return usage_error(
+					"--quality: '%s' is not a number from 1 to 100",
+					optarg);
 			o->quality = (int)v;
 			break;
 		case 'n':
 			if (!parse_u64(optarg, &v) || v == 0)
-				return usage_error("--count: '%s' is not a positive number", optarg);
+				return usage_error(
+					"--count: '%s' is not a positive number",
+					optarg);
 			o->count = v;
 			break;
 		case 't':
 			if (!parse_seconds(optarg, &o->duration))
-				return usage_error("--duration: '%s' is not a duration (2, 2.5s, 500ms, 1m)",
-						   optarg);
+				return usage_error(
+					"--duration: '%s' is not a duration (2, 2.5s, 500ms, 1m)",
+					optarg);
 			break;
 		case 'H':
 			o->history = true;
@@ -288,7 +305,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'T':
 			if (!parse_seconds(optarg, &o->timeout))
-				return usage_error("--timeout: '%s' is not a duration", optarg);
+				return usage_error(
+					"--timeout: '%s' is not a duration",
+					optarg);
 			break;
 		case 'q':
 			o->quiet = true;
@@ -300,27 +319,35 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(EXIT_OK);
 		case 'V':
-			printf("grab-capture %d.%d\n", GRAB_VERSION_MAJOR, GRAB_VERSION_MINOR);
+			printf("grab-capture %d.%d\n", GRAB_VERSION_MAJOR,
+			       GRAB_VERSION_MINOR);
 			exit(EXIT_OK);
 		case ':':
-			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+			return usage_error("option '%s' needs an argument",
+					   argv[optind - 1]);
 		default:
 			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+				return usage_error("unknown option '-%c'",
+						   optopt);
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (the output goes after -o)",
-				   argv[optind]);
+		return usage_error(
+			"unexpected argument '%s' (the output goes after -o)",
+			argv[optind]);
 	if (o->device && (o->socket || o->stream))
-		return usage_error("--device reads the device without the daemon: it does not go with --socket or --stream");
+		return usage_error(
+			"--device reads the device without the daemon: it does not go with --socket or --stream");
 	if (o->json && !o->info)
 		return usage_error("--json goes with --info");
 	if (o->info && (o->output || o->count || o->duration || o->history))
-		return usage_error("--info prints and exits: it does not capture");
+		return usage_error(
+			"--info prints and exits: it does not capture");
 	if (o->quiet && o->verbose)
-		return usage_error("--quiet and --verbose contradict each other");
+		return usage_error(
+			"--quiet and --verbose contradict each other");
 	return -1;
 }
 
@@ -329,8 +356,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 /* What libgrab's -EBADFD / -EUCLEAN say about the ring grabberd passed. */
 static const char *ring_problem(int r)
 {
-	return r == -EBADFD ? "a ring that is not safe to map (not a sealed memfd of the size it announced, nor a grab device)"
-			    : "a corrupt ring (its header is invalid or does not match the stream announced)";
+	return r == -EBADFD ?
+		       "a ring that is not safe to map (not a sealed memfd of the size it announced, nor a grab device)" :
+		       "a corrupt ring (its header is invalid or does not match the stream announced)";
 }
 
 static int open_source(const struct options *o, struct grab **ret_grab)
@@ -343,11 +371,13 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 	if (o->device) {
 		r = grab_open_device(o->device, ret_grab);
 		if (r == -ENOENT || r == -ENODEV || r == -ENXIO) {
-			err("%s: no such grab device (%s)", o->device, strerror(-r));
+			err("%s: no such grab device (%s)", o->device,
+			    strerror(-r));
 			return EXIT_NOSTREAM;
 		}
 		if (r < 0) {
-			err("%s: cannot open the device: %s", o->device, strerror(-r));
+			err("%s: cannot open the device: %s", o->device,
+			    strerror(-r));
 			return EXIT_ERROR;
 		}
 		return EXIT_OK;
@@ -357,7 +387,8 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 	if (o->socket) {
 		snprintf(path, sizeof(path), "%s", o->socket);
 	} else {
-		r = grab_socket_connect_path(path, sizeof(path), why, sizeof(why));
+		r = grab_socket_connect_path(path, sizeof(path), why,
+					     sizeof(why));
 		if (r) {
 			err("refusing to connect to %s: %s; that is not your grabberd (give --socket to choose one)",
 			    path, why);
@@ -373,7 +404,8 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 		err("grabberd at %s passed %s: refused", path, ring_problem(r));
 		return EXIT_BADRING;
 	case -EACCES:
-		err("not allowed to connect to grabberd at %s (%s)", path, strerror(-r));
+		err("not allowed to connect to grabberd at %s (%s)", path,
+		    strerror(-r));
 		return EXIT_ERROR;
 	case -ENOENT:
 		if (stat(path, &st) < 0) {
@@ -397,7 +429,8 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 		    path);
 		return EXIT_ERROR;
 	case -EPROTONOSUPPORT:
-		err("grabberd at %s speaks another protocol version than this libgrab", path);
+		err("grabberd at %s speaks another protocol version than this libgrab",
+		    path);
 		return EXIT_ERROR;
 	default:
 		err("cannot connect to grabberd at %s: %s", path, strerror(-r));
@@ -416,7 +449,8 @@ static int get_info(struct grab *g, const struct options *o,
 		r = grab_stream_info(g, info);
 		if (r != -ENODATA || now_s() >= until || stop_signal)
 			break;
-		poll(&(struct pollfd){ .fd = grab_fd(g), .events = POLLIN }, 1, 100);
+		poll(&(struct pollfd){ .fd = grab_fd(g), .events = POLLIN }, 1,
+		     100);
 	}
 	if (r == -ENODATA) {
 		struct grab_stream_stats st;
@@ -494,19 +528,21 @@ static int print_info(struct grab *g, const struct options *o)
 		json_string(info.name);
 		printf(",\"source\":");
 		json_string(info.source);
-		printf(",\"width\":%" PRIu32 ",\"height\":%" PRIu32 ",\"format\":",
+		printf(",\"width\":%" PRIu32 ",\"height\":%" PRIu32
+		       ",\"format\":",
 		       f->width, f->height);
 		json_string(grab_pixfmt_name(f->fourcc));
 		printf(",\"bytesperline\":%" PRIu32 ",\"sizeimage\":%" PRIu32
 		       ",\"fps_num\":%" PRIu32 ",\"fps_den\":%" PRIu32
-		       ",\"fps\":%.2f,\"slots\":%" PRIu32 ",\"ring_size\":%" PRIu64
-		       ",\"direct\":%s,\"state\":",
-		       f->bytesperline, f->sizeimage, info.fps_num, info.fps_den,
-		       st.fps, info.nslots, info.ring_size,
+		       ",\"fps\":%.2f,\"slots\":%" PRIu32
+		       ",\"ring_size\":%" PRIu64 ",\"direct\":%s,\"state\":",
+		       f->bytesperline, f->sizeimage, info.fps_num,
+		       info.fps_den, st.fps, info.nslots, info.ring_size,
 		       info.flags & GRAB_STREAM_DIRECT ? "true" : "false");
 		json_string(state_name(st.state));
 		printf(",\"clients\":%" PRIu32 ",\"frames\":%" PRIu64
-		       ",\"dropped\":%" PRIu64 ",\"missed\":%" PRIu64 ",\"error\":",
+		       ",\"dropped\":%" PRIu64 ",\"missed\":%" PRIu64
+		       ",\"error\":",
 		       st.clients, st.frames, st.dropped, st.missed);
 		json_string(st.error);
 		printf("}\n");
@@ -517,7 +553,8 @@ static int print_info(struct grab *g, const struct options *o)
 		       " bytes per line, %" PRIu32 " bytes per frame\n",
 		       f->width, f->height, grab_pixfmt_name(f->fourcc),
 		       f->bytesperline, f->sizeimage);
-		printf("rate:     %" PRIu32 "/%" PRIu32 " fps configured, %.2f fps measured\n",
+		printf("rate:     %" PRIu32 "/%" PRIu32
+		       " fps configured, %.2f fps measured\n",
 		       info.fps_num, info.fps_den, st.fps);
 		printf("ring:     %" PRIu32 " slots, %" PRIu64 " bytes%s\n",
 		       info.nslots, info.ring_size,
@@ -544,38 +581,43 @@ struct capture {
 	struct grab_stream_info info;
 	enum format format;
 	struct output out;
-	struct grab_image_format fmt;	/* of the frames being written */
-	struct grab_format gfmt;	/* the same, with its planes (the table's) */
+	struct grab_image_format fmt; /* of the frames being written */
+	struct grab_format gfmt; /* the same, with its planes (the table's) */
 	bool have_fmt;
 	struct grab_jpeg_encoder *jpeg;
-	uint8_t *buf;			/* converted (or copied) frame */
+	uint8_t *buf; /* converted (or copied) frame */
 	size_t buf_size;
 	uint64_t written, missed;
-	uint64_t history;		/* frames written from before the start */
-	uint64_t live_after_ns;		/* frames before this are history */
+	uint64_t history; /* frames written from before the start */
+	uint64_t live_after_ns; /* frames before this are history */
 	double start, last_frame, last_progress;
-	bool progress;			/* a progress line on the terminal */
+	bool progress; /* a progress line on the terminal */
 	int progress_len;
 };
 
 static int exit_for_write_error(int r)
 {
-	return r == -ENOSPC || r == -EDQUOT || r == -EFBIG ? EXIT_DISKFULL : EXIT_WRITE;
+	return r == -ENOSPC || r == -EDQUOT || r == -EFBIG ? EXIT_DISKFULL :
+							     EXIT_WRITE;
 }
 
 /* Allocate for and get ready to write frames of @fmt. */
 static int setup_format(struct capture *c, const struct grab_image_format *fmt)
 {
 	struct grab_format g = {
-		.width = fmt->width, .height = fmt->height, .fourcc = fmt->fourcc,
-		.bytesperline = fmt->bytesperline, .sizeimage = fmt->sizeimage,
+		.width = fmt->width,
+		.height = fmt->height,
+		.fourcc = fmt->fourcc,
+		.bytesperline = fmt->bytesperline,
+		.sizeimage = fmt->sizeimage,
 	};
 	size_t need;
 	int r;
 
 	/* The public format has no planes: the one format table gives them. */
 	if (grab_format_complete(&g) || g.sizeimage != fmt->sizeimage) {
-		err("the stream's pixel format %s (0x%08" PRIx32 ") is not supported",
+		err("the stream's pixel format %s (0x%08" PRIx32
+		    ") is not supported",
 		    grab_pixfmt_name(fmt->fourcc), fmt->fourcc);
 		return EXIT_ERROR;
 	}
@@ -599,12 +641,13 @@ static int setup_format(struct capture *c, const struct grab_image_format *fmt)
 		grab_jpeg_encoder_free(c->jpeg);
 		c->jpeg = NULL;
 		if (!g.nplanes)
-			break;	/* MJPEG: the frames are JPEGs already */
+			break; /* MJPEG: the frames are JPEGs already */
 		r = grab_jpeg_encoder_new(&g, c->opt->quality, &c->jpeg);
 		if (r < 0) {
-			err("cannot set up the JPEG encoder for %" PRIu32 "x%" PRIu32 " %s: %s",
-			    fmt->width, fmt->height, grab_pixfmt_name(fmt->fourcc),
-			    strerror(-r));
+			err("cannot set up the JPEG encoder for %" PRIu32
+			    "x%" PRIu32 " %s: %s",
+			    fmt->width, fmt->height,
+			    grab_pixfmt_name(fmt->fourcc), strerror(-r));
 			return EXIT_ERROR;
 		}
 		break;
@@ -650,13 +693,17 @@ static void progress_show(struct capture *c, bool force)
 		int fill = (int)(fmin(frac, 1) * 20);
 
 		snprintf(bar, sizeof(bar), "[%.*s%*s] %3d%% ", fill,
-			 "####################", 20 - fill, "", (int)(fmin(frac, 1) * 100));
+			 "####################", 20 - fill, "",
+			 (int)(fmin(frac, 1) * 100));
 	}
 	n = snprintf(line, sizeof(line),
-		     "%s%" PRIu64 " frames  %.1f fps  %" PRIu64 " missed  %.1f MiB  %.1f s",
-		     bar, c->written, elapsed > 0 ? (double)c->written / elapsed : 0.0,
+		     "%s%" PRIu64 " frames  %.1f fps  %" PRIu64
+		     " missed  %.1f MiB  %.1f s",
+		     bar, c->written,
+		     elapsed > 0 ? (double)c->written / elapsed : 0.0,
 		     c->missed, c->out.bytes / 1048576.0, elapsed);
-	fprintf(stderr, "\r%s%*s", line, c->progress_len > n ? c->progress_len - n : 0, "");
+	fprintf(stderr, "\r%s%*s", line,
+		c->progress_len > n ? c->progress_len - n : 0, "");
 	c->progress_len = n;
 }
 
@@ -719,7 +766,8 @@ static int write_frame(struct capture *c, const uint8_t *data, size_t len)
 			if (!num || !den)
 				num = 30, den = 1;
 			snprintf(head, sizeof(head),
-				 "YUV4MPEG2 W%" PRIu32 " H%" PRIu32 " F%" PRIu32 ":%" PRIu32
+				 "YUV4MPEG2 W%" PRIu32 " H%" PRIu32 " F%" PRIu32
+				 ":%" PRIu32
 				 " Ip A1:1 C%s XCOLORRANGE=LIMITED\n",
 				 c->fmt.width, c->fmt.height, num, den,
 				 grab_image_y4m_colorspace(c->fmt.fourcc));
@@ -739,13 +787,16 @@ static int write_frame(struct capture *c, const uint8_t *data, size_t len)
 		progress_clear(c);
 		output_close(&c->out, true, &removed);
 		if (r == -EPIPE)
-			err("stdout: the reader went away after %" PRIu64 " frames", c->written);
+			err("stdout: the reader went away after %" PRIu64
+			    " frames",
+			    c->written);
 		else if (exit_for_write_error(r) == EXIT_DISKFULL)
-			err("%s: disk full after %" PRIu64 " frames (%s); %s", what,
-			    c->written, strerror(-r),
-			    removed ? "removed it: it held no whole frame"
-			    : output_per_frame(&c->out) ? "the files before are whole"
-			    : "it holds the whole frames before");
+			err("%s: disk full after %" PRIu64 " frames (%s); %s",
+			    what, c->written, strerror(-r),
+			    removed ? "removed it: it held no whole frame" :
+			    output_per_frame(&c->out) ?
+				      "the files before are whole" :
+				      "it holds the whole frames before");
 		else
 			err("cannot write %s: %s", what, strerror(-r));
 		return exit_for_write_error(r);
@@ -782,10 +833,12 @@ static int take_frame(struct capture *c, struct grab_frame *frame)
 		if (c->have_fmt && !output_per_frame(&c->out)) {
 			grab_frame_release(frame);
 			progress_clear(c);
-			err("the stream's format changed to %" PRIu32 "x%" PRIu32
-			    " %s; %s holds the %" PRIu64 " frames before",
+			err("the stream's format changed to %" PRIu32
+			    "x%" PRIu32 " %s; %s holds the %" PRIu64
+			    " frames before",
 			    fmt.width, fmt.height, grab_pixfmt_name(fmt.fourcc),
-			    c->out.kind == OUTPUT_STDOUT ? "stdout" : c->out.path,
+			    c->out.kind == OUTPUT_STDOUT ? "stdout" :
+							   c->out.path,
 			    c->written);
 			return EXIT_ERROR;
 		}
@@ -795,7 +848,8 @@ static int take_frame(struct capture *c, struct grab_frame *frame)
 			return r;
 		}
 	}
-	r = convert_frame(c, grab_frame_data(frame), grab_frame_bytes(frame), &data, &len);
+	r = convert_frame(c, grab_frame_data(frame), grab_frame_bytes(frame),
+			  &data, &len);
 	if (!grab_frame_intact(frame) || r == -EBADMSG) {
 		/* Overwritten while we read it (or short): lost, not written. */
 		grab_frame_release(frame);
@@ -806,8 +860,9 @@ static int take_frame(struct capture *c, struct grab_frame *frame)
 	if (r < 0) {
 		progress_clear(c);
 		err("cannot encode frame %" PRIu64 ": %s", seq,
-		    c->format == FMT_JPEG && c->jpeg ? grab_jpeg_encoder_error(c->jpeg)
-						      : strerror(-r));
+		    c->format == FMT_JPEG && c->jpeg ?
+			    grab_jpeg_encoder_error(c->jpeg) :
+			    strerror(-r));
 		return EXIT_ERROR;
 	}
 	r = write_frame(c, data, len);
@@ -818,12 +873,15 @@ static int take_frame(struct capture *c, struct grab_frame *frame)
 		c->history++;
 	c->last_frame = now_s();
 	if (c->opt->verbose)
-		fprintf(stderr, "grab-capture: frame %" PRIu64 " seq %" PRIu64
-			" ts %" PRIu64 ".%09" PRIu64 " missed %" PRIu64 "%s -> %s\n",
+		fprintf(stderr,
+			"grab-capture: frame %" PRIu64 " seq %" PRIu64
+			" ts %" PRIu64 ".%09" PRIu64 " missed %" PRIu64
+			"%s -> %s\n",
 			c->written - 1, seq, ts / 1000000000, ts % 1000000000,
 			c->missed, ts < c->live_after_ns ? " history" : "",
-			output_per_frame(&c->out) ? c->out.current
-			: c->out.kind == OUTPUT_STDOUT ? "stdout" : c->out.path);
+			output_per_frame(&c->out)    ? c->out.current :
+			c->out.kind == OUTPUT_STDOUT ? "stdout" :
+						       c->out.path);
 	progress_show(c, false);
 	return EXIT_OK;
 }
@@ -850,14 +908,17 @@ static int capture_loop(struct capture *c)
 		if (t - c->last_frame >= o->timeout) {
 			progress_clear(c);
 			if (last_error == -ENOTCONN) {
-				err("grabberd went away and did not come back within %.3g s", o->timeout);
+				err("grabberd went away and did not come back within %.3g s",
+				    o->timeout);
 				return EXIT_NODAEMON;
 			}
 			if (last_error == -ENODEV) {
 				struct grab_stream_stats st;
 
-				if (grab_stream_stats(c->grab, &st) == 0 && st.error[0])
-					err("the stream's source failed: %s", st.error);
+				if (grab_stream_stats(c->grab, &st) == 0 &&
+				    st.error[0])
+					err("the stream's source failed: %s",
+					    st.error);
 				else
 					err("the stream's source failed");
 				return EXIT_NOFRAMES;
@@ -883,7 +944,8 @@ static int capture_loop(struct capture *c)
 		case -ENODEV:
 			/* The library reconnects or the daemon retries: wait. */
 			last_error = r;
-			poll(&(struct pollfd){ .fd = grab_fd(c->grab), .events = POLLIN },
+			poll(&(struct pollfd){ .fd = grab_fd(c->grab),
+					       .events = POLLIN },
 			     1, 50);
 			break;
 		case -ENOENT:
@@ -893,7 +955,8 @@ static int capture_loop(struct capture *c)
 		case -EBADFD:
 		case -EUCLEAN:
 			progress_clear(c);
-			err("after %" PRIu64 " frames, grabberd passed %s: refused",
+			err("after %" PRIu64
+			    " frames, grabberd passed %s: refused",
 			    c->written, ring_problem(r));
 			return EXIT_BADRING;
 		default:
@@ -927,7 +990,8 @@ static int capture(struct grab *g, const struct options *o, struct output *out,
 		/* Frames published before now are the history: -n and -t
 		 * count what comes after. */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		c.live_after_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		c.live_after_ns = (uint64_t)ts.tv_sec * 1000000000u +
+				  (uint64_t)ts.tv_nsec;
 		r = grab_rewind(g, UINT_MAX);
 		if (r < 0) {
 			err("cannot go back in the ring: %s", strerror(-r));
@@ -943,19 +1007,24 @@ static int capture(struct grab *g, const struct options *o, struct output *out,
 	progress_show(&c, true);
 	if (c.progress && c.progress_len)
 		fputc('\n', stderr);
-	if (c.out.fd >= 0 && output_close(&c.out, r != EXIT_OK, &removed) < 0 && !r) {
+	if (c.out.fd >= 0 && output_close(&c.out, r != EXIT_OK, &removed) < 0 &&
+	    !r) {
 		err("cannot write %s: %s", c.out.path, strerror(errno));
 		r = EXIT_WRITE;
 	}
 	if (r == EXIT_OK && stop_signal && (o->count || o->duration)) {
 		err("interrupted after %" PRIu64 " frames%s", c.written,
-		    c.out.kind == OUTPUT_STDOUT ? "" : "; the output holds every frame written");
+		    c.out.kind == OUTPUT_STDOUT ?
+			    "" :
+			    "; the output holds every frame written");
 		r = EXIT_INTERRUPTED;
 	}
 	if (r == EXIT_OK && (c.progress || o->verbose))
-		fprintf(stderr, "grab-capture: %" PRIu64 " frames, %" PRIu64
-			" missed, %.1f MiB to %s\n", c.written, c.missed,
-			c.out.bytes / 1048576.0, c.out.path);
+		fprintf(stderr,
+			"grab-capture: %" PRIu64 " frames, %" PRIu64
+			" missed, %.1f MiB to %s\n",
+			c.written, c.missed, c.out.bytes / 1048576.0,
+			c.out.path);
 	grab_jpeg_encoder_free(c.jpeg);
 	free(c.buf);
 	*out = c.out;
@@ -978,18 +1047,23 @@ int main(int argc, char **argv)
 	if (!o.info) {
 		if (!o.output) {
 			if (isatty(STDOUT_FILENO))
-				return usage_error("no output: give -o FILE (or -o - and a pipe)");
+				return usage_error(
+					"no output: give -o FILE (or -o - and a pipe)");
 			o.output = "-";
 		}
 		if (!strcmp(o.output, "-") && isatty(STDOUT_FILENO))
-			return usage_error("refusing to write frames to a terminal: pipe stdout, or give -o FILE");
+			return usage_error(
+				"refusing to write frames to a terminal: pipe stdout, or give -o FILE");
 		format = o.format;
 		if (format == FMT_NONE)
 			format = format_from_path(o.output);
-		r = output_init(&out, o.output, format_exts[format == FMT_NONE ? FMT_JPEG : format]);
+		r = output_init(
+			&out, o.output,
+			format_exts[format == FMT_NONE ? FMT_JPEG : format]);
 		if (r == -EINVAL)
-			return usage_error("--output: '%s' is not a usable name: a pattern takes one integer conversion such as %%05d (write %%%% for a %%)",
-					   o.output);
+			return usage_error(
+				"--output: '%s' is not a usable name: a pattern takes one integer conversion such as %%05d (write %%%% for a %%)",
+				o.output);
 		if (r < 0) {
 			err("%s", strerror(-r));
 			return EXIT_ERROR;
@@ -997,14 +1071,16 @@ int main(int argc, char **argv)
 		if (format == FMT_NONE) {
 			if (out.kind != OUTPUT_DIR) {
 				output_free(&out);
-				return usage_error("cannot tell the format from '%s': give -f raw, ppm, y4m or jpeg",
-						   o.output);
+				return usage_error(
+					"cannot tell the format from '%s': give -f raw, ppm, y4m or jpeg",
+					o.output);
 			}
 			format = FMT_JPEG;
 		}
 		/* One picture to one plain file: a snapshot, unless told otherwise. */
-		if (out.kind == OUTPUT_FILE && (format == FMT_JPEG || format == FMT_PPM) &&
-		    !o.count && !o.duration)
+		if (out.kind == OUTPUT_FILE &&
+		    (format == FMT_JPEG || format == FMT_PPM) && !o.count &&
+		    !o.duration)
 			o.count = 1;
 	}
 

@@ -13,7 +13,7 @@
 
 #include "output.h"
 
-static mode_t file_mode;	/* 0666 minus the umask, for renamed temp files */
+static mode_t file_mode; /* 0666 minus the umask, for renamed temp files */
 
 /*
  * Rewrite a user pattern into a format for one unsigned long long.
@@ -115,7 +115,8 @@ int output_init(struct output *o, const char *path, const char *ext)
 	}
 	if (!len)
 		return -EINVAL;
-	if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+	if (path[len - 1] == '/' ||
+	    (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
 		char *dir = strdup(path), *esc;
 
 		if (!dir)
@@ -216,7 +217,8 @@ int output_open(struct output *o, const char **ret_what)
 			*ret_what = o->current;
 			return r;
 		}
-		o->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		o->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			     0666);
 		if (o->fd < 0)
 			return -errno;
 		o->created = true;
@@ -229,7 +231,8 @@ int output_open(struct output *o, const char **ret_what)
 		if (r < 0)
 			return r;
 		r = make_dirs(o->kind == OUTPUT_DIR ? o->path : o->current,
-			      o->kind == OUTPUT_DIR, o->current, sizeof(o->current));
+			      o->kind == OUTPUT_DIR, o->current,
+			      sizeof(o->current));
 		if (r < 0) {
 			*ret_what = o->current;
 			return r;
@@ -345,7 +348,8 @@ int output_close(struct output *o, bool failed, bool *ret_removed)
 		if (o->kind == OUTPUT_FILE && o->good == 0) {
 			unlink(o->path);
 			*ret_removed = true;
-		} else if (ftruncate(o->fd, o->good) < 0 && o->kind == OUTPUT_FILE) {
+		} else if (ftruncate(o->fd, o->good) < 0 &&
+			   o->kind == OUTPUT_FILE) {
 			/* Cannot cut it back: never leave a torn file. */
 			unlink(o->path);
 			*ret_removed = true;

@@ -19,23 +19,23 @@
 #include <sys/uio.h>
 
 enum output_kind {
-	OUTPUT_STDOUT,		/* "-" */
-	OUTPUT_FILE,		/* one file holding every frame */
-	OUTPUT_PATTERN,		/* "frames/%05d.jpg": a file per frame */
-	OUTPUT_DIR,		/* "frames/": DIR/frame-000000.EXT */
+	OUTPUT_STDOUT, /* "-" */
+	OUTPUT_FILE, /* one file holding every frame */
+	OUTPUT_PATTERN, /* "frames/%05d.jpg": a file per frame */
+	OUTPUT_DIR, /* "frames/": DIR/frame-000000.EXT */
 };
 
 struct output {
 	enum output_kind kind;
-	char *path;		/* as given (DIR without the trailing slash) */
-	char *pattern;		/* printf format with one %llu-like conversion */
-	int fd;			/* stream kinds: where frames go, else -1 */
-	bool regular;		/* fd is a regular file: can be cut back */
-	bool created;		/* we created the stream file */
-	off_t good;		/* stream: bytes of whole frames written */
-	uint64_t frames;	/* frames written */
-	uint64_t bytes;		/* bytes written */
-	char current[4096];	/* the file the last frame went to */
+	char *path; /* as given (DIR without the trailing slash) */
+	char *pattern; /* printf format with one %llu-like conversion */
+	int fd; /* stream kinds: where frames go, else -1 */
+	bool regular; /* fd is a regular file: can be cut back */
+	bool created; /* we created the stream file */
+	off_t good; /* stream: bytes of whole frames written */
+	uint64_t frames; /* frames written */
+	uint64_t bytes; /* bytes written */
+	char current[4096]; /* the file the last frame went to */
 };
 
 /*

@@ -11,11 +11,16 @@ static const struct grab_gst_format formats[] = {
 	{ GRAB_PIXFMT_RGB24, "video/x-raw", "RGB", GST_VIDEO_FORMAT_RGB },
 	{ GRAB_PIXFMT_BGR24, "video/x-raw", "BGR", GST_VIDEO_FORMAT_BGR },
 	{ GRAB_PIXFMT_GREY, "video/x-raw", "GRAY8", GST_VIDEO_FORMAT_GRAY8 },
-	{ GRAB_PIXFMT_Y16, "video/x-raw", "GRAY16_LE", GST_VIDEO_FORMAT_GRAY16_LE },
-	{ GRAB_PIXFMT_SRGGB8, "video/x-bayer", "rggb", GST_VIDEO_FORMAT_UNKNOWN },
-	{ GRAB_PIXFMT_SBGGR8, "video/x-bayer", "bggr", GST_VIDEO_FORMAT_UNKNOWN },
-	{ GRAB_PIXFMT_SGRBG8, "video/x-bayer", "grbg", GST_VIDEO_FORMAT_UNKNOWN },
-	{ GRAB_PIXFMT_SGBRG8, "video/x-bayer", "gbrg", GST_VIDEO_FORMAT_UNKNOWN },
+	{ GRAB_PIXFMT_Y16, "video/x-raw", "GRAY16_LE",
+	  GST_VIDEO_FORMAT_GRAY16_LE },
+	{ GRAB_PIXFMT_SRGGB8, "video/x-bayer", "rggb",
+	  GST_VIDEO_FORMAT_UNKNOWN },
+	{ GRAB_PIXFMT_SBGGR8, "video/x-bayer", "bggr",
+	  GST_VIDEO_FORMAT_UNKNOWN },
+	{ GRAB_PIXFMT_SGRBG8, "video/x-bayer", "grbg",
+	  GST_VIDEO_FORMAT_UNKNOWN },
+	{ GRAB_PIXFMT_SGBRG8, "video/x-bayer", "gbrg",
+	  GST_VIDEO_FORMAT_UNKNOWN },
 	{ GRAB_PIXFMT_MJPEG, "image/jpeg", NULL, GST_VIDEO_FORMAT_UNKNOWN },
 };
 
@@ -52,10 +57,12 @@ GstCaps *grab_gst_template_caps(void)
 		if (!gf)
 			continue;
 		s = format_structure(gf);
-		gst_structure_set(s,
-			"width", GST_TYPE_INT_RANGE, (int)GRAB_MIN_WIDTH, (int)GRAB_MAX_WIDTH,
-			"height", GST_TYPE_INT_RANGE, (int)GRAB_MIN_HEIGHT, (int)GRAB_MAX_HEIGHT,
-			"framerate", GST_TYPE_FRACTION_RANGE, 0, 1, G_MAXINT, 1, NULL);
+		gst_structure_set(s, "width", GST_TYPE_INT_RANGE,
+				  (int)GRAB_MIN_WIDTH, (int)GRAB_MAX_WIDTH,
+				  "height", GST_TYPE_INT_RANGE,
+				  (int)GRAB_MIN_HEIGHT, (int)GRAB_MAX_HEIGHT,
+				  "framerate", GST_TYPE_FRACTION_RANGE, 0, 1,
+				  G_MAXINT, 1, NULL);
 		gst_caps_append_structure(caps, s);
 	}
 	return caps;
@@ -70,16 +77,15 @@ GstCaps *grab_gst_caps(const struct grab_image_format *fmt, uint32_t fps_num,
 	if (!gf)
 		return NULL;
 	if (!fps_num || !fps_den) {
-		fps_num = 0;	/* GStreamer's "variable rate" */
+		fps_num = 0; /* GStreamer's "variable rate" */
 		fps_den = 1;
 	}
 	s = format_structure(gf);
-	gst_structure_set(s, "width", G_TYPE_INT, (int)fmt->width,
-			  "height", G_TYPE_INT, (int)fmt->height,
-			  "framerate", GST_TYPE_FRACTION, (int)fps_num, (int)fps_den,
-			  NULL);
+	gst_structure_set(s, "width", G_TYPE_INT, (int)fmt->width, "height",
+			  G_TYPE_INT, (int)fmt->height, "framerate",
+			  GST_TYPE_FRACTION, (int)fps_num, (int)fps_den, NULL);
 	if (gf->video != GST_VIDEO_FORMAT_UNKNOWN)
-		gst_structure_set(s, "interlace-mode", G_TYPE_STRING, "progressive",
-				  NULL);
+		gst_structure_set(s, "interlace-mode", G_TYPE_STRING,
+				  "progressive", NULL);
 	return gst_caps_new_full(s, NULL);
 }

@@ -36,17 +36,21 @@ struct options {
 	const char *socket;
 	char host[256];
 	char port[16];
-	const char *auth;	/* "user:password" or NULL */
-	unsigned int bitrate;	/* kbit/s of the H.264 streams */
+	const char *auth; /* "user:password" or NULL */
+	unsigned int bitrate; /* kbit/s of the H.264 streams */
 	int verbose;
 };
 
 /* What a mounted stream is: decides the pipeline. */
-enum kind { KIND_H264, KIND_H264_BAYER, KIND_MJPEG };
+enum kind {
+	KIND_H264,
+	KIND_H264_BAYER,
+	KIND_MJPEG
+};
 
 static struct options opt = { .bitrate = 4000 };
 static GstRTSPMountPoints *mounts;
-static GHashTable *mounted;	/* "/NAME" -> GINT_TO_POINTER(kind + 1) */
+static GHashTable *mounted; /* "/NAME" -> GINT_TO_POINTER(kind + 1) */
 
 static void usage(FILE *f)
 {
@@ -55,7 +59,8 @@ static void usage(FILE *f)
 		"Serve every grabberd stream as rtsp://HOST:PORT/NAME: H.264, or the\n"
 		"stream's own JPEGs for MJPEG sources.\n"
 		"\n"
-		"  -l, --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN ",\n"
+		"  -l, --listen ADDR:PORT  where to listen (default " DEFAULT_LISTEN
+		",\n"
 		"                          loopback only; port 0 picks a free port)\n"
 		"  -s, --socket PATH       grabberd's socket (default $GRAB_SOCKET, else\n"
 		"                          " GRAB_DEFAULT_SOCKET ")\n"
@@ -133,7 +138,8 @@ static void parse_args(int argc, char **argv)
 	opterr = 0;
 	parse_listen(DEFAULT_LISTEN);
 	opt.auth = getenv(AUTH_ENV);
-	while ((c = getopt_long(argc, argv, ":l:s:a:b:vhV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:s:a:b:vhV", longs, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'l':
 			parse_listen(optarg);
@@ -147,7 +153,9 @@ static void parse_args(int argc, char **argv)
 		case 'b':
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 16 || v > 100000)
-				die_usage("--bitrate %s: expected 16 to 100000 (kbit/s)", optarg);
+				die_usage(
+					"--bitrate %s: expected 16 to 100000 (kbit/s)",
+					optarg);
 			opt.bitrate = (unsigned int)v;
 			break;
 		case 'v':
@@ -157,7 +165,8 @@ static void parse_args(int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("grab-rtsp %d.%d\n", GRAB_VERSION_MAJOR, GRAB_VERSION_MINOR);
+			printf("grab-rtsp %d.%d\n", GRAB_VERSION_MAJOR,
+			       GRAB_VERSION_MINOR);
 			exit(0);
 		case ':':
 			die_usage("'%s' needs a value", argv[optind - 1]);
@@ -173,11 +182,13 @@ static void parse_args(int argc, char **argv)
 		const char *p;
 
 		if (!colon || colon == opt.auth)
-			die_usage("--auth %s: must be USER:PASSWORD (a non-empty user without ':')",
-				  "(hidden)");
+			die_usage(
+				"--auth %s: must be USER:PASSWORD (a non-empty user without ':')",
+				"(hidden)");
 		for (p = opt.auth; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				die_usage("--auth %s: no control characters", "(hidden)");
+				die_usage("--auth %s: no control characters",
+					  "(hidden)");
 	} else {
 		opt.auth = NULL;
 	}
@@ -190,16 +201,20 @@ static gchar *launch_line(const char *stream, enum kind kind)
 
 	src = g_strdup_printf("grabsrc stream=\"%s\"%s%s%s", stream,
 			      opt.socket ? " socket=\"" : "",
-			      opt.socket ? opt.socket : "", opt.socket ? "\"" : "");
+			      opt.socket ? opt.socket : "",
+			      opt.socket ? "\"" : "");
 	if (kind == KIND_MJPEG)
-		line = g_strdup_printf("( %s ! image/jpeg ! rtpjpegpay name=pay0 pt=26 )", src);
+		line = g_strdup_printf(
+			"( %s ! image/jpeg ! rtpjpegpay name=pay0 pt=26 )",
+			src);
 	else
 		line = g_strdup_printf(
 			"( %s ! %svideoconvert ! video/x-raw,format=I420 ! "
 			"x264enc tune=zerolatency speed-preset=ultrafast bitrate=%u "
 			"key-int-max=60 ! video/x-h264,profile=constrained-baseline ! "
 			"rtph264pay name=pay0 pt=96 config-interval=-1 )",
-			src, kind == KIND_H264_BAYER ? "bayer2rgb ! " : "", opt.bitrate);
+			src, kind == KIND_H264_BAYER ? "bayer2rgb ! " : "",
+			opt.bitrate);
 	g_free(src);
 	return line;
 }
@@ -233,14 +248,17 @@ static GstRTSPStatusCode probe(const char *name, enum kind *ret_kind)
 	err = grab_connect(opt.socket, name, GRAB_CONNECT_NO_RECONNECT, &g);
 	if (err) {
 		g_message("stream \"%s\": %s", name, g_strerror(-err));
-		if (err == -ENOENT && (!opt.socket || g_file_test(opt.socket, G_FILE_TEST_EXISTS)))
+		if (err == -ENOENT &&
+		    (!opt.socket ||
+		     g_file_test(opt.socket, G_FILE_TEST_EXISTS)))
 			return GST_RTSP_STS_NOT_FOUND;
 		return GST_RTSP_STS_SERVICE_UNAVAILABLE;
 	}
 	err = grab_stream_info(g, &info);
 	grab_close(g);
 	if (err) {
-		g_message("stream \"%s\": its source is not available yet", name);
+		g_message("stream \"%s\": its source is not available yet",
+			  name);
 		return GST_RTSP_STS_SERVICE_UNAVAILABLE;
 	}
 	*ret_kind = kind_of(info.format.fourcc);
@@ -256,20 +274,22 @@ static void mount(const char *path, enum kind kind)
 	/* One pipeline (one encoder) however many viewers. */
 	gst_rtsp_media_factory_set_shared(factory, TRUE);
 	if (opt.auth)
-		gst_rtsp_media_factory_add_role(factory, ROLE,
-			GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
-			GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE,
-			NULL);
+		gst_rtsp_media_factory_add_role(
+			factory, ROLE, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+			G_TYPE_BOOLEAN, TRUE,
+			GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN,
+			TRUE, NULL);
 	gst_rtsp_mount_points_add_factory(mounts, path, factory);
-	g_hash_table_replace(mounted, g_strdup(path), GINT_TO_POINTER(kind + 1));
+	g_hash_table_replace(mounted, g_strdup(path),
+			     GINT_TO_POINTER(kind + 1));
 	if (opt.verbose)
 		g_message("mounted %s: %s", path, line);
 	g_free(line);
 }
 
 /* Before a DESCRIBE: mount the stream it names, if grabberd has it. */
-static GstRTSPStatusCode pre_describe(GstRTSPClient *client, GstRTSPContext *ctx,
-				      gpointer data)
+static GstRTSPStatusCode pre_describe(GstRTSPClient *client,
+				      GstRTSPContext *ctx, gpointer data)
 {
 	gchar *path = gst_rtsp_mount_points_make_path(mounts, ctx->uri);
 	GstRTSPStatusCode code = GST_RTSP_STS_NOT_FOUND;
@@ -294,11 +314,14 @@ out:
 static void client_connected(GstRTSPServer *server, GstRTSPClient *client,
 			     gpointer data)
 {
-	g_signal_connect(client, "pre-describe-request", G_CALLBACK(pre_describe), NULL);
+	g_signal_connect(client, "pre-describe-request",
+			 G_CALLBACK(pre_describe), NULL);
 	if (opt.verbose) {
-		GstRTSPConnection *conn = gst_rtsp_client_get_connection(client);
+		GstRTSPConnection *conn =
+			gst_rtsp_client_get_connection(client);
 
-		g_message("client from %s", conn ? gst_rtsp_connection_get_ip(conn) : "?");
+		g_message("client from %s",
+			  conn ? gst_rtsp_connection_get_ip(conn) : "?");
 	}
 }
 
@@ -318,17 +341,21 @@ G_DEFINE_TYPE(GrabRtspAuth, grab_rtsp_auth, GST_TYPE_RTSP_AUTH)
 static gboolean grab_rtsp_auth_check(GstRTSPAuth *auth, GstRTSPContext *ctx,
 				     const gchar *check)
 {
-	GstRTSPAuthClass *parent = GST_RTSP_AUTH_CLASS(grab_rtsp_auth_parent_class);
+	GstRTSPAuthClass *parent =
+		GST_RTSP_AUTH_CLASS(grab_rtsp_auth_parent_class);
 
 	if (g_str_equal(check, GST_RTSP_AUTH_CHECK_URL)) {
 		if (!ctx->token && parent->authenticate)
 			parent->authenticate(auth, ctx);
 		if (!ctx->token) {
-			gst_rtsp_message_init_response(ctx->response, GST_RTSP_STS_UNAUTHORIZED,
-				gst_rtsp_status_as_text(GST_RTSP_STS_UNAUTHORIZED),
+			gst_rtsp_message_init_response(
+				ctx->response, GST_RTSP_STS_UNAUTHORIZED,
+				gst_rtsp_status_as_text(
+					GST_RTSP_STS_UNAUTHORIZED),
 				ctx->request);
 			parent->generate_authenticate_header(auth, ctx);
-			gst_rtsp_client_send_message(ctx->client, ctx->session, ctx->response);
+			gst_rtsp_client_send_message(ctx->client, ctx->session,
+						     ctx->response);
 			return FALSE;
 		}
 	}
@@ -352,8 +379,8 @@ static void setup_auth(GstRTSPServer *server)
 
 	pass = strchr(user, ':');
 	*pass++ = 0;
-	token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING,
-				   ROLE, NULL);
+	token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+				   G_TYPE_STRING, ROLE, NULL);
 	basic = gst_rtsp_auth_make_basic(user, pass);
 	gst_rtsp_auth_add_basic(auth, basic, token);
 	gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_BASIC);
@@ -392,12 +419,14 @@ int main(int argc, char **argv)
 	mounted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (opt.auth)
 		setup_auth(server);
-	g_signal_connect(server, "client-connected", G_CALLBACK(client_connected), NULL);
+	g_signal_connect(server, "client-connected",
+			 G_CALLBACK(client_connected), NULL);
 
 	source = gst_rtsp_server_create_source(server, NULL, &error);
 	if (!source) {
-		fprintf(stderr, "grab-rtsp: cannot listen on %s:%s: %s\n", opt.host,
-			opt.port, error ? error->message : "unknown error");
+		fprintf(stderr, "grab-rtsp: cannot listen on %s:%s: %s\n",
+			opt.host, opt.port,
+			error ? error->message : "unknown error");
 		return 1;
 	}
 	g_source_attach(source, NULL);
@@ -407,12 +436,13 @@ int main(int argc, char **argv)
 	{
 		gchar *h = g_strdup_printf(fmt, opt.host);
 
-		printf("grab-rtsp: serving grabberd's streams on rtsp://%s:%d/NAME%s\n", h,
-		       gst_rtsp_server_get_bound_port(server),
+		printf("grab-rtsp: serving grabberd's streams on rtsp://%s:%d/NAME%s\n",
+		       h, gst_rtsp_server_get_bound_port(server),
 		       opt.auth ? " (Basic authentication)" : "");
 		fflush(stdout);
 		if (!is_loopback(opt.host) && !opt.auth)
-			fprintf(stderr, "grab-rtsp: warning: listening on %s, not loopback, without --auth: anyone who can reach this address sees every stream\n",
+			fprintf(stderr,
+				"grab-rtsp: warning: listening on %s, not loopback, without --auth: anyone who can reach this address sees every stream\n",
 				h);
 		g_free(h);
 	}

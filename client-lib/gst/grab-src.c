@@ -57,8 +57,8 @@ struct grab_conn {
 	gint refs;
 	GMutex lock;
 	struct grab *grab;
-	gint wrapped;		/* frames held by wrapped buffers */
-	gint torn_late;		/* wrapped frames overwritten while held */
+	gint wrapped; /* frames held by wrapped buffers */
+	gint torn_late; /* wrapped frames overwritten while held */
 };
 
 struct wrapped_frame {
@@ -86,11 +86,11 @@ struct _GstGrabSrc {
 	const struct grab_gst_format *gfmt;
 	uint64_t generation;
 	GstBufferPool *pool;
-	guint64 missed;		/* frames lost, reported so far */
-	guint64 pending_missed;	/* lost since the last buffer pushed */
-	guint64 torn_late;	/* zero-copy: overwritten while downstream held them */
+	guint64 missed; /* frames lost, reported so far */
+	guint64 pending_missed; /* lost since the last buffer pushed */
+	guint64 torn_late; /* zero-copy: overwritten while downstream held them */
 	GstClockTime last_pts;
-	int waiting;		/* the errno create() last warned about, or 0 */
+	int waiting; /* the errno create() last warned about, or 0 */
 };
 
 enum {
@@ -233,22 +233,26 @@ static gboolean update_format(GstGrabSrc *self, gboolean *ret_error)
 	err = grab_stream_info(self->conn->grab, &info);
 	if (err)
 		return FALSE;
-	if (self->have_format && !memcmp(&info.format, &self->format, sizeof(info.format)) &&
+	if (self->have_format &&
+	    !memcmp(&info.format, &self->format, sizeof(info.format)) &&
 	    info.fps_num == self->fps_num && info.fps_den == self->fps_den)
 		return FALSE;
 	gf = grab_gst_format(info.format.fourcc);
 	err = grab_image_layout(&info.format, &layout);
 	if (!gf || err) {
-		GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-				  ("grab stream \"%s\" has format %s, which grabsrc cannot describe as caps",
-				   info.name, grab_pixfmt_name(info.format.fourcc)),
-				  ("fourcc 0x%08x %ux%u", info.format.fourcc,
-				   info.format.width, info.format.height));
+		GST_ELEMENT_ERROR(
+			self, STREAM, FORMAT,
+			("grab stream \"%s\" has format %s, which grabsrc cannot describe as caps",
+			 info.name, grab_pixfmt_name(info.format.fourcc)),
+			("fourcc 0x%08x %ux%u", info.format.fourcc,
+			 info.format.width, info.format.height));
 		*ret_error = TRUE;
 		return FALSE;
 	}
-	GST_INFO_OBJECT(self, "stream \"%s\" (%s): %ux%u %s, %u/%u fps, %u slots",
-			info.name, info.source, info.format.width, info.format.height,
+	GST_INFO_OBJECT(self,
+			"stream \"%s\" (%s): %ux%u %s, %u/%u fps, %u slots",
+			info.name, info.source, info.format.width,
+			info.format.height,
 			grab_pixfmt_name(info.format.fourcc), info.fps_num,
 			info.fps_den, info.nslots);
 	GST_OBJECT_LOCK(self);
@@ -270,7 +274,8 @@ static GstCaps *gst_grab_src_get_caps(GstBaseSrc *bsrc, GstCaps *filter)
 
 	GST_OBJECT_LOCK(self);
 	if (self->have_format)
-		caps = grab_gst_caps(&self->format, self->fps_num, self->fps_den);
+		caps = grab_gst_caps(&self->format, self->fps_num,
+				     self->fps_den);
 	GST_OBJECT_UNLOCK(self);
 	if (!caps)
 		caps = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(bsrc));
@@ -317,13 +322,15 @@ static gboolean ensure_pool(GstGrabSrc *self)
 	caps = grab_gst_caps(&self->format, self->fps_num, self->fps_den);
 	pool = gst_buffer_pool_new();
 	config = gst_buffer_pool_get_config(pool);
-	gst_buffer_pool_config_set_params(config, caps, self->format.sizeimage, 2, 0);
+	gst_buffer_pool_config_set_params(config, caps, self->format.sizeimage,
+					  2, 0);
 	gst_caps_unref(caps);
 	if (!gst_buffer_pool_set_config(pool, config) ||
 	    !gst_buffer_pool_set_active(pool, TRUE)) {
 		gst_object_unref(pool);
 		GST_ELEMENT_ERROR(self, RESOURCE, NO_SPACE_LEFT,
-				  ("cannot allocate buffers of %u bytes", self->format.sizeimage),
+				  ("cannot allocate buffers of %u bytes",
+				   self->format.sizeimage),
 				  (NULL));
 		return FALSE;
 	}
@@ -344,7 +351,8 @@ static GstClockTime frame_duration(GstGrabSrc *self)
 {
 	if (!self->fps_num || !self->fps_den)
 		return GST_CLOCK_TIME_NONE;
-	return gst_util_uint64_scale_int(GST_SECOND, self->fps_den, self->fps_num);
+	return gst_util_uint64_scale_int(GST_SECOND, self->fps_den,
+					 self->fps_num);
 }
 
 static gboolean gst_grab_src_query(GstBaseSrc *bsrc, GstQuery *query)
@@ -353,7 +361,8 @@ static gboolean gst_grab_src_query(GstBaseSrc *bsrc, GstQuery *query)
 	GstClockTime d;
 
 	if (GST_QUERY_TYPE(query) != GST_QUERY_LATENCY)
-		return GST_BASE_SRC_CLASS(gst_grab_src_parent_class)->query(bsrc, query);
+		return GST_BASE_SRC_CLASS(gst_grab_src_parent_class)
+			->query(bsrc, query);
 	if (!self->have_format)
 		return FALSE;
 	/* A frame is pushed as soon as it is published, which is when its
@@ -371,28 +380,35 @@ static gboolean gst_grab_src_query(GstBaseSrc *bsrc, GstQuery *query)
 static void open_error(GstGrabSrc *self, int err, const char *socket_path,
 		       const char *stream, const char *device)
 {
-	const char *sock = socket_path ? socket_path : g_getenv(GRAB_SOCKET_ENV);
+	const char *sock = socket_path ? socket_path :
+					 g_getenv(GRAB_SOCKET_ENV);
 
 	if (!sock || !*sock)
-		sock = "the default socket (" GRAB_DEFAULT_SOCKET ", $XDG_RUNTIME_DIR/grabberd.sock)";
+		sock = "the default socket (" GRAB_DEFAULT_SOCKET
+		       ", $XDG_RUNTIME_DIR/grabberd.sock)";
 	if (device) {
 		GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-				  ("cannot open grab device %s: %s", device, g_strerror(-err)),
+				  ("cannot open grab device %s: %s", device,
+				   g_strerror(-err)),
 				  ("grab_open_device: %d", err));
-	} else if (err == -ENOENT && socket_path && access(socket_path, F_OK) == 0) {
+	} else if (err == -ENOENT && socket_path &&
+		   access(socket_path, F_OK) == 0) {
 		GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-				  ("grabberd at %s has no stream \"%s\"", sock, stream),
+				  ("grabberd at %s has no stream \"%s\"", sock,
+				   stream),
 				  ("grab_connect: %s", g_strerror(-err)));
 	} else if (err == -ENOENT || err == -ECONNREFUSED) {
-		GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-				  ("grabberd is not running at %s (%s), or it has no stream \"%s\"",
-				   sock, g_strerror(-err), stream),
-				  ("grab_connect: %d", err));
+		GST_ELEMENT_ERROR(
+			self, RESOURCE, OPEN_READ,
+			("grabberd is not running at %s (%s), or it has no stream \"%s\"",
+			 sock, g_strerror(-err), stream),
+			("grab_connect: %d", err));
 	} else {
-		GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-				  ("cannot attach to stream \"%s\" of grabberd at %s: %s",
-				   stream, sock, g_strerror(-err)),
-				  ("grab_connect: %d", err));
+		GST_ELEMENT_ERROR(
+			self, RESOURCE, OPEN_READ,
+			("cannot attach to stream \"%s\" of grabberd at %s: %s",
+			 stream, sock, g_strerror(-err)),
+			("grab_connect: %d", err));
 	}
 }
 
@@ -498,7 +514,8 @@ static GstClockTime frame_pts(GstGrabSrc *self, uint64_t ts_ns)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	now = gst_clock_get_time(clock);
 	gst_object_unref(clock);
-	t = (gint64)ts_ns + ((gint64)now - ((gint64)mono.tv_sec * GST_SECOND + mono.tv_nsec));
+	t = (gint64)ts_ns +
+	    ((gint64)now - ((gint64)mono.tv_sec * GST_SECOND + mono.tv_nsec));
 	return t > (gint64)base ? (GstClockTime)(t - (gint64)base) : 0;
 }
 
@@ -516,8 +533,8 @@ static void add_video_meta(GstGrabSrc *self, GstBuffer *buf)
 	}
 	gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE,
 				       self->gfmt->video, self->format.width,
-				       self->format.height, self->layout.nplanes,
-				       offset, stride);
+				       self->format.height,
+				       self->layout.nplanes, offset, stride);
 }
 
 /*
@@ -545,11 +562,14 @@ static GstBuffer *frame_buffer(GstGrabSrc *self, struct grab_frame *f,
 		c->wrapped++;
 		g_mutex_unlock(&c->lock);
 		return gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY,
-						   (gpointer)grab_frame_data(f), bytes,
-						   0, bytes, w, wrapped_release);
+						   (gpointer)grab_frame_data(f),
+						   bytes, 0, bytes, w,
+						   wrapped_release);
 	}
-	*ret_flow = ensure_pool(self) ?
-		gst_buffer_pool_acquire_buffer(self->pool, &buf, NULL) : GST_FLOW_ERROR;
+	*ret_flow =
+		ensure_pool(self) ?
+			gst_buffer_pool_acquire_buffer(self->pool, &buf, NULL) :
+			GST_FLOW_ERROR;
 	if (*ret_flow != GST_FLOW_OK) {
 		release_frame(c, f);
 		return NULL;
@@ -579,19 +599,24 @@ static void report_missed(GstGrabSrc *self, guint64 n, uint64_t sequence,
 	GST_OBJECT_LOCK(self);
 	self->missed += n;
 	GST_OBJECT_UNLOCK(self);
-	GST_DEBUG_OBJECT(self, "%" G_GUINT64_FORMAT " frames missed before %" G_GUINT64_FORMAT,
+	GST_DEBUG_OBJECT(self,
+			 "%" G_GUINT64_FORMAT
+			 " frames missed before %" G_GUINT64_FORMAT,
 			 n, (guint64)sequence);
-	if (GST_CLOCK_TIME_IS_VALID(self->last_pts) && GST_CLOCK_TIME_IS_VALID(pts)) {
+	if (GST_CLOCK_TIME_IS_VALID(self->last_pts) &&
+	    GST_CLOCK_TIME_IS_VALID(pts)) {
 		GstClockTime d = frame_duration(self), start;
 
-		start = GST_CLOCK_TIME_IS_VALID(d) ? self->last_pts + d : self->last_pts;
+		start = GST_CLOCK_TIME_IS_VALID(d) ? self->last_pts + d :
+						     self->last_pts;
 		if (pts > start)
 			gst_pad_push_event(GST_BASE_SRC_PAD(self),
-					   gst_event_new_gap(start, pts - start));
+					   gst_event_new_gap(start,
+							     pts - start));
 	}
 	s = gst_structure_new("grab-missed", "missed", G_TYPE_UINT64, n,
-			      "total", G_TYPE_UINT64, self->missed,
-			      "sequence", G_TYPE_UINT64, (guint64)sequence, NULL);
+			      "total", G_TYPE_UINT64, self->missed, "sequence",
+			      G_TYPE_UINT64, (guint64)sequence, NULL);
 	gst_element_post_message(GST_ELEMENT(self),
 				 gst_message_new_element(GST_OBJECT(self), s));
 }
@@ -606,14 +631,16 @@ static void warn_waiting(GstGrabSrc *self, int err)
 	self->waiting = err;
 	if (err == -ENOTCONN) {
 		GST_ELEMENT_WARNING(self, RESOURCE, READ,
-				    ("grabberd went away; reconnecting"), (NULL));
+				    ("grabberd went away; reconnecting"),
+				    (NULL));
 	} else if (err == -ENODEV) {
 		memset(&st, 0, sizeof(st));
 		grab_stream_stats(self->conn->grab, &st);
-		GST_ELEMENT_WARNING(self, RESOURCE, READ,
-				    ("the stream's source is not available (%s); grabberd retries it",
-				     st.error[0] ? st.error : "no reason given"),
-				    (NULL));
+		GST_ELEMENT_WARNING(
+			self, RESOURCE, READ,
+			("the stream's source is not available (%s); grabberd retries it",
+			 st.error[0] ? st.error : "no reason given"),
+			(NULL));
 	}
 }
 
@@ -642,7 +669,8 @@ static GstFlowReturn next_frame(GstGrabSrc *self, struct grab_frame **ret)
 		case -EBUSY:
 			/* Every frame held by wrapped buffers downstream: wait
 			 * a little for one to come back (or for unlock()). */
-			if (gst_poll_wait(self->poll, GST_MSECOND) < 0 && errno == EBUSY)
+			if (gst_poll_wait(self->poll, GST_MSECOND) < 0 &&
+			    errno == EBUSY)
 				return GST_FLOW_FLUSHING;
 			continue;
 		case -ENOTCONN:
@@ -652,11 +680,13 @@ static GstFlowReturn next_frame(GstGrabSrc *self, struct grab_frame **ret)
 		case -ENOENT:
 			GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
 					  ("the grab stream no longer exists"),
-					  ("grab_next_frame: %s", g_strerror(-err)));
+					  ("grab_next_frame: %s",
+					   g_strerror(-err)));
 			return GST_FLOW_ERROR;
 		default:
 			GST_ELEMENT_ERROR(self, RESOURCE, READ,
-					  ("cannot read a frame: %s", g_strerror(-err)),
+					  ("cannot read a frame: %s",
+					   g_strerror(-err)),
 					  ("grab_next_frame: %d", err));
 			return GST_FLOW_ERROR;
 		}
@@ -665,7 +695,8 @@ static GstFlowReturn next_frame(GstGrabSrc *self, struct grab_frame **ret)
 				return GST_FLOW_FLUSHING;
 			if (errno != EINTR && errno != EAGAIN) {
 				GST_ELEMENT_ERROR(self, RESOURCE, READ,
-						  ("waiting for a frame: %s", g_strerror(errno)),
+						  ("waiting for a frame: %s",
+						   g_strerror(errno)),
 						  (NULL));
 				return GST_FLOW_ERROR;
 			}
@@ -701,11 +732,13 @@ static GstFlowReturn gst_grab_src_create(GstPushSrc *psrc, GstBuffer **ret)
 			if (update_format(self, &error) &&
 			    !gst_base_src_negotiate(GST_BASE_SRC(self))) {
 				release_frame(c, f);
-				GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-						  ("downstream does not accept the stream's new format %s %ux%u",
-						   grab_pixfmt_name(self->format.fourcc),
-						   self->format.width, self->format.height),
-						  (NULL));
+				GST_ELEMENT_ERROR(
+					self, CORE, NEGOTIATION,
+					("downstream does not accept the stream's new format %s %ux%u",
+					 grab_pixfmt_name(self->format.fourcc),
+					 self->format.width,
+					 self->format.height),
+					(NULL));
 				return GST_FLOW_NOT_NEGOTIATED;
 			}
 			if (error) {
@@ -721,15 +754,17 @@ static GstFlowReturn gst_grab_src_create(GstPushSrc *psrc, GstBuffer **ret)
 			return flow;
 		if (buf)
 			break;
-		self->pending_missed++;	/* torn during the copy: dropped */
+		self->pending_missed++; /* torn during the copy: dropped */
 	}
 
 	late = g_atomic_int_get(&c->torn_late);
 	if ((guint64)late > self->torn_late) {
-		GST_ELEMENT_WARNING(self, STREAM, FAILED,
-				    ("%" G_GUINT64_FORMAT " zero-copy buffers were overwritten by the producer while downstream held them; use more ring slots, or zero-copy=false",
-				     (guint64)late - self->torn_late),
-				    (NULL));
+		GST_ELEMENT_WARNING(
+			self, STREAM, FAILED,
+			("%" G_GUINT64_FORMAT
+			 " zero-copy buffers were overwritten by the producer while downstream held them; use more ring slots, or zero-copy=false",
+			 (guint64)late - self->torn_late),
+			(NULL));
 		self->torn_late = (guint64)late;
 	}
 	if (self->pending_missed) {
@@ -778,43 +813,59 @@ static void gst_grab_src_class_init(GstGrabSrcClass *klass)
 	gobject_class->get_property = gst_grab_src_get_property;
 	gobject_class->finalize = gst_grab_src_finalize;
 
-	g_object_class_install_property(gobject_class, PROP_SOCKET,
-		g_param_spec_string("socket", "Socket",
-			"Path of grabberd's unix socket (default: $GRAB_SOCKET, else "
-			GRAB_DEFAULT_SOCKET ", else $XDG_RUNTIME_DIR/grabberd.sock)",
-			NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-			GST_PARAM_MUTABLE_READY));
-	g_object_class_install_property(gobject_class, PROP_STREAM,
-		g_param_spec_string("stream", "Stream",
+	g_object_class_install_property(
+		gobject_class, PROP_SOCKET,
+		g_param_spec_string(
+			"socket", "Socket",
+			"Path of grabberd's unix socket (default: $GRAB_SOCKET, else " GRAB_DEFAULT_SOCKET
+			", else $XDG_RUNTIME_DIR/grabberd.sock)",
+			NULL,
+			G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+				GST_PARAM_MUTABLE_READY));
+	g_object_class_install_property(
+		gobject_class, PROP_STREAM,
+		g_param_spec_string(
+			"stream", "Stream",
 			"Name of the grabberd stream to read ([stream NAME] in grabberd.conf)",
-			DEFAULT_STREAM, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-			GST_PARAM_MUTABLE_READY));
-	g_object_class_install_property(gobject_class, PROP_DEVICE,
-		g_param_spec_string("device", "Device",
+			DEFAULT_STREAM,
+			G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+				GST_PARAM_MUTABLE_READY));
+	g_object_class_install_property(
+		gobject_class, PROP_DEVICE,
+		g_param_spec_string(
+			"device", "Device",
 			"Read this grab device (/dev/grab0) directly, without grabberd; "
 			"socket and stream are then ignored",
-			NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-			GST_PARAM_MUTABLE_READY));
-	g_object_class_install_property(gobject_class, PROP_ZERO_COPY,
-		g_param_spec_boolean("zero-copy", "Zero copy",
+			NULL,
+			G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+				GST_PARAM_MUTABLE_READY));
+	g_object_class_install_property(
+		gobject_class, PROP_ZERO_COPY,
+		g_param_spec_boolean(
+			"zero-copy", "Zero copy",
 			"Wrap ring memory instead of copying each frame.  Only for "
 			"downstream that is done with every buffer before the ring "
 			"wraps (its slots at the frame rate): the producer never "
 			"waits, and a frame overwritten while held is only reported",
-			FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-			GST_PARAM_MUTABLE_READY));
-	g_object_class_install_property(gobject_class, PROP_MISSED,
-		g_param_spec_uint64("missed", "Missed",
+			FALSE,
+			G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+				GST_PARAM_MUTABLE_READY));
+	g_object_class_install_property(
+		gobject_class, PROP_MISSED,
+		g_param_spec_uint64(
+			"missed", "Missed",
 			"Frames lost so far (overwritten before read, or while being copied); "
 			"each loss is also posted as a \"grab-missed\" element message",
-			0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+			0, G_MAXUINT64, 0,
+			G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-	gst_element_class_set_static_metadata(element_class,
-		"grab source", "Source/Video",
+	gst_element_class_set_static_metadata(
+		element_class, "grab source", "Source/Video",
 		"Reads frames of a grabberd stream or a grab device in place (libgrab)",
 		"grab project");
 	caps = grab_gst_template_caps();
-	gst_element_class_add_pad_template(element_class,
+	gst_element_class_add_pad_template(
+		element_class,
 		gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
 	gst_caps_unref(caps);
 

@@ -31,21 +31,21 @@ struct np_format {
 };
 
 static const struct np_format np_formats[] = {
-	{GRAB_PIXFMT_YUYV, NPY_UINT8, 1, {2}, {1}},
-	{GRAB_PIXFMT_UYVY, NPY_UINT8, 1, {2}, {1}},
-	{GRAB_PIXFMT_RGB24, NPY_UINT8, 1, {3}, {1}},
-	{GRAB_PIXFMT_BGR24, NPY_UINT8, 1, {3}, {1}},
-	{GRAB_PIXFMT_GREY, NPY_UINT8, 1, {1}, {1}},
-	{GRAB_PIXFMT_Y16, NPY_UINT16, 1, {1}, {1}},
-	{GRAB_PIXFMT_SRGGB8, NPY_UINT8, 1, {1}, {1}},
-	{GRAB_PIXFMT_SBGGR8, NPY_UINT8, 1, {1}, {1}},
-	{GRAB_PIXFMT_SGRBG8, NPY_UINT8, 1, {1}, {1}},
-	{GRAB_PIXFMT_SGBRG8, NPY_UINT8, 1, {1}, {1}},
+	{ GRAB_PIXFMT_YUYV, NPY_UINT8, 1, { 2 }, { 1 } },
+	{ GRAB_PIXFMT_UYVY, NPY_UINT8, 1, { 2 }, { 1 } },
+	{ GRAB_PIXFMT_RGB24, NPY_UINT8, 1, { 3 }, { 1 } },
+	{ GRAB_PIXFMT_BGR24, NPY_UINT8, 1, { 3 }, { 1 } },
+	{ GRAB_PIXFMT_GREY, NPY_UINT8, 1, { 1 }, { 1 } },
+	{ GRAB_PIXFMT_Y16, NPY_UINT16, 1, { 1 }, { 1 } },
+	{ GRAB_PIXFMT_SRGGB8, NPY_UINT8, 1, { 1 }, { 1 } },
+	{ GRAB_PIXFMT_SBGGR8, NPY_UINT8, 1, { 1 }, { 1 } },
+	{ GRAB_PIXFMT_SGRBG8, NPY_UINT8, 1, { 1 }, { 1 } },
+	{ GRAB_PIXFMT_SGBRG8, NPY_UINT8, 1, { 1 }, { 1 } },
 	/* Y, then CbCr pairs at half resolution both ways. */
-	{GRAB_PIXFMT_NV12, NPY_UINT8, 2, {1, 2}, {1, 2}},
+	{ GRAB_PIXFMT_NV12, NPY_UINT8, 2, { 1, 2 }, { 1, 2 } },
 	/* Y, Cb, Cr; chroma at half resolution both ways. */
-	{GRAB_PIXFMT_YU12, NPY_UINT8, 3, {1, 1, 1}, {1, 2, 2}},
-	{GRAB_PIXFMT_MJPEG, NPY_UINT8, 0, {0}, {0}},
+	{ GRAB_PIXFMT_YU12, NPY_UINT8, 3, { 1, 1, 1 }, { 1, 2, 2 } },
+	{ GRAB_PIXFMT_MJPEG, NPY_UINT8, 0, { 0 }, { 0 } },
 };
 
 static const struct np_format *np_format(uint32_t fourcc)
@@ -223,7 +223,7 @@ static PyObject *plane_view(FrameObject *fr, const struct np_format *nf,
 
 static PyObject *bytes_view(FrameObject *fr)
 {
-	npy_intp shape[1] = {(npy_intp)fr->bytes}, strides[1] = {1};
+	npy_intp shape[1] = { (npy_intp)fr->bytes }, strides[1] = { 1 };
 
 	return view(fr, NPY_UINT8, 1, shape, strides, 0);
 }
@@ -418,76 +418,76 @@ static void frame_dealloc(FrameObject *fr)
 }
 
 static PyMethodDef frame_methods[] = {
-	{"intact", (PyCFunction)frame_intact, METH_NOARGS,
-	 "intact() -> bool\n\n"
-	 "True if the producer has not touched the frame since it was handed "
-	 "out.\n"
-	 "Call it after reading the arrays, before trusting what was read: "
-	 "when\n"
-	 "False, everything read must be thrown away.  False once released."},
-	{"copy", (PyCFunction)frame_copy, METH_NOARGS,
-	 "copy() -> numpy.ndarray\n\n"
-	 "An owned, writable copy of frame.array (C order).  Raises "
-	 "Overwritten if\n"
-	 "the frame was overwritten while it was copied."},
-	{"release", (PyCFunction)frame_release, METH_NOARGS,
-	 "release()\n\n"
-	 "Done with the frame.  libgrab gets it back once no array of it is "
-	 "alive\n"
-	 "(an array keeps its frame held, so it never points at freed "
-	 "memory)."},
-	{"__enter__", (PyCFunction)frame_enter, METH_NOARGS, NULL},
-	{"__exit__", (PyCFunction)frame_exit, METH_VARARGS, NULL},
-	{"__array__", (PyCFunction)frame_array_protocol, METH_VARARGS,
-	 "numpy.asarray(frame) is frame.array."},
-	{NULL, NULL, 0, NULL},
+	{ "intact", (PyCFunction)frame_intact, METH_NOARGS,
+	  "intact() -> bool\n\n"
+	  "True if the producer has not touched the frame since it was handed "
+	  "out.\n"
+	  "Call it after reading the arrays, before trusting what was read: "
+	  "when\n"
+	  "False, everything read must be thrown away.  False once released." },
+	{ "copy", (PyCFunction)frame_copy, METH_NOARGS,
+	  "copy() -> numpy.ndarray\n\n"
+	  "An owned, writable copy of frame.array (C order).  Raises "
+	  "Overwritten if\n"
+	  "the frame was overwritten while it was copied." },
+	{ "release", (PyCFunction)frame_release, METH_NOARGS,
+	  "release()\n\n"
+	  "Done with the frame.  libgrab gets it back once no array of it is "
+	  "alive\n"
+	  "(an array keeps its frame held, so it never points at freed "
+	  "memory)." },
+	{ "__enter__", (PyCFunction)frame_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)frame_exit, METH_VARARGS, NULL },
+	{ "__array__", (PyCFunction)frame_array_protocol, METH_VARARGS,
+	  "numpy.asarray(frame) is frame.array." },
+	{ NULL, NULL, 0, NULL },
 };
 
 #define U64(field) ((void *)offsetof(FrameObject, field))
 #define U32(field) ((void *)offsetof(FrameObject, fmt.field))
 
 static PyGetSetDef frame_getset[] = {
-	{"array", (getter)frame_get_array, NULL,
-	 "The frame as a read-only NumPy view of the ring (no copy), shaped by "
-	 "format:\n"
-	 "(h, w, 2) YUYV/UYVY, (h, w, 3) RGB3/BGR3, (h, w) uint8 GREY and "
-	 "Bayer,\n"
-	 "(h, w) little-endian uint16 Y16, (h * 3 / 2, w) uint8 for NV12/YU12 "
-	 "(the\n"
-	 "whole frame, as cv2.COLOR_YUV2BGR_NV12/_I420 take it; see planes), "
-	 "and a\n"
-	 "1-D uint8 array of the frame's bytes for MJPG.  Row strides are the\n"
-	 "stream's bytesperline.  Keeps the frame held while it is alive.",
-	 NULL},
-	{"planes", (getter)frame_get_planes, NULL,
-	 "The planes as a tuple of read-only views: (array,) for packed "
-	 "formats,\n"
-	 "(Y (h, w), CbCr (h/2, w/2, 2)) for NV12, (Y (h, w), Cb (h/2, w/2),\n"
-	 "Cr (h/2, w/2)) for YU12.",
-	 NULL},
-	{"sequence", (getter)get_u64, NULL, "The frame's sequence number.",
-	 U64(sequence)},
-	{"timestamp_ns", (getter)get_u64, NULL,
-	 "When the frame became available (CLOCK_MONOTONIC, ns; "
-	 "time.monotonic_ns()).",
-	 U64(timestamp_ns)},
-	{"missed", (getter)get_u64, NULL,
-	 "Frames missed between the previous frame returned and this one.",
-	 U64(missed)},
-	{"width", (getter)get_u32, NULL, "Width in pixels.", U32(width)},
-	{"height", (getter)get_u32, NULL, "Height in pixels.", U32(height)},
-	{"fourcc", (getter)get_u32, NULL, "The format's four-character code.",
-	 U32(fourcc)},
-	{"bytesperline", (getter)get_u32, NULL,
-	 "Bytes from one line to the next.", U32(bytesperline)},
-	{"format", (getter)frame_get_format, NULL,
-	 "The format's name ('YUYV', 'GREY', 'RGB3', 'NV12', 'MJPG'...).",
-	 NULL},
-	{"bytes", (getter)frame_get_bytes, NULL,
-	 "Bytes the frame uses in its slot.", NULL},
-	{"released", (getter)frame_get_released, NULL, "True once released.",
-	 NULL},
-	{NULL, NULL, NULL, NULL, NULL},
+	{ "array", (getter)frame_get_array, NULL,
+	  "The frame as a read-only NumPy view of the ring (no copy), shaped by "
+	  "format:\n"
+	  "(h, w, 2) YUYV/UYVY, (h, w, 3) RGB3/BGR3, (h, w) uint8 GREY and "
+	  "Bayer,\n"
+	  "(h, w) little-endian uint16 Y16, (h * 3 / 2, w) uint8 for NV12/YU12 "
+	  "(the\n"
+	  "whole frame, as cv2.COLOR_YUV2BGR_NV12/_I420 take it; see planes), "
+	  "and a\n"
+	  "1-D uint8 array of the frame's bytes for MJPG.  Row strides are the\n"
+	  "stream's bytesperline.  Keeps the frame held while it is alive.",
+	  NULL },
+	{ "planes", (getter)frame_get_planes, NULL,
+	  "The planes as a tuple of read-only views: (array,) for packed "
+	  "formats,\n"
+	  "(Y (h, w), CbCr (h/2, w/2, 2)) for NV12, (Y (h, w), Cb (h/2, w/2),\n"
+	  "Cr (h/2, w/2)) for YU12.",
+	  NULL },
+	{ "sequence", (getter)get_u64, NULL, "The frame's sequence number.",
+	  U64(sequence) },
+	{ "timestamp_ns", (getter)get_u64, NULL,
+	  "When the frame became available (CLOCK_MONOTONIC, ns; "
+	  "time.monotonic_ns()).",
+	  U64(timestamp_ns) },
+	{ "missed", (getter)get_u64, NULL,
+	  "Frames missed between the previous frame returned and this one.",
+	  U64(missed) },
+	{ "width", (getter)get_u32, NULL, "Width in pixels.", U32(width) },
+	{ "height", (getter)get_u32, NULL, "Height in pixels.", U32(height) },
+	{ "fourcc", (getter)get_u32, NULL, "The format's four-character code.",
+	  U32(fourcc) },
+	{ "bytesperline", (getter)get_u32, NULL,
+	  "Bytes from one line to the next.", U32(bytesperline) },
+	{ "format", (getter)frame_get_format, NULL,
+	  "The format's name ('YUYV', 'GREY', 'RGB3', 'NV12', 'MJPG'...).",
+	  NULL },
+	{ "bytes", (getter)frame_get_bytes, NULL,
+	  "Bytes the frame uses in its slot.", NULL },
+	{ "released", (getter)frame_get_released, NULL, "True once released.",
+	  NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 PyTypeObject grabpy_frame_type = {

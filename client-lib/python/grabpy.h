@@ -53,7 +53,7 @@ typedef struct {
 	struct grab_frame *pending[2 * GRABPY_MAX_HELD];
 	unsigned int npending;
 	char socket_path[108]; /* for messages; "" in direct mode */
-	char name[128];	       /* stream name or device path */
+	char name[128]; /* stream name or device path */
 } StreamObject;
 
 typedef struct {
@@ -63,8 +63,8 @@ typedef struct {
 
 typedef struct {
 	PyObject_HEAD HoldObject *hold; /* NULL once released */
-	PyObject *array;		/* cached .array */
-	PyObject *planes;		/* cached .planes */
+	PyObject *array; /* cached .array */
+	PyObject *planes; /* cached .planes */
 	const uint8_t *data;
 	size_t bytes;
 	uint64_t sequence;

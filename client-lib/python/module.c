@@ -12,24 +12,24 @@ static PyObject *module_formats(PyObject *self, PyObject *unused)
 }
 
 static PyMethodDef module_methods[] = {
-	{"connect", (PyCFunction)(void (*)(void))grabpy_connect,
-	 METH_VARARGS | METH_KEYWORDS,
-	 "connect(stream=None, socket=None) -> Stream\n\n"
-	 "Connect to grabberd at socket (None: $GRAB_SOCKET, else\n"
-	 "/run/grabberd/grabberd.sock) and attach to stream (None: "
-	 "\"default\").\n"
-	 "The stream reconnects by itself when the daemon restarts.  Raises\n"
-	 "NoDaemon (not running, not answering) or NoStream (no such stream)."},
-	{"open_device", (PyCFunction)(void (*)(void))grabpy_open_device,
-	 METH_VARARGS | METH_KEYWORDS,
-	 "open_device(path) -> Stream\n\n"
-	 "Read a grab device (/dev/grab0) directly, without the daemon.  "
-	 "Raises\n"
-	 "NoStream if there is no such device."},
-	{"formats", (PyCFunction)module_formats, METH_NOARGS,
-	 "formats() -> dict\n\n"
-	 "The pixel formats frame.array is shaped for: name -> fourcc."},
-	{NULL, NULL, 0, NULL},
+	{ "connect", (PyCFunction)(void (*)(void))grabpy_connect,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "connect(stream=None, socket=None) -> Stream\n\n"
+	  "Connect to grabberd at socket (None: $GRAB_SOCKET, else\n"
+	  "/run/grabberd/grabberd.sock) and attach to stream (None: "
+	  "\"default\").\n"
+	  "The stream reconnects by itself when the daemon restarts.  Raises\n"
+	  "NoDaemon (not running, not answering) or NoStream (no such stream)." },
+	{ "open_device", (PyCFunction)(void (*)(void))grabpy_open_device,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "open_device(path) -> Stream\n\n"
+	  "Read a grab device (/dev/grab0) directly, without the daemon.  "
+	  "Raises\n"
+	  "NoStream if there is no such device." },
+	{ "formats", (PyCFunction)module_formats, METH_NOARGS,
+	  "formats() -> dict\n\n"
+	  "The pixel formats frame.array is shaped for: name -> fourcc." },
+	{ NULL, NULL, 0, NULL },
 };
 
 static struct PyModuleDef module_def = {

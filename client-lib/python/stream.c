@@ -134,7 +134,7 @@ static int optional_path(PyObject *o, void *ret)
 PyObject *grabpy_connect(PyObject *self, PyObject *args, PyObject *kwargs)
 {
 	PyThreadState *ts;
-	static char *kw[] = {"stream", "socket", NULL};
+	static char *kw[] = { "stream", "socket", NULL };
 	const char *stream = NULL, *path;
 	PyObject *sock = NULL;
 	struct grab *g = NULL;
@@ -212,7 +212,7 @@ PyObject *grabpy_connect(PyObject *self, PyObject *args, PyObject *kwargs)
 PyObject *grabpy_open_device(PyObject *self, PyObject *args, PyObject *kwargs)
 {
 	PyThreadState *ts;
-	static char *kw[] = {"path", NULL};
+	static char *kw[] = { "path", NULL };
 	PyObject *pathobj = NULL, *s;
 	const char *path;
 	struct grab *g = NULL;
@@ -290,8 +290,8 @@ static PyObject *get_frame(StreamObject *s, PyObject *timeout_obj, int latest)
 		if (timeout >= 0) {
 			double left = deadline - now_s();
 
-			ms = left > 0 ? (int)fmin(ceil(left * 1000), 86400000)
-				      : 0;
+			ms = left > 0 ? (int)fmin(ceil(left * 1000), 86400000) :
+					0;
 		}
 		grabpy_stream_lock(s);
 		if (!s->g) {
@@ -299,8 +299,8 @@ static PyObject *get_frame(StreamObject *s, PyObject *timeout_obj, int latest)
 			return check_open(s), NULL;
 		}
 		ts = PyEval_SaveThread();
-		r = latest ? grab_latest_frame(s->g, ms, &f)
-			   : grab_next_frame(s->g, ms, &f);
+		r = latest ? grab_latest_frame(s->g, ms, &f) :
+			     grab_next_frame(s->g, ms, &f);
 		PyEval_RestoreThread(ts);
 		if (r >= 0) {
 			PyObject *frame = grabpy_frame_new(s, f);
@@ -354,7 +354,7 @@ static PyObject *get_frame(StreamObject *s, PyObject *timeout_obj, int latest)
 
 static PyObject *stream_next(StreamObject *s, PyObject *args, PyObject *kwargs)
 {
-	static char *kw[] = {"timeout", NULL};
+	static char *kw[] = { "timeout", NULL };
 	PyObject *timeout = NULL;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:next", kw, &timeout))
@@ -365,7 +365,7 @@ static PyObject *stream_next(StreamObject *s, PyObject *args, PyObject *kwargs)
 static PyObject *stream_latest(StreamObject *s, PyObject *args,
 			       PyObject *kwargs)
 {
-	static char *kw[] = {"timeout", NULL};
+	static char *kw[] = { "timeout", NULL };
 	PyObject *timeout = NULL;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:latest", kw,
@@ -439,9 +439,9 @@ static int put_format(PyObject *d, const struct grab_image_format *f)
 			       put(d, "bytesperline",
 				   PyLong_FromUnsignedLong(f->bytesperline)) ||
 			       put(d, "sizeimage",
-				   PyLong_FromUnsignedLong(f->sizeimage))
-		       ? -1
-		       : 0;
+				   PyLong_FromUnsignedLong(f->sizeimage)) ?
+		       -1 :
+		       0;
 }
 
 static PyObject *stream_info(StreamObject *s, PyObject *unused)
@@ -476,9 +476,9 @@ static PyObject *stream_info(StreamObject *s, PyObject *unused)
 	    put(d, "source", PyUnicode_DecodeFSDefault(info.source)) ||
 	    put_format(d, &info.format) ||
 	    put(d, "fps",
-		PyFloat_FromDouble(info.fps_den
-					   ? (double)info.fps_num / info.fps_den
-					   : 0)) ||
+		PyFloat_FromDouble(info.fps_den ?
+					   (double)info.fps_num / info.fps_den :
+					   0)) ||
 	    put(d, "fps_num", PyLong_FromUnsignedLong(info.fps_num)) ||
 	    put(d, "fps_den", PyLong_FromUnsignedLong(info.fps_den)) ||
 	    put(d, "slots", PyLong_FromUnsignedLong(info.nslots)) ||
@@ -641,82 +641,82 @@ static void stream_dealloc(StreamObject *s)
 }
 
 static PyMethodDef stream_methods[] = {
-	{"next", (PyCFunction)(void (*)(void))stream_next,
-	 METH_VARARGS | METH_KEYWORDS,
-	 "next(timeout=None) -> Frame | None\n\n"
-	 "The next frame after the last one returned, waiting up to timeout\n"
-	 "seconds (None: as long as it takes, through daemon restarts).  A "
-	 "reader\n"
-	 "that falls behind gets the newest frame and frame.missed says how "
-	 "many\n"
-	 "it missed.  Returns None when no frame came in time.  Raises "
-	 "NoDaemon\n"
-	 "(the daemon is gone; the stream reconnects by itself, so calling "
-	 "again\n"
-	 "waits on), SourceFailed (the source is down, with the daemon's "
-	 "reason),\n"
-	 "NoStream (the stream was removed), TooManyFrames (MAX_HELD frames "
-	 "held).\n"
-	 "The GIL is released while waiting."},
-	{"latest", (PyCFunction)(void (*)(void))stream_latest,
-	 METH_VARARGS | METH_KEYWORDS,
-	 "latest(timeout=None) -> Frame | None\n\n"
-	 "Like next(), but skips to the newest frame available."},
-	{"rewind", (PyCFunction)stream_rewind, METH_VARARGS,
-	 "rewind(n) -> int\n\n"
-	 "Go back in time: the next calls of next() first return the (at most "
-	 "n,\n"
-	 "the newest) frames still in the ring, oldest first.  Returns how "
-	 "many\n"
-	 "frames were queued."},
-	{"info", (PyCFunction)stream_info, METH_NOARGS,
-	 "info() -> dict\n\n"
-	 "The stream's name, source, geometry (width, height, format, fourcc,\n"
-	 "bytesperline, sizeimage), rate (fps, fps_num, fps_den), slots, "
-	 "ring_size\n"
-	 "and direct (opened with open_device()).  Raises SourceFailed while "
-	 "the\n"
-	 "source is not available."},
-	{"stats", (PyCFunction)stream_stats, METH_NOARGS,
-	 "stats() -> dict\n\n"
-	 "The daemon's counters of the stream: state ('stopped', 'running',\n"
-	 "'failed'), clients, fps (measured), fps_num, fps_den, frames, "
-	 "dropped,\n"
-	 "missed, the geometry, source and error (why the source failed, or "
-	 "'')."},
-	{"fileno", (PyCFunction)stream_fileno, METH_NOARGS,
-	 "fileno() -> int\n\n"
-	 "A file descriptor that polls readable when next() may have something "
-	 "to\n"
-	 "do: for select, selectors and asyncio.  Stable across "
-	 "reconnections;\n"
-	 "owned by the stream (do not close it)."},
-	{"close", (PyCFunction)stream_close, METH_NOARGS,
-	 "close()\n\n"
-	 "Disconnect.  Frames (and arrays) still alive stay readable until "
-	 "released.\n"
-	 "A call in progress on the stream in another thread finishes first."},
-	{"__enter__", (PyCFunction)stream_enter, METH_NOARGS, NULL},
-	{"__exit__", (PyCFunction)stream_exit, METH_VARARGS, NULL},
-	{NULL, NULL, 0, NULL},
+	{ "next", (PyCFunction)(void (*)(void))stream_next,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "next(timeout=None) -> Frame | None\n\n"
+	  "The next frame after the last one returned, waiting up to timeout\n"
+	  "seconds (None: as long as it takes, through daemon restarts).  A "
+	  "reader\n"
+	  "that falls behind gets the newest frame and frame.missed says how "
+	  "many\n"
+	  "it missed.  Returns None when no frame came in time.  Raises "
+	  "NoDaemon\n"
+	  "(the daemon is gone; the stream reconnects by itself, so calling "
+	  "again\n"
+	  "waits on), SourceFailed (the source is down, with the daemon's "
+	  "reason),\n"
+	  "NoStream (the stream was removed), TooManyFrames (MAX_HELD frames "
+	  "held).\n"
+	  "The GIL is released while waiting." },
+	{ "latest", (PyCFunction)(void (*)(void))stream_latest,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "latest(timeout=None) -> Frame | None\n\n"
+	  "Like next(), but skips to the newest frame available." },
+	{ "rewind", (PyCFunction)stream_rewind, METH_VARARGS,
+	  "rewind(n) -> int\n\n"
+	  "Go back in time: the next calls of next() first return the (at most "
+	  "n,\n"
+	  "the newest) frames still in the ring, oldest first.  Returns how "
+	  "many\n"
+	  "frames were queued." },
+	{ "info", (PyCFunction)stream_info, METH_NOARGS,
+	  "info() -> dict\n\n"
+	  "The stream's name, source, geometry (width, height, format, fourcc,\n"
+	  "bytesperline, sizeimage), rate (fps, fps_num, fps_den), slots, "
+	  "ring_size\n"
+	  "and direct (opened with open_device()).  Raises SourceFailed while "
+	  "the\n"
+	  "source is not available." },
+	{ "stats", (PyCFunction)stream_stats, METH_NOARGS,
+	  "stats() -> dict\n\n"
+	  "The daemon's counters of the stream: state ('stopped', 'running',\n"
+	  "'failed'), clients, fps (measured), fps_num, fps_den, frames, "
+	  "dropped,\n"
+	  "missed, the geometry, source and error (why the source failed, or "
+	  "'')." },
+	{ "fileno", (PyCFunction)stream_fileno, METH_NOARGS,
+	  "fileno() -> int\n\n"
+	  "A file descriptor that polls readable when next() may have something "
+	  "to\n"
+	  "do: for select, selectors and asyncio.  Stable across "
+	  "reconnections;\n"
+	  "owned by the stream (do not close it)." },
+	{ "close", (PyCFunction)stream_close, METH_NOARGS,
+	  "close()\n\n"
+	  "Disconnect.  Frames (and arrays) still alive stay readable until "
+	  "released.\n"
+	  "A call in progress on the stream in another thread finishes first." },
+	{ "__enter__", (PyCFunction)stream_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)stream_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 static PyGetSetDef stream_getset[] = {
-	{"missed", (getter)stream_get_missed, NULL,
-	 "Frames this stream missed since it was opened (overwritten before "
-	 "read,\n"
-	 "or skipped because the reader was too slow).",
-	 NULL},
-	{"generation", (getter)stream_get_generation, NULL,
-	 "How many times the stream has (re)attached: 1 after connect, more "
-	 "after\n"
-	 "each reconnection to a restarted daemon or stream reset.",
-	 NULL},
-	{"closed", (getter)stream_get_closed, NULL,
-	 "True once close() was called.", NULL},
-	{"name", (getter)stream_get_name, NULL,
-	 "The stream name, or the device path.", NULL},
-	{NULL, NULL, NULL, NULL, NULL},
+	{ "missed", (getter)stream_get_missed, NULL,
+	  "Frames this stream missed since it was opened (overwritten before "
+	  "read,\n"
+	  "or skipped because the reader was too slow).",
+	  NULL },
+	{ "generation", (getter)stream_get_generation, NULL,
+	  "How many times the stream has (re)attached: 1 after connect, more "
+	  "after\n"
+	  "each reconnection to a restarted daemon or stream reset.",
+	  NULL },
+	{ "closed", (getter)stream_get_closed, NULL,
+	  "True once close() was called.", NULL },
+	{ "name", (getter)stream_get_name, NULL,
+	  "The stream name, or the device path.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 PyTypeObject grabpy_stream_type = {

@@ -43,7 +43,8 @@ static int send_hello(struct grab *g, enum grab_msg_type type, int fd)
 	struct grab_msg m;
 
 	grab_msg_init(&m, type);
-	grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream), g->stream);
+	grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream),
+			  g->stream);
 	return send_msg(fd, &m);
 }
 
@@ -130,7 +131,8 @@ static int try_connect(struct grab *g)
 		if (n > 0 && grab_msg_decode(buf, (size_t)n, &m, NULL) == 0 &&
 		    m.hdr.type == GRAB_MSG_ERROR && m.u.error.error > 0) {
 			g->wait_err = m.u.error.error;
-			snprintf(g->reason, sizeof(g->reason), "%s", m.u.error.reason);
+			snprintf(g->reason, sizeof(g->reason), "%s",
+				 m.u.error.reason);
 			ret = -m.u.error.error;
 		}
 		close(fd);
@@ -154,7 +156,8 @@ static int try_connect(struct grab *g)
  * long, or a grab device that says through its own ioctl that it is one,
  * with the ring announced.  0, or -EBADFD with what is wrong in g->reason.
  */
-static int check_ring_fd(struct grab *g, int fd, const struct grab_msg_stream *s)
+static int check_ring_fd(struct grab *g, int fd,
+			 const struct grab_msg_stream *s)
 {
 	struct grab_info info;
 	struct stat st;
@@ -165,8 +168,9 @@ static int check_ring_fd(struct grab *g, int fd, const struct grab_msg_stream *s
 	if (S_ISCHR(st.st_mode)) {
 		memset(&info, 0, sizeof(info));
 		if (ioctl(fd, GRAB_IOC_INFO, &info) < 0) {
-			snprintf(g->reason, sizeof(g->reason),
-				 "the ring fd is a character device that is not a grab device");
+			snprintf(
+				g->reason, sizeof(g->reason),
+				"the ring fd is a character device that is not a grab device");
 			return -EBADFD;
 		}
 		if (info.abi_version != GRAB_ABI_VERSION ||
@@ -174,37 +178,46 @@ static int check_ring_fd(struct grab *g, int fd, const struct grab_msg_stream *s
 		    info.format.width != s->format.width ||
 		    info.format.height != s->format.height ||
 		    info.format.fourcc != s->format.fourcc) {
-			snprintf(g->reason, sizeof(g->reason),
-				 "the grab device passed as the ring is not the ring announced (%llu bytes, %u slots; the device says %llu, %u)",
-				 (unsigned long long)s->ring_size, s->nslots,
-				 (unsigned long long)info.ring_size, info.nslots);
+			snprintf(
+				g->reason, sizeof(g->reason),
+				"the grab device passed as the ring is not the ring announced (%llu bytes, %u slots; the device says %llu, %u)",
+				(unsigned long long)s->ring_size, s->nslots,
+				(unsigned long long)info.ring_size,
+				info.nslots);
 			return -EBADFD;
 		}
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(g->reason, sizeof(g->reason),
-			 "the ring fd is a %s, not a sealed memfd or a grab device",
-			 S_ISBLK(st.st_mode) ? "block device" : S_ISFIFO(st.st_mode) ? "pipe" :
-			 S_ISSOCK(st.st_mode) ? "socket" : S_ISDIR(st.st_mode) ? "directory" :
-			 "special file");
+		snprintf(
+			g->reason, sizeof(g->reason),
+			"the ring fd is a %s, not a sealed memfd or a grab device",
+			S_ISBLK(st.st_mode)  ? "block device" :
+			S_ISFIFO(st.st_mode) ? "pipe" :
+			S_ISSOCK(st.st_mode) ? "socket" :
+			S_ISDIR(st.st_mode)  ? "directory" :
+					       "special file");
 		return -EBADFD;
 	}
 	/* Seals first: once F_SEAL_SHRINK is set the size can only grow, so
 	 * the size read after it holds for as long as we map the ring. */
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
-		snprintf(g->reason, sizeof(g->reason), "%s",
-			 seals < 0 ? "the ring fd is a plain file, not a sealed memfd"
-				   : "the ring memfd is not sealed against shrinking");
+		snprintf(
+			g->reason, sizeof(g->reason), "%s",
+			seals < 0 ?
+				"the ring fd is a plain file, not a sealed memfd" :
+				"the ring memfd is not sealed against shrinking");
 		return -EBADFD;
 	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if ((uint64_t)st.st_size < s->ring_size) {
-		snprintf(g->reason, sizeof(g->reason),
-			 "the ring memfd holds %llu bytes, less than the %llu announced",
-			 (unsigned long long)st.st_size, (unsigned long long)s->ring_size);
+		snprintf(
+			g->reason, sizeof(g->reason),
+			"the ring memfd holds %llu bytes, less than the %llu announced",
+			(unsigned long long)st.st_size,
+			(unsigned long long)s->ring_size);
 		return -EBADFD;
 	}
 	return 0;
@@ -218,11 +231,13 @@ static int attach(struct grab *g, const struct grab_msg_stream *s, int fd)
 	int ret;
 
 	if (fd < 0) {
-		snprintf(g->reason, sizeof(g->reason), "no ring fd came with the stream");
+		snprintf(g->reason, sizeof(g->reason),
+			 "no ring fd came with the stream");
 		return -EBADFD;
 	}
 	if (s->ring_size == 0 || s->ring_size > GRAB_RING_MAX_MAP) {
-		snprintf(g->reason, sizeof(g->reason), "the announced ring size %llu is out of range",
+		snprintf(g->reason, sizeof(g->reason),
+			 "the announced ring size %llu is out of range",
 			 (unsigned long long)s->ring_size);
 		return -EUCLEAN;
 	}
@@ -242,8 +257,9 @@ static int attach(struct grab *g, const struct grab_msg_stream *s, int fd)
 	    r->format.height != s->format.height ||
 	    r->format.fourcc != s->format.fourcc) {
 		grab_map_unref(m);
-		snprintf(g->reason, sizeof(g->reason),
-			 "the ring's header does not match the stream announced");
+		snprintf(
+			g->reason, sizeof(g->reason),
+			"the ring's header does not match the stream announced");
 		return -EUCLEAN;
 	}
 	drop_map(g);
@@ -281,8 +297,10 @@ static int read_one(struct grab *g, struct grab_msg_frame *ret_ev)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *cm;
 	struct grab_msg m;
 	int fd = -1, ret;
@@ -296,13 +314,16 @@ static int read_one(struct grab *g, struct grab_msg_frame *ret_ev)
 		return 0;
 	}
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			size_t i, nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
+			size_t i, nfds = (cm->cmsg_len - CMSG_LEN(0)) /
+					 sizeof(int);
 
 			for (i = 0; i < nfds; i++) {
 				int x;
 
-				memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+				memcpy(&x, CMSG_DATA(cm) + i * sizeof(int),
+				       sizeof(int));
 				if (fd < 0)
 					fd = x;
 				else
@@ -332,13 +353,13 @@ static int read_one(struct grab *g, struct grab_msg_frame *ret_ev)
 	switch (m.hdr.type) {
 	case GRAB_MSG_FRAME:
 		if (g->state != ST_ATTACHED)
-			return 0;	/* from before a reset */
+			return 0; /* from before a reset */
 		*ret_ev = m.u.frame;
 		return 1;
 	case GRAB_MSG_STREAM:
 		ret = attach(g, &m.u.stream, fd);
 		if (fd >= 0)
-			close(fd);	/* the mapping keeps the memory */
+			close(fd); /* the mapping keeps the memory */
 		if (ret) {
 			/* Never mapped: say why (the reason is in g->reason). */
 			disconnect(g, ST_DISCONNECTED);
@@ -416,7 +437,8 @@ static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 	int ret;
 
 	if (g->mode == MODE_DEVICE)
-		return grab_device_next_event(g, remaining(deadline, timeout_ms), ret_ev);
+		return grab_device_next_event(
+			g, remaining(deadline, timeout_ms), ret_ev);
 	for (;;) {
 		if (g->state == ST_GONE)
 			return -ENOENT;
@@ -447,7 +469,8 @@ static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 				timer_set(g, true);
 			}
 		}
-		ret = epoll_wait(g->epfd, evs, 2, remaining(deadline, timeout_ms));
+		ret = epoll_wait(g->epfd, evs, 2,
+				 remaining(deadline, timeout_ms));
 		if (ret < 0 && errno == EINTR)
 			return -EINTR;
 		if (ret == 0)
@@ -515,13 +538,15 @@ static int get_frame(struct grab *g, int timeout_ms, bool latest,
 	for (;;) {
 		/* Events naming frames that are gone (or never were) must not
 		 * keep us past the deadline either. */
-		if (spins++ >= MSG_BUDGET && remaining(deadline, timeout_ms) == 0)
+		if (spins++ >= MSG_BUDGET &&
+		    remaining(deadline, timeout_ms) == 0)
 			return no_frame(g, timeout_ms);
 		ret = next_event(g, timeout_ms, deadline, &ev);
 		if (ret)
 			return ret;
-		if (g->rewind_gen == g->generation && ev.sequence < g->rewind_end)
-			continue;	/* handed out (or lost) by the rewind */
+		if (g->rewind_gen == g->generation &&
+		    ev.sequence < g->rewind_end)
+			continue; /* handed out (or lost) by the rewind */
 		g->pending_missed += ev.missed;
 		if (latest) {
 			/* Skip to the newest event already queued; a flood
@@ -555,7 +580,7 @@ API int grab_rewind(struct grab *g, unsigned int max_frames)
 
 	if (!g || g->closed)
 		return -EINVAL;
-	ret = grab_stream_info(g, &info);	/* reads a pending STREAM */
+	ret = grab_stream_info(g, &info); /* reads a pending STREAM */
 	if (ret)
 		return ret;
 	r = &g->map->reader;
@@ -569,12 +594,14 @@ API int grab_rewind(struct grab *g, unsigned int max_frames)
 	return (int)n;
 }
 
-API int grab_next_frame(struct grab *g, int timeout_ms, struct grab_frame **ret_frame)
+API int grab_next_frame(struct grab *g, int timeout_ms,
+			struct grab_frame **ret_frame)
 {
 	return get_frame(g, timeout_ms, false, ret_frame);
 }
 
-API int grab_latest_frame(struct grab *g, int timeout_ms, struct grab_frame **ret_frame)
+API int grab_latest_frame(struct grab *g, int timeout_ms,
+			  struct grab_frame **ret_frame)
 {
 	return get_frame(g, timeout_ms, true, ret_frame);
 }
@@ -639,16 +666,18 @@ API int grab_connect(const char *socket_path, const char *stream,
 			ret = -ENAMETOOLONG;
 			goto err;
 		}
-		snprintf(g->socket_path, sizeof(g->socket_path), "%s", socket_path);
+		snprintf(g->socket_path, sizeof(g->socket_path), "%s",
+			 socket_path);
 	} else {
 		/* The same resolution as grab-capture's and the daemon's; a
 		 * socket another user planted is refused, never connected. */
-		ret = grab_socket_connect_path(g->socket_path, sizeof(g->socket_path),
-					       NULL, 0);
+		ret = grab_socket_connect_path(g->socket_path,
+					       sizeof(g->socket_path), NULL, 0);
 		if (ret)
 			goto err;
 	}
-	g->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	g->timerfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (g->timerfd < 0) {
 		ret = -errno;
 		goto err;

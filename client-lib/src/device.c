@@ -137,7 +137,8 @@ static double ring_fps(const struct grab_ring_reader *r)
 	if (grab_ring_read(r, first, &a) || grab_ring_read(r, last, &b) ||
 	    b.timestamp_ns <= a.timestamp_ns)
 		return 0;
-	return (double)(last - first) * 1e9 / (double)(b.timestamp_ns - a.timestamp_ns);
+	return (double)(last - first) * 1e9 /
+	       (double)(b.timestamp_ns - a.timestamp_ns);
 }
 
 int grab_device_stats(struct grab *g, struct grab_stream_stats *st)
@@ -149,8 +150,9 @@ int grab_device_stats(struct grab *g, struct grab_stream_stats *st)
 	if (ioctl(g->sock, GRAB_IOC_STATS, &ks) < 0)
 		return -errno;
 	memset(st, 0, sizeof(*st));
-	st->state = (r->hdr->flags & GRAB_RING_STREAMING) ? GRAB_SOURCE_RUNNING
-							   : GRAB_SOURCE_STOPPED;
+	st->state = (r->hdr->flags & GRAB_RING_STREAMING) ?
+			    GRAB_SOURCE_RUNNING :
+			    GRAB_SOURCE_STOPPED;
 	st->clients = ks.open_files;
 	st->fps_num = g->info.fps_num;
 	st->fps_den = g->info.fps_den;

@@ -12,14 +12,14 @@
 
 #define API __attribute__((visibility("default")))
 
-#define GRAB_MAX_HELD		8	/* frames a caller may hold at once */
-#define RECONNECT_MS		100
-#define HANDSHAKE_TIMEOUT_MS	5000
+#define GRAB_MAX_HELD 8 /* frames a caller may hold at once */
+#define RECONNECT_MS 100
+#define HANDSHAKE_TIMEOUT_MS 5000
 /* Messages handled in one call past its deadline: a peer that never stops
  * sending cannot keep a call from returning. */
-#define MSG_BUDGET		256
+#define MSG_BUDGET 256
 /* No ring is larger (256 slots of the largest frame fit easily). */
-#define GRAB_RING_MAX_MAP	(1ull << 34)
+#define GRAB_RING_MAX_MAP (1ull << 34)
 
 /* One mapping of a ring; frames keep it alive across reconnections. */
 struct grab_map {
@@ -37,14 +37,17 @@ struct grab_frame {
 	bool held;
 };
 
-enum grab_mode { MODE_DAEMON, MODE_DEVICE };
+enum grab_mode {
+	MODE_DAEMON,
+	MODE_DEVICE
+};
 
 enum grab_state {
-	ST_DISCONNECTED,	/* no socket; the timer retries */
-	ST_HELLO_SENT,		/* waiting for STREAM, WAIT or ERROR */
-	ST_WAITING,		/* the daemon's source is not up */
-	ST_ATTACHED,		/* ring mapped, frame events flow */
-	ST_GONE,		/* the stream does not exist (any more) */
+	ST_DISCONNECTED, /* no socket; the timer retries */
+	ST_HELLO_SENT, /* waiting for STREAM, WAIT or ERROR */
+	ST_WAITING, /* the daemon's source is not up */
+	ST_ATTACHED, /* ring mapped, frame events flow */
+	ST_GONE, /* the stream does not exist (any more) */
 };
 
 struct grab {
@@ -53,14 +56,14 @@ struct grab {
 	unsigned int flags;
 	char socket_path[108];
 	char stream[GRAB_NAME_MAX];
-	int sock;		/* daemon socket or device fd, -1 if none */
-	int epfd;		/* grab_fd(): sock, or the reconnect timer */
+	int sock; /* daemon socket or device fd, -1 if none */
+	int epfd; /* grab_fd(): sock, or the reconnect timer */
 	int timerfd;
 	bool timer_armed;
 	struct grab_map *map;
 	struct grab_stream_info info;
-	int wait_err;		/* from WAIT or ERROR */
-	int ring_err;		/* the last ring refused: EBADFD or EUCLEAN */
+	int wait_err; /* from WAIT or ERROR */
+	int ring_err; /* the last ring refused: EBADFD or EUCLEAN */
 	char reason[GRAB_TEXT_MAX];
 	uint64_t missed;
 	uint64_t pending_missed;

@@ -32,11 +32,11 @@
 static volatile sig_atomic_t bench_measuring, bench_stop;
 
 struct bench_rec {
-	uint32_t *lat;		/* ns, saturated at 4 s */
-	uint64_t *ts;		/* the frames' timestamps */
+	uint32_t *lat; /* ns, saturated at 4 s */
+	uint64_t *ts; /* the frames' timestamps */
 	size_t n, cap;
-	uint64_t missed;	/* frames the transport said were lost */
-	uint64_t gaps;		/* frames the sequence numbers show were lost */
+	uint64_t missed; /* frames the transport said were lost */
+	uint64_t gaps; /* frames the sequence numbers show were lost */
 	uint64_t first_seq, last_seq;
 	int have_seq;
 };
@@ -77,8 +77,8 @@ static inline void bench_init(struct bench_rec *r)
 
 /* One frame held: its sequence, its producer timestamp, frames the
  * transport said were lost before it (-1: work it out from the sequence). */
-static inline void bench_frame(struct bench_rec *r, uint64_t seq, uint64_t ts_ns,
-			       int64_t missed)
+static inline void bench_frame(struct bench_rec *r, uint64_t seq,
+			       uint64_t ts_ns, int64_t missed)
 {
 	uint64_t now = bench_now_ns(), d;
 
@@ -97,7 +97,8 @@ static inline void bench_frame(struct bench_rec *r, uint64_t seq, uint64_t ts_ns
 	r->ts[r->n] = ts_ns;
 	r->lat[r->n++] = (uint32_t)d;
 	if (r->have_seq) {
-		uint64_t gap = seq > r->last_seq + 1 ? seq - r->last_seq - 1 : 0;
+		uint64_t gap = seq > r->last_seq + 1 ? seq - r->last_seq - 1 :
+						       0;
 
 		r->gaps += gap;
 		r->missed += missed >= 0 ? (uint64_t)missed : gap;
@@ -138,7 +139,8 @@ static inline void bench_finish(struct bench_rec *r, const char *what)
 		f = fopen(path, "w");
 		if (f) {
 			for (i = 0; i < r->n; i++)
-				fprintf(f, "%" PRIu64 " %" PRIu32 "\n", r->ts[i], r->lat[i]);
+				fprintf(f, "%" PRIu64 " %" PRIu32 "\n",
+					r->ts[i], r->lat[i]);
 			fclose(f);
 		}
 	}
@@ -146,8 +148,9 @@ static inline void bench_finish(struct bench_rec *r, const char *what)
 	printf("RESULT client=%s pid=%d frames=%zu missed=%" PRIu64
 	       " gaps=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64
 	       " p50_us=%.1f p99_us=%.1f max_us=%.1f\n",
-	       what, (int)getpid(), r->n, r->missed, r->gaps, r->first_seq, r->last_seq,
-	       bench_pct(r, 0.50), bench_pct(r, 0.99), bench_pct(r, 1.0));
+	       what, (int)getpid(), r->n, r->missed, r->gaps, r->first_seq,
+	       r->last_seq, bench_pct(r, 0.50), bench_pct(r, 0.99),
+	       bench_pct(r, 1.0));
 	fflush(stdout);
 	exit(0);
 }

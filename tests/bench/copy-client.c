@@ -165,7 +165,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: copy-client socket PATH | notify PATH | memsink NAME\n");
+		fprintf(stderr,
+			"usage: copy-client socket PATH | notify PATH | memsink NAME\n");
 		return 2;
 	}
 	bench_init(&rec);

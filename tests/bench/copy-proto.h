@@ -9,14 +9,14 @@
 
 #include <stdint.h>
 
-#define COPY_MAGIC	0x59504f43u	/* "COPY" */
-#define COPY_SHM_DATA	4096u
+#define COPY_MAGIC 0x59504f43u /* "COPY" */
+#define COPY_SHM_DATA 4096u
 
 struct copy_hdr {
 	uint32_t magic;
 	uint32_t bytes;
 	uint64_t sequence;
-	uint64_t timestamp_ns;	/* CLOCK_MONOTONIC, when the pixels were written */
+	uint64_t timestamp_ns; /* CLOCK_MONOTONIC, when the pixels were written */
 };
 
 static inline uint8_t *copy_shm_data(struct copy_hdr *h)

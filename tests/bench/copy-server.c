@@ -104,7 +104,8 @@ static void *client_thread(void *arg)
 		goto out;
 	for (;;) {
 		pthread_mutex_lock(&lock);
-		while (global_hdr.magic != COPY_MAGIC || global_hdr.sequence == last)
+		while (global_hdr.magic != COPY_MAGIC ||
+		       global_hdr.sequence == last)
 			pthread_cond_wait(&update, &lock);
 		h = global_hdr;
 		memcpy(buf, global_buf, h.bytes);
@@ -135,7 +136,8 @@ static void *accept_thread(void *arg)
 		}
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&th, &attr, client_thread, (void *)(intptr_t)fd))
+		if (pthread_create(&th, &attr, client_thread,
+				   (void *)(intptr_t)fd))
 			close(fd);
 		pthread_attr_destroy(&attr);
 	}
@@ -175,9 +177,11 @@ int main(int argc, char **argv)
 	uint64_t start, n, seq = 0;
 	pthread_t th;
 
-	if ((argc != 6 && argc != 7) || (strcmp(argv[1], "socket") &&
-	    strcmp(argv[1], "memsink") && strcmp(argv[1], "notify"))) {
-		fprintf(stderr, "usage: copy-server socket|memsink|notify PATH|NAME W H FPS [dma]\n");
+	if ((argc != 6 && argc != 7) ||
+	    (strcmp(argv[1], "socket") && strcmp(argv[1], "memsink") &&
+	     strcmp(argv[1], "notify"))) {
+		fprintf(stderr,
+			"usage: copy-server socket|memsink|notify PATH|NAME W H FPS [dma]\n");
 		return 2;
 	}
 	memsink = !strcmp(argv[1], "memsink");
@@ -199,12 +203,14 @@ int main(int argc, char **argv)
 		size_t size = COPY_SHM_DATA + fmt.sizeimage;
 
 		shm_unlink(argv[2]);
-		shm_fd = shm_open(argv[2], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		shm_fd = shm_open(argv[2],
+				  O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (shm_fd < 0 || ftruncate(shm_fd, (off_t)size)) {
 			perror("copy-server: shm");
 			return 1;
 		}
-		shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
+		shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   shm_fd, 0);
 		scratch = malloc(fmt.sizeimage);
 		if (shm == MAP_FAILED || !scratch) {
 			perror("copy-server: mmap");
@@ -220,7 +226,8 @@ int main(int argc, char **argv)
 		lfd = listen_on(argv[2], SOCK_STREAM);
 		global_buf = malloc(fmt.sizeimage);
 		if (lfd < 0 || !global_buf ||
-		    pthread_create(&th, NULL, accept_thread, (void *)(intptr_t)lfd)) {
+		    pthread_create(&th, NULL, accept_thread,
+				   (void *)(intptr_t)lfd)) {
 			perror("copy-server: listen");
 			return 1;
 		}
@@ -231,14 +238,16 @@ int main(int argc, char **argv)
 	start = now_ns();
 	for (n = 0; !quit; n++) {
 		uint64_t due = start + n * 1000000000u / fps, now = now_ns();
-		struct timespec ts = { (time_t)(due / 1000000000u), (long)(due % 1000000000u) };
+		struct timespec ts = { (time_t)(due / 1000000000u),
+				       (long)(due % 1000000000u) };
 
 		if (due + 1000000000u / fps < now) {
 			/* Late: skip to the frame due now, as grabberd does. */
 			n = (now - start) * fps / 1000000000u;
 			continue;
 		}
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				    NULL) == EINTR)
 			continue;
 		/* Sequences count frames made, contiguous as grabberd's ring's:
 		 * a gap a client sees is a frame it lost, not one never made. */
@@ -248,10 +257,13 @@ int main(int argc, char **argv)
 			int fd, i;
 
 			while (nnotify < 1024 &&
-			       (fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+			       (fd = accept4(lfd, NULL, NULL,
+					     SOCK_CLOEXEC | SOCK_NONBLOCK)) >=
+				       0)
 				notify_fds[nnotify++] = fd;
 			for (i = 0; i < nnotify; i++)
-				send(notify_fds[i], &h, sizeof(h), MSG_DONTWAIT | MSG_NOSIGNAL);
+				send(notify_fds[i], &h, sizeof(h),
+				     MSG_DONTWAIT | MSG_NOSIGNAL);
 		} else if (memsink) {
 			/* The capture (or encoder) output, then the copy into the sink. */
 			fill(scratch, seq);

@@ -15,7 +15,8 @@
 #include "grab-format.h"
 #include "grab-pattern.h"
 
-int grab_pattern_fill(void *frame, const struct grab_format *fmt, __u64 sequence)
+int grab_pattern_fill(void *frame, const struct grab_format *fmt,
+		      __u64 sequence)
 {
 	if (fmt->sizeimage >= sizeof(sequence))
 		memcpy(frame, &sequence, sizeof(sequence));

@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: jpeg-bench W H FORMAT QUALITY SECONDS [PPM]\n");
+		fprintf(stderr,
+			"usage: jpeg-bench W H FORMAT QUALITY SECONDS [PPM]\n");
 		return 2;
 	}
 	fmt.width = (uint32_t)atoi(argv[1]);
@@ -46,7 +47,8 @@ int main(int argc, char **argv)
 	/* Eight different frames, as a stream would give. */
 	for (i = 0; i < 8; i++) {
 		frames[i] = malloc(fmt.sizeimage);
-		if (!frames[i] || grab_pattern_fill(frames[i], &fmt, (uint64_t)i))
+		if (!frames[i] ||
+		    grab_pattern_fill(frames[i], &fmt, (uint64_t)i))
 			return 1;
 	}
 	if (argc > 6 && fmt.fourcc == GRAB_FMT_RGB24) {

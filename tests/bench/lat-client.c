@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 	ret = grab_connect(argv[1], argc > 2 ? argv[2] : NULL,
 			   GRAB_CONNECT_NO_RECONNECT, &g);
 	if (ret < 0) {
-		fprintf(stderr, "lat-client: connect %s: %s\n", argv[1], strerror(-ret));
+		fprintf(stderr, "lat-client: connect %s: %s\n", argv[1],
+			strerror(-ret));
 		return 1;
 	}
 	while (!bench_stop) {
@@ -41,7 +42,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lat-client: %s\n", strerror(-ret));
 			return 1;
 		}
-		bench_frame(&rec, grab_frame_sequence(f), grab_frame_timestamp_ns(f),
+		bench_frame(&rec, grab_frame_sequence(f),
+			    grab_frame_timestamp_ns(f),
 			    (int64_t)grab_frame_missed(f));
 		grab_frame_release(f);
 	}

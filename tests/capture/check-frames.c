@@ -60,7 +60,8 @@ static uint8_t *read_file(const char *path, size_t *ret_len)
 	size_t len = 0, cap = 0, n;
 
 	if (!f) {
-		fprintf(stderr, "check-frames: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "check-frames: %s: %s\n", path,
+			strerror(errno));
 		exit(1);
 	}
 	do {
@@ -136,7 +137,8 @@ static int check_ppm(const char *path, uint64_t seq, uint32_t fourcc)
 	rgb = pattern(w, h, GRAB_FMT_RGB24, seq, NULL);
 	for (y = 0; y < h; y++) {
 		for (x = 0; x < w; x++) {
-			const uint8_t *got = buf + hdr + ((size_t)y * w + x) * 3;
+			const uint8_t *got =
+				buf + hdr + ((size_t)y * w + x) * 3;
 			const uint8_t *want_rgb = rgb + ((size_t)y * w + x) * 3;
 			double want[3];
 			int c;
@@ -151,9 +153,11 @@ static int check_ppm(const char *path, uint64_t seq, uint32_t fourcc)
 
 				ycc_rgb(yy, 128, 128, want);
 			} else {
-				const uint8_t *pair = src + ((size_t)y * w + (x & ~1u)) * 2;
+				const uint8_t *pair =
+					src + ((size_t)y * w + (x & ~1u)) * 2;
 
-				ycc_rgb(pair[(x & 1) * 2], pair[1], pair[3], want);
+				ycc_rgb(pair[(x & 1) * 2], pair[1], pair[3],
+					want);
 			}
 			for (c = 0; c < 3; c++) {
 				double d = fabs((double)got[c] - want[c]);
@@ -165,7 +169,8 @@ static int check_ppm(const char *path, uint64_t seq, uint32_t fourcc)
 			if (fourcc == GRAB_FMT_YUYV &&
 			    (!(x & 1) || !memcmp(want_rgb, want_rgb - 3, 3))) {
 				for (c = 0; c < 3; c++) {
-					double d = fabs((double)got[c] - want_rgb[c]);
+					double d = fabs((double)got[c] -
+							want_rgb[c]);
 
 					maxdiff_rgb = fmax(maxdiff_rgb, d);
 					if (d > 2.0)
@@ -175,11 +180,11 @@ static int check_ppm(const char *path, uint64_t seq, uint32_t fourcc)
 		}
 	}
 	printf("# %s: %ux%u seq %llu from %s: %d samples off (max %.2f vs BT.601)",
-	       path, w, h, (unsigned long long)seq, grab_format_name(fourcc), bad,
-	       maxdiff);
+	       path, w, h, (unsigned long long)seq, grab_format_name(fourcc),
+	       bad, maxdiff);
 	if (fourcc == GRAB_FMT_YUYV)
-		printf(", %d off the RGB bars by more than 2 (max %.0f)", bad_rgb,
-		       maxdiff_rgb);
+		printf(", %d off the RGB bars by more than 2 (max %.0f)",
+		       bad_rgb, maxdiff_rgb);
 	printf("\n");
 	return bad || bad_rgb;
 }
@@ -189,7 +194,8 @@ static int check_ppm(const char *path, uint64_t seq, uint32_t fourcc)
  * the BT.601 matrix (double precision, rounded) applied to the pattern's
  * Y'CbCr samples otherwise.  Caller frees.
  */
-static uint8_t *reference_rgb(uint32_t w, uint32_t h, uint32_t fourcc, uint64_t seq)
+static uint8_t *reference_rgb(uint32_t w, uint32_t h, uint32_t fourcc,
+			      uint64_t seq)
 {
 	uint8_t *src, *rgb;
 	size_t i, n = (size_t)w * h;
@@ -252,7 +258,8 @@ static int check_jpeg(const char *path, uint64_t seq, uint32_t fourcc,
 	}
 	n = (size_t)w * h * 3;
 	out = malloc(n);
-	if (!out || tjDecompress2(tj, buf, len, out, w, 0, h, TJPF_RGB, TJFLAG_FASTUPSAMPLE) < 0) {
+	if (!out || tjDecompress2(tj, buf, len, out, w, 0, h, TJPF_RGB,
+				  TJFLAG_FASTUPSAMPLE) < 0) {
 		printf("# %s: cannot decode: %s\n", path, tjGetErrorStr2(tj));
 		return 1;
 	}
@@ -261,8 +268,8 @@ static int check_jpeg(const char *path, uint64_t seq, uint32_t fourcc,
 	db = psnr(out, ref, n);
 	db_bars = psnr(out, bars, n);
 	printf("# %s: %dx%d seq %llu from %s: PSNR %.2f dB (need %.1f), %.2f dB against the RGB bars\n",
-	       path, w, h, (unsigned long long)seq, grab_format_name(fourcc), db,
-	       min_db, db_bars);
+	       path, w, h, (unsigned long long)seq, grab_format_name(fourcc),
+	       db, min_db, db_bars);
 	tjDestroy(tj);
 	return db >= min_db ? 0 : 1;
 }
@@ -289,7 +296,8 @@ static int check_raw(const char *path, uint32_t w, uint32_t h, uint32_t fourcc,
 
 		if (off != -1) {
 			printf("# %s: frame %d is not pattern frame %llu (differs at byte %lld)\n",
-			       path, i, (unsigned long long)seq, (long long)off);
+			       path, i, (unsigned long long)seq,
+			       (long long)off);
 			bad++;
 		}
 	}
@@ -318,9 +326,14 @@ static void expected_y4m(uint32_t w, uint32_t h, uint32_t fourcc, uint64_t seq,
 		for (i = 0; i < luma; i++) {
 			double r = p[3 * i], g = p[3 * i + 1], b = p[3 * i + 2];
 
-			out[i] = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255;
-			out[luma + i] = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255;
-			out[2 * luma + i] = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255;
+			out[i] = 16 +
+				 (65.481 * r + 128.553 * g + 24.966 * b) / 255;
+			out[luma + i] =
+				128 +
+				(-37.797 * r - 74.203 * g + 112.0 * b) / 255;
+			out[2 * luma + i] =
+				128 +
+				(112.0 * r - 93.786 * g - 18.214 * b) / 255;
 		}
 	}
 	free(p);
@@ -333,7 +346,8 @@ static int check_y4m(const char *path, uint32_t fourcc, char **seqs, int nseqs)
 	uint8_t *buf = read_file(path, &len);
 	unsigned int w, h;
 	const char *want_cs = fourcc == GRAB_FMT_YUYV ? cs[0] :
-			      fourcc == GRAB_FMT_GREY ? cs[1] : cs[2];
+			      fourcc == GRAB_FMT_GREY ? cs[1] :
+							cs[2];
 	char *nl = memchr(buf, '\n', len), *p;
 	double *want, tol = fourcc == GRAB_FMT_RGB24 ? 1.0 : 0.0, maxdiff = 0;
 	int i, bad = 0;
@@ -344,18 +358,24 @@ static int check_y4m(const char *path, uint32_t fourcc, char **seqs, int nseqs)
 	}
 	*nl = '\0';
 	p = strstr((char *)buf, " W");
-	if (!p || sscanf(p, " W%u H%u", &w, &h) != 2 || !strstr((char *)buf, want_cs)) {
-		printf("# %s: header '%s' lacks W, H or %s\n", path, buf, want_cs);
+	if (!p || sscanf(p, " W%u H%u", &w, &h) != 2 ||
+	    !strstr((char *)buf, want_cs)) {
+		printf("# %s: header '%s' lacks W, H or %s\n", path, buf,
+		       want_cs);
 		return 1;
 	}
 	pos = (size_t)(nl - (char *)buf) + 1;
-	fsize = (size_t)w * h * (fourcc == GRAB_FMT_GREY ? 1 : fourcc == GRAB_FMT_YUYV ? 2 : 3);
+	fsize = (size_t)w * h *
+		(fourcc == GRAB_FMT_GREY ? 1 :
+		 fourcc == GRAB_FMT_YUYV ? 2 :
+					   3);
 	want = malloc(fsize * sizeof(*want));
 	for (i = 0; i < nseqs; i++) {
 		size_t k;
 
 		if (len - pos < 6 + fsize || memcmp(buf + pos, "FRAME\n", 6)) {
-			printf("# %s: frame %d missing or without FRAME\n", path, i);
+			printf("# %s: frame %d missing or without FRAME\n",
+			       path, i);
 			return 1;
 		}
 		pos += 6;
@@ -372,11 +392,12 @@ static int check_y4m(const char *path, uint32_t fourcc, char **seqs, int nseqs)
 		pos += fsize;
 	}
 	if (pos != len) {
-		printf("# %s: %zu bytes after %d frames\n", path, len - pos, nseqs);
+		printf("# %s: %zu bytes after %d frames\n", path, len - pos,
+		       nseqs);
 		return 1;
 	}
-	printf("# %s: %d %ux%u %s frames, %d wrong (max difference %.2f)\n", path,
-	       nseqs, w, h, want_cs, bad, maxdiff);
+	printf("# %s: %d %ux%u %s frames, %d wrong (max difference %.2f)\n",
+	       path, nseqs, w, h, want_cs, bad, maxdiff);
 	return bad != 0;
 }
 
@@ -389,10 +410,14 @@ static void sample_ycc(const struct grab_format *f, const uint8_t *p,
 		       uint32_t x, uint32_t y, int v[3])
 {
 	const uint8_t *l = p + (size_t)y * f->planes[0].stride;
-	const uint8_t *c1 = f->nplanes > 1 ?
-		p + f->planes[1].offset + (size_t)(y / 2) * f->planes[1].stride : NULL;
-	const uint8_t *c2 = f->nplanes > 2 ?
-		p + f->planes[2].offset + (size_t)(y / 2) * f->planes[2].stride : NULL;
+	const uint8_t *c1 =
+		f->nplanes > 1 ? p + f->planes[1].offset +
+					 (size_t)(y / 2) * f->planes[1].stride :
+				 NULL;
+	const uint8_t *c2 =
+		f->nplanes > 2 ? p + f->planes[2].offset +
+					 (size_t)(y / 2) * f->planes[2].stride :
+				 NULL;
 	uint32_t e = x & ~1u;
 
 	switch (f->fourcc) {
@@ -423,7 +448,8 @@ static void sample_ycc(const struct grab_format *f, const uint8_t *p,
  * them back), BT.601 in double precision on the frame's own Y'CbCr
  * samples for YUV and grey formats.
  */
-static uint8_t *reference_any(uint32_t w, uint32_t h, uint32_t fourcc, uint64_t seq)
+static uint8_t *reference_any(uint32_t w, uint32_t h, uint32_t fourcc,
+			      uint64_t seq)
 {
 	const struct grab_format_info *fi = grab_format_info(fourcc);
 	struct grab_format f;
@@ -450,7 +476,8 @@ static uint8_t *reference_any(uint32_t w, uint32_t h, uint32_t fourcc, uint64_t 
 			sample_ycc(&f, src, x, y, v);
 			ycc_rgb(v[0], v[1], v[2], d);
 			for (c = 0; c < 3; c++)
-				rgb[((size_t)y * w + x) * 3 + c] = (uint8_t)lround(d[c]);
+				rgb[((size_t)y * w + x) * 3 + c] =
+					(uint8_t)lround(d[c]);
 		}
 	}
 	free(src);
@@ -466,8 +493,8 @@ static int check_rgb(const char *path, uint32_t w, uint32_t h, uint32_t fourcc,
 	int i, bad = 0;
 
 	if (len != n * (size_t)nseqs) {
-		printf("# %s: %zu bytes, expected %d RGB frames of %zu\n", path, len,
-		       nseqs, n);
+		printf("# %s: %zu bytes, expected %d RGB frames of %zu\n", path,
+		       len, nseqs, n);
 		return 1;
 	}
 	for (i = 0; i < nseqs; i++) {
@@ -487,7 +514,9 @@ static int check_rgb(const char *path, uint32_t w, uint32_t h, uint32_t fourcc,
 
 static int check_mjpeg(const char *path, uint32_t w, uint32_t h)
 {
-	struct grab_format fmt = { .width = w, .height = h, .fourcc = GRAB_FMT_MJPEG };
+	struct grab_format fmt = { .width = w,
+				   .height = h,
+				   .fourcc = GRAB_FMT_MJPEG };
 	size_t len, pos = 0;
 	uint8_t *buf = read_file(path, &len);
 	int frames = 0, bad = 0;
@@ -506,15 +535,19 @@ static int check_mjpeg(const char *path, uint32_t w, uint32_t h)
 			printf("# %s: no JPEG start at byte %zu\n", path, pos);
 			return 1;
 		}
-		while (end + 1 < len && !(buf[end] == 0xff && buf[end + 1] == 0xd9))
+		while (end + 1 < len &&
+		       !(buf[end] == 0xff && buf[end + 1] == 0xd9))
 			end++;
 		end += 2;
 		if (end > len) {
-			printf("# %s: a truncated JPEG at byte %zu\n", path, pos);
+			printf("# %s: a truncated JPEG at byte %zu\n", path,
+			       pos);
 			return 1;
 		}
-		if (grab_pattern_jpeg_sequence(buf + pos, end - pos, &fmt, &low) <= 0 ||
-		    (diff = grab_pattern_jpeg_verify(buf + pos, end - pos, &fmt, low)) != -1) {
+		if (grab_pattern_jpeg_sequence(buf + pos, end - pos, &fmt,
+					       &low) <= 0 ||
+		    (diff = grab_pattern_jpeg_verify(buf + pos, end - pos, &fmt,
+						     low)) != -1) {
 			printf("# %s: frame %d (%zu bytes, sequence %u by its barcode) is not the source's JPEG\n",
 			       path, frames, end - pos, low);
 			bad++;
@@ -533,20 +566,25 @@ static int check_mjpeg(const char *path, uint32_t w, uint32_t h)
 int main(int argc, char **argv)
 {
 	if (argc >= 8 && !strcmp(argv[1], "rgb"))
-		return check_rgb(argv[2], (uint32_t)atoi(argv[3]), (uint32_t)atoi(argv[4]),
-				 parse_fourcc(argv[5]), atof(argv[6]), argv + 7, argc - 7);
+		return check_rgb(argv[2], (uint32_t)atoi(argv[3]),
+				 (uint32_t)atoi(argv[4]), parse_fourcc(argv[5]),
+				 atof(argv[6]), argv + 7, argc - 7);
 	if (argc == 5 && !strcmp(argv[1], "mjpeg"))
-		return check_mjpeg(argv[2], (uint32_t)atoi(argv[3]), (uint32_t)atoi(argv[4]));
+		return check_mjpeg(argv[2], (uint32_t)atoi(argv[3]),
+				   (uint32_t)atoi(argv[4]));
 	if (argc >= 5 && !strcmp(argv[1], "ppm"))
-		return check_ppm(argv[2], strtoull(argv[3], NULL, 10), parse_fourcc(argv[4]));
+		return check_ppm(argv[2], strtoull(argv[3], NULL, 10),
+				 parse_fourcc(argv[4]));
 	if (argc >= 6 && !strcmp(argv[1], "jpeg"))
 		return check_jpeg(argv[2], strtoull(argv[3], NULL, 10),
 				  parse_fourcc(argv[4]), atof(argv[5]));
 	if (argc >= 7 && !strcmp(argv[1], "raw"))
-		return check_raw(argv[2], (uint32_t)atoi(argv[3]), (uint32_t)atoi(argv[4]),
-				 parse_fourcc(argv[5]), argv + 6, argc - 6);
+		return check_raw(argv[2], (uint32_t)atoi(argv[3]),
+				 (uint32_t)atoi(argv[4]), parse_fourcc(argv[5]),
+				 argv + 6, argc - 6);
 	if (argc >= 5 && !strcmp(argv[1], "y4m"))
-		return check_y4m(argv[2], parse_fourcc(argv[3]), argv + 4, argc - 4);
+		return check_y4m(argv[2], parse_fourcc(argv[3]), argv + 4,
+				 argc - 4);
 	fprintf(stderr, "usage: check-frames ppm|jpeg|raw|y4m|rgb|mjpeg ...\n");
 	return 2;
 }

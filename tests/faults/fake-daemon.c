@@ -184,7 +184,7 @@ static void frame_msg(struct grab_msg *m, uint64_t seq)
  * that only checks its deadline when nothing is queued would still return:
  * FLOOD_SENDERS processes send at once.
  */
-#define FLOOD_SENDERS	4
+#define FLOOD_SENDERS 4
 
 static void flood_senders(void)
 {
@@ -203,12 +203,13 @@ static void serve(int sock)
 	int fd;
 
 	if (recv(sock, &m, sizeof(m), 0) <= 0)
-		return;	/* no HELLO */
+		return; /* no HELLO */
 	if (!strcmp(mode, "flood-wait") || !strcmp(mode, "flood-early"))
 		flood_senders();
 	if (!strcmp(mode, "flood-wait")) {
 		grab_msg_init(&m, GRAB_MSG_WAIT);
-		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), "flood");
+		grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason),
+				  "flood");
 		while (send_fd(sock, &m, -1) == 0)
 			n++;
 		return;
@@ -222,13 +223,16 @@ static void serve(int sock)
 	}
 	fd = ring_fd(file);
 	grab_msg_init(&m, GRAB_MSG_STREAM);
-	grab_msg_set_text(m.u.stream.stream, sizeof(m.u.stream.stream), "default");
-	grab_msg_set_text(m.u.stream.source, sizeof(m.u.stream.source), "fake:");
+	grab_msg_set_text(m.u.stream.stream, sizeof(m.u.stream.stream),
+			  "default");
+	grab_msg_set_text(m.u.stream.source, sizeof(m.u.stream.source),
+			  "fake:");
 	m.u.stream.format = fmt;
 	m.u.stream.nslots = 4;
 	m.u.stream.fps_num = 30;
 	m.u.stream.fps_den = 1;
-	m.u.stream.ring_size = !strcmp(mode, "huge") ? 1ull << 40 : layout.ring_size;
+	m.u.stream.ring_size = !strcmp(mode, "huge") ? 1ull << 40 :
+						       layout.ring_size;
 	if (send_fd(sock, &m, fd))
 		return;
 	close(fd);
@@ -276,16 +280,19 @@ int main(int argc, char **argv)
 	}
 	mode = argv[2];
 	dir = argc > 3 ? argv[3] : "/tmp";
-	fmt = (struct grab_format){ .width = 64, .height = 48, .fourcc = GRAB_FMT_YUYV };
+	fmt = (struct grab_format){ .width = 64,
+				    .height = 48,
+				    .fourcc = GRAB_FMT_YUYV };
 	if (grab_format_complete(&fmt) || grab_ring_plan(&fmt, 4, &layout))
 		die("format");
-	signal(SIGCHLD, SIG_IGN);	/* no zombies from the children */
+	signal(SIGCHLD, SIG_IGN); /* no zombies from the children */
 	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || strlen(argv[1]) >= sizeof(sa.sun_path))
 		die("socket");
 	strcpy(sa.sun_path, argv[1]);
 	unlink(argv[1]);
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0)
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 16) < 0)
 		die(argv[1]);
 	printf("READY %s\n", mode);
 	fflush(stdout);

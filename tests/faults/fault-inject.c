@@ -74,7 +74,7 @@ __attribute__((constructor)) static void fault_init(void)
 	if (!getenv("GRAB_FAULT_SIGNALS"))
 		return;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = count_signal;	/* no SA_RESTART: calls see EINTR */
+	sa.sa_handler = count_signal; /* no SA_RESTART: calls see EINTR */
 	sigaction(SIGWINCH, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGURG, &sa, NULL);
@@ -82,7 +82,7 @@ __attribute__((constructor)) static void fault_init(void)
 }
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char memfd_name[MAX_FDS][64];	/* name of each fd memfd_create made */
+static char memfd_name[MAX_FDS][64]; /* name of each fd memfd_create made */
 
 static void fault_log(const char *fmt, ...)
 {
@@ -127,7 +127,8 @@ static int take_fault(const char *env, const char *s, int *used)
 	if (!v || !s)
 		return 0;
 	colon = strchr(v, ':');
-	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+	snprintf(name, sizeof(name), "%.*s",
+		 colon ? (int)(colon - v) : (int)strlen(v), v);
 	if (colon)
 		limit = atoi(colon + 1);
 	if (!strstr(s, name))
@@ -145,7 +146,8 @@ int memfd_create(const char *name, unsigned int flags)
 	int fd, hit;
 
 	if (!real)
-		real = (int (*)(const char *, unsigned int))dlsym(RTLD_NEXT, "memfd_create");
+		real = (int (*)(const char *,
+				unsigned int))dlsym(RTLD_NEXT, "memfd_create");
 	pthread_mutex_lock(&lock);
 	hit = take_fault("GRAB_FAULT_MEMFD", name, &used);
 	pthread_mutex_unlock(&lock);
@@ -167,9 +169,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	int hit = 0;
 
 	if (!real)
-		real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
-	if (fd >= 0 && fd < MAX_FDS && memfd_name[fd][0] && (prot & PROT_WRITE) &&
-	    (flags & MAP_SHARED)) {
+		real = (void *(*)(void *, size_t, int, int, int,
+				  off_t))dlsym(RTLD_NEXT, "mmap");
+	if (fd >= 0 && fd < MAX_FDS && memfd_name[fd][0] &&
+	    (prot & PROT_WRITE) && (flags & MAP_SHARED)) {
 		pthread_mutex_lock(&lock);
 		hit = take_fault("GRAB_FAULT_MMAP", memfd_name[fd], &used);
 		pthread_mutex_unlock(&lock);
@@ -189,7 +192,7 @@ static struct {
 	void *mem;
 	struct grab_ring_producer prod;
 	struct grab_format fmt;
-	int pipe_r, pipe_w;	/* event records; pipe_r is the control fd */
+	int pipe_r, pipe_w; /* event records; pipe_r is the control fd */
 	int streaming;
 	uint64_t events_read;
 	int eio_done;
@@ -216,10 +219,12 @@ static void *fake_thread(void *arg)
 			grab_pattern_fill(px, &fake.fmt, seq);
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			ev.sequence = seq;
-			ev.timestamp_ns = (uint64_t)now.tv_sec * 1000000000u + now.tv_nsec;
+			ev.timestamp_ns = (uint64_t)now.tv_sec * 1000000000u +
+					  now.tv_nsec;
 			ev.slot = (uint32_t)(seq % fake.prod.nslots);
 			ev.bytesused = fake.fmt.sizeimage;
-			grab_ring_commit(&fake.prod, fake.fmt.sizeimage, ev.timestamp_ns, 0);
+			grab_ring_commit(&fake.prod, fake.fmt.sizeimage,
+					 ev.timestamp_ns, 0);
 			/* A full pipe loses the event, like a slow reader. */
 			if (write(fake.pipe_w, &ev, sizeof(ev)) < 0) {
 				/* dropped */
@@ -239,7 +244,8 @@ static int fake_setup(void)
 	if (fake.memfd >= 0)
 		return 0;
 	if (!real_memfd)
-		real_memfd = (int (*)(const char *, unsigned int))dlsym(RTLD_NEXT, "memfd_create");
+		real_memfd = (int (*)(const char *, unsigned int))dlsym(
+			RTLD_NEXT, "memfd_create");
 	memset(&fake.fmt, 0, sizeof(fake.fmt));
 	fake.fmt.width = 320;
 	fake.fmt.height = 240;
@@ -248,12 +254,13 @@ static int fake_setup(void)
 	if (grab_ring_plan(&fake.fmt, 4, &layout))
 		return -1;
 	fake.layout = layout;
-	fake.memfd = real_memfd("fake-grab-device", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fake.memfd =
+		real_memfd("fake-grab-device", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fake.memfd < 0 || ftruncate(fake.memfd, layout.ring_size) < 0 ||
 	    fcntl(fake.memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		return -1;
-	fake.mem = mmap(NULL, layout.ring_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			fake.memfd, 0);
+	fake.mem = mmap(NULL, layout.ring_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED, fake.memfd, 0);
 	if (fake.mem == MAP_FAILED)
 		return -1;
 	if (grab_ring_producer_init(&fake.prod, fake.mem, layout.ring_size,
@@ -299,7 +306,8 @@ int open(const char *path, int flags, ...)
 	int fd;
 
 	if (!real_open)
-		real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+		real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT,
+								   "open");
 	if (flags & (O_CREAT | O_TMPFILE)) {
 		va_start(ap, flags);
 		mode = va_arg(ap, mode_t);
@@ -337,7 +345,8 @@ int ioctl(int fd, unsigned long req, ...)
 	int ret = 0;
 
 	if (!real)
-		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT,
+							       "ioctl");
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
@@ -389,7 +398,8 @@ ssize_t read(int fd, void *buf, size_t len)
 	ssize_t n;
 
 	if (!real)
-		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+		real = (ssize_t(*)(int, void *, size_t))dlsym(RTLD_NEXT,
+							      "read");
 	if (fd < 0 || fd != fake.pipe_r || !v)
 		return real(fd, buf, len);
 	pthread_mutex_lock(&lock);
@@ -420,12 +430,15 @@ ssize_t sendmsg(int fd, const struct msghdr *mh, int flags)
 	int hit = 0;
 
 	if (!real)
-		real = (ssize_t (*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
+		real = (ssize_t(*)(int, const struct msghdr *,
+				   int))dlsym(RTLD_NEXT, "sendmsg");
 	if (v && mh->msg_controllen) {
 		struct cmsghdr *cm = CMSG_FIRSTHDR((struct msghdr *)mh);
-		int skip = atoi(v), n = strchr(v, ':') ? atoi(strchr(v, ':') + 1) : 1;
+		int skip = atoi(v),
+		    n = strchr(v, ':') ? atoi(strchr(v, ':') + 1) : 1;
 
-		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		if (cm && cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
 			pthread_mutex_lock(&lock);
 			seen++;
 			hit = seen > skip && seen <= skip + n;
@@ -452,7 +465,8 @@ ssize_t recvmsg(int fd, struct msghdr *mh, int flags)
 	const char *v = getenv("GRAB_FAULT_SLOW_RECV");
 
 	if (!real)
-		real = (ssize_t (*)(int, struct msghdr *, int))dlsym(RTLD_NEXT, "recvmsg");
+		real = (ssize_t(*)(int, struct msghdr *, int))dlsym(RTLD_NEXT,
+								    "recvmsg");
 	if (v) {
 		struct timespec ts = { 0, atol(v) * 1000 };
 

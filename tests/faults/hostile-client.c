@@ -35,18 +35,30 @@ static const char *name(int r)
 	static char buf[32];
 
 	switch (r) {
-	case 0: return "OK";
-	case -EBADFD: return "EBADFD";
-	case -EUCLEAN: return "EUCLEAN";
-	case -ETIMEDOUT: return "ETIMEDOUT";
-	case -EAGAIN: return "EAGAIN";
-	case -ENOTCONN: return "ENOTCONN";
-	case -ENODEV: return "ENODEV";
-	case -ENODATA: return "ENODATA";
-	case -ECONNRESET: return "ECONNRESET";
-	case -EPROTO: return "EPROTO";
-	case -EPERM: return "EPERM";
-	case -ENOENT: return "ENOENT";
+	case 0:
+		return "OK";
+	case -EBADFD:
+		return "EBADFD";
+	case -EUCLEAN:
+		return "EUCLEAN";
+	case -ETIMEDOUT:
+		return "ETIMEDOUT";
+	case -EAGAIN:
+		return "EAGAIN";
+	case -ENOTCONN:
+		return "ENOTCONN";
+	case -ENODEV:
+		return "ENODEV";
+	case -ENODATA:
+		return "ENODATA";
+	case -ECONNRESET:
+		return "ECONNRESET";
+	case -EPROTO:
+		return "EPROTO";
+	case -EPERM:
+		return "EPERM";
+	case -ENOENT:
+		return "ENOENT";
 	default:
 		snprintf(buf, sizeof(buf), "E%d", -r);
 		return buf;
@@ -82,8 +94,8 @@ int main(int argc, char **argv)
 		snprintf(ires, sizeof(ires), "%s", name(r));
 		for (i = 0; i < 4; i++) {
 			t = now_ms();
-			r = i & 1 ? grab_latest_frame(g, timeout, &f)
-				  : grab_next_frame(g, timeout, &f);
+			r = i & 1 ? grab_latest_frame(g, timeout, &f) :
+				    grab_next_frame(g, timeout, &f);
 			t = now_ms() - t;
 			if (t > worst)
 				worst = t;

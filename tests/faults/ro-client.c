@@ -21,15 +21,16 @@
 #include "../lib/tap.h"
 
 /* @call must fail (with @want unless 0); the name says what was tried. */
-#define MUST_FAIL(call, want, name)                                           \
-	do {                                                                  \
-		long r_;                                                      \
-		int e_;                                                       \
-		errno = 0;                                                    \
-		r_ = (long)(call);                                            \
-		e_ = errno;                                                   \
-		ok(r_ < 0 && ((want) == 0 || e_ == (want)), "ro: %s fails: %s", \
-		   name, r_ < 0 ? strerror(e_) : "it succeeded");             \
+#define MUST_FAIL(call, want, name)                         \
+	do {                                                \
+		long r_;                                    \
+		int e_;                                     \
+		errno = 0;                                  \
+		r_ = (long)(call);                          \
+		e_ = errno;                                 \
+		ok(r_ < 0 && ((want) == 0 || e_ == (want)), \
+		   "ro: %s fails: %s", name,                \
+		   r_ < 0 ? strerror(e_) : "it succeeded"); \
 	} while (0)
 
 static int get_ring(const char *path, const char *stream, struct grab_msg *ret)
@@ -41,8 +42,10 @@ static int get_ring(const char *path, const char *stream, struct grab_msg *ret)
 	} u;
 	uint8_t buf[GRAB_MSG_SIZE + 64];
 	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *cm;
 	struct grab_msg m;
 	int s, fd = -1;
@@ -66,11 +69,11 @@ static int get_ring(const char *path, const char *stream, struct grab_msg *ret)
 		if (n <= 0 || grab_msg_decode(buf, (size_t)n, ret, NULL))
 			return -1;
 		if (ret->hdr.type != GRAB_MSG_STREAM)
-			continue;	/* WAIT while the source starts */
+			continue; /* WAIT while the source starts */
 		cm = CMSG_FIRSTHDR(&mh);
 		if (cm && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-		return fd;	/* the socket stays open: frames keep coming */
+		return fd; /* the socket stays open: frames keep coming */
 	}
 }
 
@@ -87,20 +90,25 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	fd = get_ring(argv[1], argv[2], &m);
-	if (!ok(fd >= 0, "ro: got the ring fd of stream %s over SCM_RIGHTS", argv[2]))
+	if (!ok(fd >= 0, "ro: got the ring fd of stream %s over SCM_RIGHTS",
+		argv[2]))
 		return done_testing();
 	len = m.u.stream.ring_size;
-	ok((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY, "ro: the passed fd is O_RDONLY");
+	ok((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY,
+	   "ro: the passed fd is O_RDONLY");
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ok(p == MAP_FAILED && errno == EACCES, "ro: mmap(PROT_READ|PROT_WRITE, MAP_SHARED) fails: %s",
+	ok(p == MAP_FAILED && errno == EACCES,
+	   "ro: mmap(PROT_READ|PROT_WRITE, MAP_SHARED) fails: %s",
 	   p == MAP_FAILED ? strerror(errno) : "mapped");
 	p = mmap(NULL, len, PROT_WRITE, MAP_SHARED, fd, 0);
-	ok(p == MAP_FAILED && errno == EACCES, "ro: mmap(PROT_WRITE, MAP_SHARED) fails: %s",
+	ok(p == MAP_FAILED && errno == EACCES,
+	   "ro: mmap(PROT_WRITE, MAP_SHARED) fails: %s",
 	   p == MAP_FAILED ? strerror(errno) : "mapped");
 
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	if (!ok(p != MAP_FAILED && grab_ring_reader_attach(&r, p, len, NULL) == 0,
+	if (!ok(p != MAP_FAILED &&
+			grab_ring_reader_attach(&r, p, len, NULL) == 0,
 		"ro: read-only shared mapping of the ring works and validates"))
 		return done_testing();
 	memcpy(before, p, sizeof(before));
@@ -109,7 +117,8 @@ int main(int argc, char **argv)
 	MUST_FAIL(write(fd, &c, 1), EBADF, "write() on the fd");
 	MUST_FAIL(pwrite(fd, &c, 1, 0), EBADF, "pwrite() on the fd");
 	MUST_FAIL(ftruncate(fd, 0), 0, "ftruncate() on the fd");
-	MUST_FAIL(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096),
+	MUST_FAIL(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			    4096),
 		  0, "fallocate(PUNCH_HOLE) on the fd");
 
 	/* A new open of the same memory through /proc: the seals refuse
@@ -117,15 +126,20 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rw = open(path, O_RDWR | O_CLOEXEC);
 	if (rw >= 0) {
-		void *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+		void *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       rw, 0);
 
-		ok(q == MAP_FAILED, "ro: reopened O_RDWR through /proc: PROT_WRITE mapping fails: %s",
+		ok(q == MAP_FAILED,
+		   "ro: reopened O_RDWR through /proc: PROT_WRITE mapping fails: %s",
 		   q == MAP_FAILED ? strerror(errno) : "mapped");
-		MUST_FAIL(write(rw, &c, 1), 0, "reopened O_RDWR through /proc: write()");
-		MUST_FAIL(ftruncate(rw, 0), 0, "reopened O_RDWR through /proc: ftruncate()");
+		MUST_FAIL(write(rw, &c, 1), 0,
+			  "reopened O_RDWR through /proc: write()");
+		MUST_FAIL(ftruncate(rw, 0), 0,
+			  "reopened O_RDWR through /proc: ftruncate()");
 		close(rw);
 	} else {
-		ok(1, "ro: reopening O_RDWR through /proc is refused: %s", strerror(errno));
+		ok(1, "ro: reopening O_RDWR through /proc is refused: %s",
+		   strerror(errno));
 	}
 
 	/* A private copy-on-write mapping may be written, but only the copy. */
@@ -136,10 +150,11 @@ int main(int argc, char **argv)
 		   "ro: writing a MAP_PRIVATE copy leaves the shared ring intact");
 		munmap(priv, len);
 	} else {
-		ok(1, "ro: MAP_PRIVATE|PROT_WRITE refused: %s", strerror(errno));
+		ok(1, "ro: MAP_PRIVATE|PROT_WRITE refused: %s",
+		   strerror(errno));
 	}
 	for (int i = 0; i < 200 && grab_ring_head(&r) == 0; i++)
-		usleep(10000);	/* the source may have just started */
+		usleep(10000); /* the source may have just started */
 	ok(r.hdr->magic == GRAB_MAGIC && grab_ring_head(&r) > 0,
 	   "ro: the ring is intact and still advancing (head %llu)",
 	   (unsigned long long)grab_ring_head(&r));

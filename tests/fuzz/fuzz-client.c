@@ -35,14 +35,14 @@
 #include "grab-ring.h"
 #include "grab/grab.h"
 
-#define MAX_RECORDS	64
-#define MAX_RING	(16u << 20)
+#define MAX_RECORDS 64
+#define MAX_RING (16u << 20)
 
 static char dir[64], sock_path[108];
 static int lfd = -1;
 static const uint8_t *cur;
 static size_t cur_size;
-static int last_only;	/* serve the last record only (the stats connection) */
+static int last_only; /* serve the last record only (the stats connection) */
 static sem_t go, done;
 
 /* A ring fd for the message at @m (whatever it says), or -1. */
@@ -66,11 +66,13 @@ static int make_ring(const struct grab_msg *m, unsigned int flags)
 		close(fd);
 		return -1;
 	}
-	mem = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) :
+	mem = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			  0) :
 		     MAP_FAILED;
 	if (mem != MAP_FAILED) {
-		if (!grab_ring_producer_init(&p, mem, size, &s->format, s->nslots,
-					     s->fps_num, s->fps_den)) {
+		if (!grab_ring_producer_init(&p, mem, size, &s->format,
+					     s->nslots, s->fps_num,
+					     s->fps_den)) {
 			for (i = 0; i < frames; i++) {
 				uint8_t *px = grab_ring_begin(&p);
 
@@ -81,7 +83,8 @@ static int make_ring(const struct grab_msg *m, unsigned int flags)
 		munmap(mem, size);
 	}
 	if (!(flags & 2))
-		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+		fcntl(fd, F_ADD_SEALS,
+		      F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	return fd;
 }
 
@@ -122,10 +125,13 @@ static void serve(int sock)
 		const uint8_t *q = p, *last = NULL;
 
 		while (end - q >= 2) {
-			size_t len = q[1] < 0xf0 ? GRAB_MSG_SIZE : (q[1] - 0xf0) * 20u;
+			size_t len = q[1] < 0xf0 ? GRAB_MSG_SIZE :
+						   (q[1] - 0xf0) * 20u;
 
 			last = q;
-			q += 2 + ((size_t)(end - q - 2) < len ? (size_t)(end - q - 2) : len);
+			q += 2 + ((size_t)(end - q - 2) < len ?
+					  (size_t)(end - q - 2) :
+					  len);
 		}
 		if (!last)
 			return;
@@ -135,7 +141,9 @@ static void serve(int sock)
 		struct grab_msg m;
 		unsigned int flags = p[0], code = p[1];
 		size_t len = code < 0xf0 ? GRAB_MSG_SIZE : (code - 0xf0) * 20u;
-		size_t have = (size_t)(end - p - 2) < len ? (size_t)(end - p - 2) : len;
+		size_t have = (size_t)(end - p - 2) < len ?
+				      (size_t)(end - p - 2) :
+				      len;
 		uint8_t msg[GRAB_MSG_SIZE + 64] = { 0 };
 		int fds[2] = { -1, -1 };
 		unsigned int nfds = 0;

@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(s->fps_num && s->fps_den);
 		FUZZ_CHECK(s->quality >= 1 && s->quality <= 100);
 		/* The daemon lays out a ring for it. */
-		FUZZ_CHECK(!grab_ring_layout(&s->format, s->slots, 4096, &layout));
+		FUZZ_CHECK(
+			!grab_ring_layout(&s->format, s->slots, 4096, &layout));
 		FUZZ_CHECK(config_find_stream(&cfg, s->name) == s);
 		FUZZ_CHECK(stream_config_equal(s, s));
 		for (j = 0; j < i; j++)

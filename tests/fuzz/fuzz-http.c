@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	route = http_route(evhttp_uri_get_path(uri), evhttp_uri_get_query(uri),
 			   get_or_head, &kv, &q, why, sizeof(why));
 	if (route < 0) {
-		FUZZ_CHECK(route == -HTTP_BADREQUEST || route == -HTTP_NOTFOUND ||
-			   route == -HTTP_BADMETHOD);
+		FUZZ_CHECK(route == -HTTP_BADREQUEST ||
+			   route == -HTTP_NOTFOUND || route == -HTTP_BADMETHOD);
 		FUZZ_CHECK(why[0] && memchr(why, 0, sizeof(why)));
 	} else {
 		FUZZ_CHECK(route <= HTTP_ROUTE_METRICS);

@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case GRAB_MSG_HELLO:
 	case GRAB_MSG_STATS_REQ:
 		/* The daemon looks the name up and prints it. */
-		FUZZ_CHECK(terminated(m.u.hello.stream, sizeof(m.u.hello.stream)));
+		FUZZ_CHECK(
+			terminated(m.u.hello.stream, sizeof(m.u.hello.stream)));
 		FUZZ_CHECK(grab_stream_name_valid(m.u.hello.stream));
 		snprintf(text, sizeof(text), "no stream named \"%s\"",
 			 m.u.hello.stream);
@@ -61,16 +62,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case GRAB_MSG_STREAM:
 		/* libgrab maps ring_size bytes and reads nslots frames of
 		 * sizeimage bytes from them. */
-		FUZZ_CHECK(terminated(m.u.stream.stream, sizeof(m.u.stream.stream)));
-		FUZZ_CHECK(terminated(m.u.stream.source, sizeof(m.u.stream.source)));
+		FUZZ_CHECK(terminated(m.u.stream.stream,
+				      sizeof(m.u.stream.stream)));
+		FUZZ_CHECK(terminated(m.u.stream.source,
+				      sizeof(m.u.stream.source)));
 		FUZZ_CHECK(!grab_format_valid(&m.u.stream.format));
 		FUZZ_CHECK(!m.u.stream.format.nplanes ||
-			   m.u.stream.format.bytesperline >= m.u.stream.format.width);
+			   m.u.stream.format.bytesperline >=
+				   m.u.stream.format.width);
 		FUZZ_CHECK(m.u.stream.nslots >= GRAB_MIN_SLOTS &&
 			   m.u.stream.nslots <= GRAB_MAX_SLOTS);
 		FUZZ_CHECK(m.u.stream.fps_num && m.u.stream.fps_den);
 		FUZZ_CHECK(m.u.stream.ring_size >=
-			   (uint64_t)m.u.stream.format.sizeimage * m.u.stream.nslots);
+			   (uint64_t)m.u.stream.format.sizeimage *
+				   m.u.stream.nslots);
 		break;
 	case GRAB_MSG_FRAME:
 		FUZZ_CHECK(m.u.frame.slot < GRAB_MAX_SLOTS);
@@ -79,13 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case GRAB_MSG_WAIT:
 	case GRAB_MSG_RESET:
 		FUZZ_CHECK(m.u.error.error >= 0 && m.u.error.error <= 4095);
-		FUZZ_CHECK(terminated(m.u.error.reason, sizeof(m.u.error.reason)));
+		FUZZ_CHECK(
+			terminated(m.u.error.reason, sizeof(m.u.error.reason)));
 		snprintf(text, sizeof(text), "%s", m.u.error.reason);
 		break;
 	case GRAB_MSG_STATS:
 		FUZZ_CHECK(m.u.stats.state <= 2);
-		FUZZ_CHECK(terminated(m.u.stats.source, sizeof(m.u.stats.source)));
-		FUZZ_CHECK(terminated(m.u.stats.error, sizeof(m.u.stats.error)));
+		FUZZ_CHECK(
+			terminated(m.u.stats.source, sizeof(m.u.stats.source)));
+		FUZZ_CHECK(
+			terminated(m.u.stats.error, sizeof(m.u.stats.error)));
 		break;
 	default:
 		FUZZ_CHECK(!"decoded a message of an unknown type");

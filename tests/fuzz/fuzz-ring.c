@@ -15,7 +15,8 @@
 
 static const uint8_t *lo, *hi;
 
-static void consume(const struct grab_ring_reader *r, const struct grab_ring_frame *f)
+static void consume(const struct grab_ring_reader *r,
+		    const struct grab_ring_frame *f)
 {
 	FUZZ_CHECK(f->data >= lo + r->data_offset);
 	FUZZ_CHECK(f->data + f->bytesused <= hi);
@@ -35,7 +36,8 @@ static void read_all(struct grab_ring_reader *r)
 	want = head > r->nslots + 2 ? head - r->nslots - 2 : 0;
 	for (; want < head + 2; want++) {
 		ret = grab_ring_read(r, want, &f);
-		FUZZ_CHECK(ret == 0 || ret == -EAGAIN || ret == -ESTALE || ret == -EPROTO);
+		FUZZ_CHECK(ret == 0 || ret == -EAGAIN || ret == -ESTALE ||
+			   ret == -EPROTO);
 		if (ret == 0)
 			consume(r, &f);
 	}
@@ -72,7 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(r.nslots >= GRAB_MIN_SLOTS && r.nslots <= GRAB_MAX_SLOTS);
-	FUZZ_CHECK((uint64_t)r.data_offset + (uint64_t)r.nslots * r.slot_stride <= size);
+	FUZZ_CHECK((uint64_t)r.data_offset +
+			   (uint64_t)r.nslots * r.slot_stride <=
+		   size);
 	FUZZ_CHECK((const uint8_t *)(r.desc + r.nslots) <= lo + r.data_offset);
 	/* Applications get these as the frame's geometry. */
 	{
@@ -81,10 +85,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r.format.nplanes <= GRAB_MAX_PLANES);
 		/* Every plane (or a compressed frame) inside a slot. */
 		for (i = 0; i < r.format.nplanes; i++)
-			FUZZ_CHECK(r.format.planes[i].stride >= r.format.width / 2 &&
+			FUZZ_CHECK(r.format.planes[i].stride >=
+					   r.format.width / 2 &&
 				   (uint64_t)r.format.planes[i].offset +
-				   (uint64_t)r.format.planes[i].stride *
-				   (r.format.height / (i ? 2 : 1)) <= r.format.sizeimage);
+						   (uint64_t)r.format.planes[i]
+								   .stride *
+							   (r.format.height /
+							    (i ? 2 : 1)) <=
+					   r.format.sizeimage);
 		FUZZ_CHECK(!r.format.nplanes ||
 			   r.format.bytesperline >= r.format.width);
 	}

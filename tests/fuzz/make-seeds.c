@@ -44,8 +44,10 @@ static struct grab_msg stream_msg(uint32_t fourcc, uint32_t w, uint32_t h,
 	struct grab_msg m;
 
 	grab_msg_init(&m, GRAB_MSG_STREAM);
-	grab_msg_set_text(m.u.stream.stream, sizeof(m.u.stream.stream), "default");
-	grab_msg_set_text(m.u.stream.source, sizeof(m.u.stream.source), "test:");
+	grab_msg_set_text(m.u.stream.stream, sizeof(m.u.stream.stream),
+			  "default");
+	grab_msg_set_text(m.u.stream.source, sizeof(m.u.stream.source),
+			  "test:");
 	m.u.stream.format = small_format(fourcc, w, h);
 	m.u.stream.nslots = nslots;
 	m.u.stream.fps_num = 30;
@@ -70,7 +72,8 @@ static struct grab_msg frame_msg(uint64_t seq, uint32_t nslots, uint32_t bytes,
 	return m;
 }
 
-static struct grab_msg error_msg(enum grab_msg_type type, int err, const char *why)
+static struct grab_msg error_msg(enum grab_msg_type type, int err,
+				 const char *why)
 {
 	struct grab_msg m;
 
@@ -85,13 +88,15 @@ static void proto_seeds(void)
 	struct grab_msg m;
 
 	grab_msg_init(&m, GRAB_MSG_HELLO);
-	grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream), "default");
+	grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream),
+			  "default");
 	put("fuzz-proto", "hello", &m, sizeof(m));
 	m.hdr.version = 99;
 	put("fuzz-proto", "hello-version-99", &m, sizeof(m));
 	put("fuzz-proto", "hello-short", &m, 100);
 	grab_msg_init(&m, GRAB_MSG_STATS_REQ);
-	grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream), "cam-1.left_2");
+	grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream),
+			  "cam-1.left_2");
 	put("fuzz-proto", "stats-req", &m, sizeof(m));
 	m = stream_msg(GRAB_FMT_YUYV, 640, 480, 8);
 	put("fuzz-proto", "stream", &m, sizeof(m));
@@ -102,7 +107,8 @@ static void proto_seeds(void)
 	put("fuzz-proto", "frame", &m, sizeof(m));
 	m = error_msg(GRAB_MSG_ERROR, ENOENT, "no stream named \"x\"");
 	put("fuzz-proto", "error", &m, sizeof(m));
-	m = error_msg(GRAB_MSG_WAIT, ENODEV, "source not available: /dev/video0");
+	m = error_msg(GRAB_MSG_WAIT, ENODEV,
+		      "source not available: /dev/video0");
 	put("fuzz-proto", "wait", &m, sizeof(m));
 	m = error_msg(GRAB_MSG_RESET, 0, "stream changed");
 	put("fuzz-proto", "reset", &m, sizeof(m));
@@ -114,7 +120,8 @@ static void proto_seeds(void)
 	m.u.stats.fps_milli = 29970;
 	m.u.stats.frames = 1000;
 	m.u.stats.format = small_format(GRAB_FMT_RGB24, 320, 240);
-	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source), "v4l2:/dev/video0");
+	grab_msg_set_text(m.u.stats.source, sizeof(m.u.stats.source),
+			  "v4l2:/dev/video0");
 	put("fuzz-proto", "stats", &m, sizeof(m));
 	put("fuzz-proto", "garbage", "GET / HTTP/1.1\r\n\r\n", 18);
 }
@@ -125,7 +132,8 @@ struct script {
 	size_t len;
 };
 
-static void rec(struct script *s, uint8_t flags, const struct grab_msg *m, size_t len)
+static void rec(struct script *s, uint8_t flags, const struct grab_msg *m,
+		size_t len)
 {
 	uint8_t code = len == GRAB_MSG_SIZE ? 0 : (uint8_t)(0xf0 + len / 20);
 
@@ -237,7 +245,8 @@ static void ring_seed(const char *name, uint32_t fourcc, uint32_t w, uint32_t h,
 					    nslots, 30, 1))
 		abort();
 	for (i = 0; i < frames; i++) {
-		uint32_t bytes = fmt.nplanes ? fmt.sizeimage : fmt.sizeimage / 2 - i;
+		uint32_t bytes = fmt.nplanes ? fmt.sizeimage :
+					       fmt.sizeimage / 2 - i;
 
 		memset(grab_ring_begin(&p), (int)i + 1, bytes);
 		grab_ring_commit(&p, bytes, 1000 * i, 0);
@@ -248,7 +257,8 @@ static void ring_seed(const char *name, uint32_t fourcc, uint32_t w, uint32_t h,
 	if (frames == 0) {
 		put("fuzz-ring", "header-only", mem, layout.data_offset);
 		p.hdr->format.bytesperline = 0;
-		put("fuzz-ring", "regress-bytesperline-0", mem, layout.ring_size);
+		put("fuzz-ring", "regress-bytesperline-0", mem,
+		    layout.ring_size);
 	}
 	free(mem);
 }
@@ -256,7 +266,8 @@ static void ring_seed(const char *name, uint32_t fourcc, uint32_t w, uint32_t h,
 int main(int argc, char **argv)
 {
 	if (argc != 2 || grab_page_size() != 4096) {
-		fprintf(stderr, "usage: make-seeds CORPUS-DIR (on a 4 KiB page machine)\n");
+		fprintf(stderr,
+			"usage: make-seeds CORPUS-DIR (on a 4 KiB page machine)\n");
 		return 2;
 	}
 	outdir = argv[1];

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include <grab/grab.h>
-#include <linux/grab.h>		/* also compiles next to the public header */
+#include <linux/grab.h> /* also compiles next to the public header */
 
 #include "grab-format.h"
 #include "grab-pattern.h"
@@ -56,12 +56,15 @@ int main(int argc, char **argv)
 	const char *sock = NULL, *stream = NULL;
 	double seconds = 5;
 	long max_frames = -1, hold_ms = 0;
-	bool latest = false, show_info = false, show_stats = false, quiet_jumps = false;
+	bool latest = false, show_info = false, show_stats = false,
+	     quiet_jumps = false;
 	int timeout_ms = 3000, c, ret;
 	struct grab *g;
-	uint64_t frames = 0, bad = 0, torn = 0, missed = 0, jumps = 0, inexact = 0;
+	uint64_t frames = 0, bad = 0, torn = 0, missed = 0, jumps = 0,
+		 inexact = 0;
 	uint64_t prev_seq = 0, prev_gen = 0, maxgap = 0, last_ms = 0, start;
-	uint64_t first_after_reconnect = 0, first_ts = 0, last_ts = 0, ts_frames = 0;
+	uint64_t first_after_reconnect = 0, first_ts = 0, last_ts = 0,
+		 ts_frames = 0;
 	bool have_prev = false;
 	static uint8_t scratch[GRAB_MAX_WIDTH * 4];
 
@@ -80,17 +83,38 @@ int main(int argc, char **argv)
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': sock = optarg; break;
-		case 'n': stream = optarg; break;
-		case 't': seconds = atof(optarg); break;
-		case 'f': max_frames = atol(optarg); break;
-		case 'l': latest = true; break;
-		case 'H': hold_ms = atol(optarg); break;
-		case 'T': timeout_ms = atoi(optarg); break;
-		case 'i': show_info = true; break;
-		case 'S': show_stats = true; break;
-		case 'q': quiet_jumps = true; break;
-		default: return 2;
+		case 's':
+			sock = optarg;
+			break;
+		case 'n':
+			stream = optarg;
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		case 'f':
+			max_frames = atol(optarg);
+			break;
+		case 'l':
+			latest = true;
+			break;
+		case 'H':
+			hold_ms = atol(optarg);
+			break;
+		case 'T':
+			timeout_ms = atoi(optarg);
+			break;
+		case 'i':
+			show_info = true;
+			break;
+		case 'S':
+			show_stats = true;
+			break;
+		case 'q':
+			quiet_jumps = true;
+			break;
+		default:
+			return 2;
 		}
 	}
 	ret = grab_connect(sock, stream, 0, &g);
@@ -105,7 +129,8 @@ int main(int argc, char **argv)
 		if (ret == 0)
 			printf("INFO name=%s source=%s width=%u height=%u format=%s fps=%u/%u slots=%u\n",
 			       info.name, info.source, info.format.width,
-			       info.format.height, grab_pixfmt_name(info.format.fourcc),
+			       info.format.height,
+			       grab_pixfmt_name(info.format.fourcc),
 			       info.fps_num, info.fps_den, info.nslots);
 		else
 			printf("INFO-ERROR %d\n", -ret);
@@ -120,8 +145,8 @@ int main(int argc, char **argv)
 		uint64_t seq, now;
 		int64_t off;
 
-		ret = latest ? grab_latest_frame(g, timeout_ms, &fr)
-			     : grab_next_frame(g, timeout_ms, &fr);
+		ret = latest ? grab_latest_frame(g, timeout_ms, &fr) :
+			       grab_next_frame(g, timeout_ms, &fr);
 		if (ret == -ETIMEDOUT || ret == -ENOTCONN || ret == -ENODEV ||
 		    ret == -EINTR) {
 			printf("# wait: %s\n", strerror(-ret));
@@ -142,20 +167,22 @@ int main(int argc, char **argv)
 		/* The public format has no planes: the table fills them in. */
 		if (grab_format_complete(&fmt) || fmt.sizeimage != f.sizeimage)
 			fmt.fourcc = 0;
-		off = grab_pattern_verify(grab_frame_data(fr), &fmt, seq, scratch);
+		off = grab_pattern_verify(grab_frame_data(fr), &fmt, seq,
+					  scratch);
 		if (hold_ms)
 			usleep(hold_ms * 1000);
 		if (!grab_frame_intact(fr)) {
 			torn++;
 		} else if (off != -1 || grab_frame_bytes(fr) != f.sizeimage) {
 			bad++;
-			printf("BAD seq=%" PRIu64 " offset=%" PRId64 "\n", seq, off);
+			printf("BAD seq=%" PRIu64 " offset=%" PRId64 "\n", seq,
+			       off);
 		}
 		if (grab_generation(g) != prev_gen) {
 			if (prev_gen)
 				first_after_reconnect = wall_ms();
 			prev_gen = grab_generation(g);
-			have_prev = false;	/* a new ring: numbering restarts */
+			have_prev = false; /* a new ring: numbering restarts */
 		}
 		missed += grab_frame_missed(fr);
 		if (have_prev) {
@@ -163,14 +190,19 @@ int main(int argc, char **argv)
 
 			if (seq <= prev_seq || gap != grab_frame_missed(fr)) {
 				inexact++;
-				printf("INEXACT prev=%" PRIu64 " seq=%" PRIu64 " reported=%" PRIu64 "\n",
+				printf("INEXACT prev=%" PRIu64 " seq=%" PRIu64
+				       " reported=%" PRIu64 "\n",
 				       prev_seq, seq, grab_frame_missed(fr));
 			} else if (gap) {
 				jumps++;
 				if (!quiet_jumps)
-					printf("JUMP from=%" PRIu64 " to=%" PRIu64 " missed=%" PRIu64
-					       " age_ms=%" PRIu64 "\n", prev_seq, seq, gap,
-					       (mono_ns() - grab_frame_timestamp_ns(fr)) / 1000000);
+					printf("JUMP from=%" PRIu64
+					       " to=%" PRIu64 " missed=%" PRIu64
+					       " age_ms=%" PRIu64 "\n",
+					       prev_seq, seq, gap,
+					       (mono_ns() -
+						grab_frame_timestamp_ns(fr)) /
+						       1000000);
 			}
 		}
 		if (last_ms && now - last_ms > maxgap)
@@ -192,8 +224,9 @@ int main(int argc, char **argv)
 		ret = grab_stream_stats(g, &st);
 		if (ret == 0)
 			printf("STATS state=%u clients=%u fps=%.1f frames=%" PRIu64
-			       " dropped=%" PRIu64 " source=%s\n", st.state,
-			       st.clients, st.fps, st.frames, st.dropped, st.source);
+			       " dropped=%" PRIu64 " source=%s\n",
+			       st.state, st.clients, st.fps, st.frames,
+			       st.dropped, st.source);
 		else
 			printf("STATS-ERROR %d\n", -ret);
 	}
@@ -204,7 +237,9 @@ int main(int argc, char **argv)
 	       frames, bad, torn, missed, jumps, inexact, grab_generation(g),
 	       maxgap, first_after_reconnect,
 	       ts_frames > 1 && last_ts > first_ts ?
-		       (double)(ts_frames - 1) * 1e9 / (double)(last_ts - first_ts) : 0.0);
+		       (double)(ts_frames - 1) * 1e9 /
+			       (double)(last_ts - first_ts) :
+		       0.0);
 	grab_close(g);
 	return bad || inexact ? 1 : 0;
 }

@@ -142,7 +142,8 @@ int main(int argc, char **argv)
 		printf("REPLY type=%s errno=%d reason=%s\n",
 		       grab_msg_type_name(r.hdr.type),
 		       r.hdr.type == GRAB_MSG_STREAM ? 0 : r.u.error.error,
-		       r.hdr.type == GRAB_MSG_STREAM ? r.u.stream.stream : r.u.error.reason);
+		       r.hdr.type == GRAB_MSG_STREAM ? r.u.stream.stream :
+						       r.u.error.reason);
 		fflush(stdout);
 	}
 	return 0;

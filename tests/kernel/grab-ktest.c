@@ -41,7 +41,9 @@ static int test_info(int argc, char **argv)
 	fps = atoi(argv[6]);
 
 	for (i = 0; i < ndev; i++) {
-		struct grab_format fmt = { .width = w, .height = h, .fourcc = fourcc };
+		struct grab_format fmt = { .width = w,
+					   .height = h,
+					   .fourcc = fourcc };
 		struct grab_ring_reader r;
 		struct grab_layout lay = { 0 };
 		struct grab_info info;
@@ -55,37 +57,47 @@ static int test_info(int argc, char **argv)
 			continue;
 		grab_format_complete(&fmt);
 		grab_ring_layout(&fmt, slots, getpagesize(), &lay);
-		ok(dev_info(fd, &info) == 0, "info: GRAB_IOC_INFO on grab%d", i);
-		ok(info.abi_version == GRAB_ABI_VERSION && info.index == (uint32_t)i,
-		   "info: grab%d abi %u index %u", i, info.abi_version, info.index);
+		ok(dev_info(fd, &info) == 0, "info: GRAB_IOC_INFO on grab%d",
+		   i);
+		ok(info.abi_version == GRAB_ABI_VERSION &&
+			   info.index == (uint32_t)i,
+		   "info: grab%d abi %u index %u", i, info.abi_version,
+		   info.index);
 		ok(info.nslots == slots && info.format.width == w &&
-		   info.format.height == h && info.format.fourcc == fourcc &&
-		   info.fps_num == fps && info.fps_den == 1,
+			   info.format.height == h &&
+			   info.format.fourcc == fourcc &&
+			   info.fps_num == fps && info.fps_den == 1,
 		   "info: grab%d %ux%u %s %u slots %u/%u fps matches the parameters",
 		   i, info.format.width, info.format.height,
 		   grab_format_name(info.format.fourcc), info.nslots,
 		   info.fps_num, info.fps_den);
 		ok(info.format.bytesperline == fmt.bytesperline &&
-		   info.format.sizeimage == fmt.sizeimage &&
-		   info.format.nplanes == fmt.nplanes &&
-		   !memcmp(info.format.planes, fmt.planes, sizeof(fmt.planes)) &&
-		   info.ring_size == lay.ring_size &&
-		   info.slot_stride == lay.slot_stride &&
-		   info.data_offset == lay.data_offset,
+			   info.format.sizeimage == fmt.sizeimage &&
+			   info.format.nplanes == fmt.nplanes &&
+			   !memcmp(info.format.planes, fmt.planes,
+				   sizeof(fmt.planes)) &&
+			   info.ring_size == lay.ring_size &&
+			   info.slot_stride == lay.slot_stride &&
+			   info.data_offset == lay.data_offset,
 		   "info: grab%d layout and %u planes match grab_ring_layout and the table (ring %llu bytes)",
 		   i, info.format.nplanes, (unsigned long long)info.ring_size);
 		ok(info.flags == 0 && !info.reserved[0] && !info.reserved[1] &&
-		   !info.reserved[2] && !info.reserved[3] &&
-		   !info.format.reserved[0],
+			   !info.reserved[2] && !info.reserved[3] &&
+			   !info.format.reserved[0],
 		   "info: grab%d idle, reserved fields zero", i);
 
 		map = ring_map(fd, &r, &len);
-		if (ok(map != NULL, "info: grab%d ring maps and its header validates", i)) {
-			ok(r.nslots == slots && r.slot_stride == info.slot_stride &&
-			   r.data_offset == info.data_offset &&
-			   !memcmp(&r.format, &info.format, sizeof(r.format)) &&
-			   r.hdr->fps_num == fps && r.hdr->format_gen >= 1,
-			   "info: grab%d ring header agrees with GRAB_IOC_INFO", i);
+		if (ok(map != NULL,
+		       "info: grab%d ring maps and its header validates", i)) {
+			ok(r.nslots == slots &&
+				   r.slot_stride == info.slot_stride &&
+				   r.data_offset == info.data_offset &&
+				   !memcmp(&r.format, &info.format,
+					   sizeof(r.format)) &&
+				   r.hdr->fps_num == fps &&
+				   r.hdr->format_gen >= 1,
+			   "info: grab%d ring header agrees with GRAB_IOC_INFO",
+			   i);
 			dev_info(fd, &info);
 			ok(info.flags == GRAB_INFO_MAPPED,
 			   "info: grab%d reports MAPPED while mapped", i);
@@ -93,17 +105,21 @@ static int test_info(int argc, char **argv)
 			   "info: grab%d sysfs mappings = 1", i);
 			dev_stats(fd, &st);
 			ok(st.mappings == 1 && st.open_files == 1 &&
-			   st.frames == grab_ring_head(&r),
+				   st.frames == grab_ring_head(&r),
 			   "info: grab%d stats: %u mappings %u files %llu frames",
 			   i, st.mappings, st.open_files,
 			   (unsigned long long)st.frames);
 			munmap(map, len);
 		}
-		snprintf(want, sizeof(want), "%ux%u %s", w, h, grab_format_name(fourcc));
+		snprintf(want, sizeof(want), "%ux%u %s", w, h,
+			 grab_format_name(fourcc));
 		ok(read_sysfs(i, "format", buf, sizeof(buf)) == 0 &&
-		   !strcmp(buf, want), "info: grab%d sysfs format '%s'", i, buf);
-		ok(sysfs_num(i, "open_files") == 1 && sysfs_num(i, "mappings") == 0,
-		   "info: grab%d sysfs open_files 1, mappings 0 after munmap", i);
+			   !strcmp(buf, want),
+		   "info: grab%d sysfs format '%s'", i, buf);
+		ok(sysfs_num(i, "open_files") == 1 &&
+			   sysfs_num(i, "mappings") == 0,
+		   "info: grab%d sysfs open_files 1, mappings 0 after munmap",
+		   i);
 		close(fd);
 	}
 	ok(dev_open(ndev, O_RDONLY) < 0 && errno == ENOENT,
@@ -134,7 +150,7 @@ static int test_independent(int argc, char **argv)
 	dev_info(a, &ia1);
 	dev_info(b, &ib);
 	ok(!memcmp(&ia0, &ia1, sizeof(ia0)) && ib.format.width == 64 &&
-	   ib.format.fourcc == GRAB_FMT_GREY,
+		   ib.format.fourcc == GRAB_FMT_GREY,
 	   "independent: grab0 keeps %ux%u while grab1 is %ux%u",
 	   ia1.format.width, ia1.format.height, ib.format.width,
 	   ib.format.height);
@@ -149,27 +165,31 @@ static int test_independent(int argc, char **argv)
 	dev_stats(a, &sa1);
 	dev_stats(b, &sb1);
 	ok(sa1.frames == sa0.frames + 3 && sb1.frames == sb0.frames &&
-	   grab_ring_head(&rb) == sb0.frames,
+		   grab_ring_head(&rb) == sb0.frames,
 	   "independent: grab0 counted 3 frames, grab1 none");
 	ok(read(b, &ev, sizeof(ev)) < 0 && errno == EAGAIN,
 	   "independent: grab1 has no event for grab0's frames");
 	ok(ioctl(a, GRAB_IOC_STREAMON) == 0, "independent: STREAMON grab0");
 	dev_info(b, &ib);
-	ok(!(ib.flags & GRAB_INFO_STREAMING), "independent: grab1 not streaming");
+	ok(!(ib.flags & GRAB_INFO_STREAMING),
+	   "independent: grab1 not streaming");
 	ioctl(a, GRAB_IOC_STREAMOFF);
 	ok(dev_produce(1, 2) == 0, "independent: produce 2 on grab1");
 	good = 0;
 	for (i = 0; i < 2; i++)
-		if (grab_ring_next(&rb, &f, NULL) == 0 && frame_check(&rb, &f) == -1 &&
+		if (grab_ring_next(&rb, &f, NULL) == 0 &&
+		    frame_check(&rb, &f) == -1 &&
 		    grab_ring_frame_intact(&rb, &f))
 			good++;
-	ok(good == 2, "independent: grab1's 64x48 GREY frames verify (%d/2)", good);
+	ok(good == 2, "independent: grab1's 64x48 GREY frames verify (%d/2)",
+	   good);
 	good = 0;
 	while (grab_ring_next(&ra, &f, NULL) == 0)
-		if (frame_check(&ra, &f) == -1 && grab_ring_frame_intact(&ra, &f))
+		if (frame_check(&ra, &f) == -1 &&
+		    grab_ring_frame_intact(&ra, &f))
 			good++;
-	ok(good >= 3, "independent: grab0's frames verify in its own format (%d)",
-	   good);
+	ok(good >= 3,
+	   "independent: grab0's frames verify in its own format (%d)", good);
 	munmap(ma, la);
 	munmap(mb, lb);
 	close(a);
@@ -208,9 +228,11 @@ static int test_frames(int argc, char **argv)
 		for (i = 0; i < 2; i++) {
 			if (grab_ring_next(&r, &f, &missed) || missed)
 				continue;
-			if (f.sequence == head0 + total && frame_check(&r, &f) == -1 &&
+			if (f.sequence == head0 + total &&
+			    frame_check(&r, &f) == -1 &&
 			    grab_ring_frame_intact(&r, &f) &&
-			    f.timestamp_ns >= last_ts && f.timestamp_ns <= now_ns())
+			    f.timestamp_ns >= last_ts &&
+			    f.timestamp_ns <= now_ns())
 				good++;
 			last_ts = f.timestamp_ns;
 			total++;
@@ -228,21 +250,23 @@ static int test_frames(int argc, char **argv)
 				in_order = 0;
 		}
 	}
-	ok(good == 40, "frames: 40 frames through the mapping verify byte for byte (%d)",
+	ok(good == 40,
+	   "frames: 40 frames through the mapping verify byte for byte (%d)",
 	   good);
-	ok(in_order, "frames: 40 read() events in order, missed 0, right slot and size");
+	ok(in_order,
+	   "frames: 40 read() events in order, missed 0, right slot and size");
 
 	/* Fall behind by nslots + 3: exactly 3 missed, then the rest. */
 	dev_produce(dev, r.nslots + 3);
 	n = read(fd, ev, sizeof(ev));
 	ok(n == (ssize_t)(r.nslots * sizeof(ev[0])) && ev[0].missed == 3 &&
-	   ev[0].sequence == head0 + 43 && ev[1].missed == 0 &&
-	   ev[r.nslots - 1].sequence == head0 + 42 + r.nslots,
+		   ev[0].sequence == head0 + 43 && ev[1].missed == 0 &&
+		   ev[r.nslots - 1].sequence == head0 + 42 + r.nslots,
 	   "frames: after nslots+3 frames, read() reports missed 3 then %u events",
 	   r.nslots);
 	missed = 0;
 	ok(grab_ring_next(&r, &f, &missed) == 0 && missed == 3 &&
-	   f.sequence == head0 + 43 && frame_check(&r, &f) == -1,
+		   f.sequence == head0 + 43 && frame_check(&r, &f) == -1,
 	   "frames: the mapping reader also misses exactly 3 (%llu)",
 	   (unsigned long long)missed);
 	while (grab_ring_next(&r, &f, NULL) == 0)
@@ -262,7 +286,8 @@ static int test_frames(int argc, char **argv)
 	munmap(bad, 4096);
 	n = read(fd, ev, sizeof(ev));
 	ok(n == sizeof(ev[0]) && ev[0].sequence == head0 + 43 + r.nslots &&
-	   ev[0].missed == 0, "frames: the event survives the failed reads");
+		   ev[0].missed == 0,
+	   "frames: the event survives the failed reads");
 	/* Several readers of the same file share one cursor. */
 	dev_produce(dev, 1);
 	n = read(fd, ev, sizeof(ev));
@@ -312,9 +337,10 @@ static int test_poll(int argc, char **argv)
 	dev_produce(dev, 1);
 	pthread_join(t, NULL);
 	ok(a.ret == 1 && (a.revents & POLLIN) && a.waited > 0.2 && a.waited < 5,
-	   "poll: a sleeping poll wakes on produce (ret %d after %.2f s)", a.ret,
-	   a.waited);
-	ok(read(fd, &ev, sizeof(ev)) == sizeof(ev), "poll: the event is readable");
+	   "poll: a sleeping poll wakes on produce (ret %d after %.2f s)",
+	   a.ret, a.waited);
+	ok(read(fd, &ev, sizeof(ev)) == sizeof(ev),
+	   "poll: the event is readable");
 	ok(poll(&pfd, 1, 0) == 0, "poll: not readable once read");
 
 	/* Streaming: a blocking read wakes on the engine's frame. */
@@ -324,8 +350,8 @@ static int test_poll(int argc, char **argv)
 	pthread_create(&t, NULL, poller, &a);
 	pthread_join(t, NULL);
 	ok(a.ret == 1 && read(fd, &ev, sizeof(ev)) == sizeof(ev) &&
-	   now_s() - t0 < 5, "poll: the capture engine wakes pollers (%.2f s)",
-	   now_s() - t0);
+		   now_s() - t0 < 5,
+	   "poll: the capture engine wakes pollers (%.2f s)", now_s() - t0);
 	ok(ioctl(fd, GRAB_IOC_STREAMOFF) == 0, "poll: STREAMOFF");
 	close(fd);
 	close(fd2);
@@ -418,8 +444,8 @@ static int test_readers(int argc, char **argv)
 		if (read(ready[0], &c, 1) != 1)
 			all_good = 0;
 	dev_stats(fd, &st0);
-	ok(ioctl(fd, GRAB_IOC_STREAMON) == 0, "readers: STREAMON with %d readers",
-	   nproc);
+	ok(ioctl(fd, GRAB_IOC_STREAMON) == 0,
+	   "readers: STREAMON with %d readers", nproc);
 	usleep(secs * 1e6);
 	ioctl(fd, GRAB_IOC_STREAMOFF);
 	dev_stats(fd, &st1);
@@ -442,8 +468,8 @@ static int test_readers(int argc, char **argv)
 			all_good = 0;
 		waitpid(pids[i], &status, 0);
 		if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-			res[0] == (long)published && res[1] == 0 && res[2] == 0 &&
-			res[3] == (long)published,
+				res[0] == (long)published && res[1] == 0 &&
+				res[2] == 0 && res[3] == (long)published,
 			"readers: a reader saw %ld/%llu frames verified, %ld bad, %ld missed",
 			res[0], (unsigned long long)published, res[1], res[2]))
 			all_good = 0;
@@ -479,11 +505,11 @@ static int test_behind(int argc, char **argv)
 		ssize_t got;
 
 		head0 = grab_ring_head(&r);
-		ok(dev_produce(dev, n) == 0, "behind: produce %u with %u slots", n,
-		   r.nslots);
+		ok(dev_produce(dev, n) == 0, "behind: produce %u with %u slots",
+		   n, r.nslots);
 		missed = 0;
-		if (grab_ring_next(&r, &f, &missed) == 0 && frame_check(&r, &f) == -1 &&
-		    grab_ring_frame_intact(&r, &f))
+		if (grab_ring_next(&r, &f, &missed) == 0 &&
+		    frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f))
 			good++;
 		ok(missed == n - r.nslots && f.sequence == head0 + n - r.nslots,
 		   "behind: mapping reader misses exactly %llu (want %u), resumes at frame %llu",
@@ -492,13 +518,16 @@ static int test_behind(int argc, char **argv)
 		for (i = 1; i < r.nslots; i++) {
 			missed = 1;
 			if (grab_ring_next(&r, &f, &missed) == 0 && !missed &&
-			    frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f))
+			    frame_check(&r, &f) == -1 &&
+			    grab_ring_frame_intact(&r, &f))
 				good++;
 		}
-		ok(good == (int)r.nslots && grab_ring_next(&r, &f, NULL) == -EAGAIN,
-		   "behind: the %u frames still in the ring verify (%d)", r.nslots,
-		   good);
-		while ((got = read(fd, ev + nev, sizeof(ev) - nev * sizeof(ev[0]))) > 0)
+		ok(good == (int)r.nslots &&
+			   grab_ring_next(&r, &f, NULL) == -EAGAIN,
+		   "behind: the %u frames still in the ring verify (%d)",
+		   r.nslots, good);
+		while ((got = read(fd, ev + nev,
+				   sizeof(ev) - nev * sizeof(ev[0]))) > 0)
 			nev += got / sizeof(ev[0]);
 		if (nev != r.nslots)
 			events_ok = 0;
@@ -506,7 +535,8 @@ static int test_behind(int argc, char **argv)
 			if (ev[i].sequence != head0 + n - r.nslots + i ||
 			    ev[i].missed != (i ? 0 : n - r.nslots))
 				events_ok = 0;
-		ok(events_ok, "behind: read() gives %u events, the first with missed %llu",
+		ok(events_ok,
+		   "behind: read() gives %u events, the first with missed %llu",
 		   nev, nev ? (unsigned long long)ev[0].missed : 0ull);
 	}
 	munmap(map, len);
@@ -571,7 +601,7 @@ static int test_torn(int argc, char **argv)
 			if (grab_ring_frame_intact(&r, &f))
 				good++;
 			else
-				torn++;	/* fine either way: not accepted */
+				torn++; /* fine either way: not accepted */
 		} else if (grab_ring_frame_intact(&r, &f)) {
 			accepted_bad++;
 		} else {
@@ -589,7 +619,8 @@ static int test_torn(int argc, char **argv)
 	head1 = grab_ring_head(&r);
 	diag("torn: %ld produced, %ld verified, %ld torn and rejected, %llu missed",
 	     a.calls, good, torn, (unsigned long long)r.missed);
-	ok(accepted_bad == 0, "torn: no torn or wrong frame accepted as intact (%ld)",
+	ok(accepted_bad == 0,
+	   "torn: no torn or wrong frame accepted as intact (%ld)",
 	   accepted_bad);
 	ok(good > 0 && (uint64_t)(good + torn) + r.missed == head1 - head0,
 	   "torn: every frame accounted for: %ld good + %ld torn + %llu missed = %llu",
@@ -634,37 +665,41 @@ static int test_refuse(int argc, char **argv)
 		"refuse: open grab%d", dev))
 		return done_testing();
 	len = info.ring_size;
-#define MAP_FAILS(prot, flags, off, length, err, what)                        \
-	do {                                                                   \
-		void *m_ = mmap(NULL, (length), (prot), (flags), fd, (off));  \
-		int e_ = errno;                                                \
-		ok(m_ == MAP_FAILED && e_ == (err), "refuse: %s: %s (%s)",     \
-		   what, strerror(err), m_ == MAP_FAILED ? strerror(e_) : "mapped"); \
-		if (m_ != MAP_FAILED)                                          \
-			munmap(m_, (length));                                  \
+#define MAP_FAILS(prot, flags, off, length, err, what)                       \
+	do {                                                                 \
+		void *m_ = mmap(NULL, (length), (prot), (flags), fd, (off)); \
+		int e_ = errno;                                              \
+		ok(m_ == MAP_FAILED && e_ == (err), "refuse: %s: %s (%s)",   \
+		   what, strerror(err),                                      \
+		   m_ == MAP_FAILED ? strerror(e_) : "mapped");              \
+		if (m_ != MAP_FAILED)                                        \
+			munmap(m_, (length));                                \
 	} while (0)
-	MAP_FAILS(PROT_READ | PROT_WRITE, MAP_SHARED, 0, len, EACCES, "PROT_WRITE");
+	MAP_FAILS(PROT_READ | PROT_WRITE, MAP_SHARED, 0, len, EACCES,
+		  "PROT_WRITE");
 	MAP_FAILS(PROT_WRITE, MAP_SHARED, 0, len, EACCES, "PROT_WRITE alone");
-	MAP_FAILS(PROT_READ | PROT_EXEC, MAP_SHARED, 0, len, EPERM, "PROT_EXEC");
+	MAP_FAILS(PROT_READ | PROT_EXEC, MAP_SHARED, 0, len, EPERM,
+		  "PROT_EXEC");
 	MAP_FAILS(PROT_READ, MAP_PRIVATE, 0, len, EINVAL, "MAP_PRIVATE");
 	MAP_FAILS(PROT_READ | PROT_WRITE, MAP_PRIVATE, 0, len, EINVAL,
 		  "MAP_PRIVATE|PROT_WRITE");
-	MAP_FAILS(PROT_READ, MAP_SHARED, len, pg, EINVAL, "offset at the ring's end");
+	MAP_FAILS(PROT_READ, MAP_SHARED, len, pg, EINVAL,
+		  "offset at the ring's end");
 	MAP_FAILS(PROT_READ, MAP_SHARED, len + 16 * pg, pg, EINVAL,
 		  "offset past the ring");
 	MAP_FAILS(PROT_READ, MAP_SHARED, 0, len + pg, EINVAL,
 		  "length one page past the ring");
 	MAP_FAILS(PROT_READ, MAP_SHARED, pg, len, EINVAL,
 		  "offset one page + whole length");
-	MAP_FAILS(PROT_READ, MAP_SHARED, (off_t)0x7ffffffffffff000ll, pg, EINVAL,
-		  "huge offset");
+	MAP_FAILS(PROT_READ, MAP_SHARED, (off_t)0x7ffffffffffff000ll, pg,
+		  EINVAL, "huge offset");
 	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0);
 	ok(p == MAP_FAILED && errno == EACCES,
 	   "refuse: PROT_WRITE on an O_RDONLY file: EACCES");
 	/* The fd grabberd passes its clients is such an O_RDONLY open. */
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, rofd, 0);
 	ok(p != MAP_FAILED && mprotect(p, len, PROT_READ | PROT_WRITE) < 0 &&
-	   errno == EACCES,
+		   errno == EACCES,
 	   "refuse: O_RDONLY file: mprotect(PROT_WRITE) of its mapping: EACCES");
 	if (p != MAP_FAILED)
 		munmap(p, len);
@@ -682,7 +717,8 @@ static int test_refuse(int argc, char **argv)
 		munmap(p, pg);
 
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	if (!ok(p != MAP_FAILED, "refuse: read-only shared mapping of the ring"))
+	if (!ok(p != MAP_FAILED,
+		"refuse: read-only shared mapping of the ring"))
 		return done_testing();
 	ok(mprotect(p, len, PROT_READ | PROT_WRITE) < 0 && errno == EACCES,
 	   "refuse: mprotect(PROT_WRITE) later: EACCES");
@@ -693,13 +729,15 @@ static int test_refuse(int argc, char **argv)
 	ok(child_signal(poke, p) == SIGSEGV,
 	   "refuse: a store into the mapping kills with SIGSEGV");
 	mem = open("/proc/self/mem", O_RDWR);
-	ok(mem >= 0 && pwrite(mem, &magic, sizeof(magic), (off_t)(uintptr_t)p) < 0,
+	ok(mem >= 0 &&
+		   pwrite(mem, &magic, sizeof(magic), (off_t)(uintptr_t)p) < 0,
 	   "refuse: writing the ring through /proc/self/mem fails (%s)",
 	   strerror(errno));
 	if (mem >= 0)
 		close(mem);
 	ok(grab_ring_reader_attach(&r, p, len, NULL) == 0 &&
-	   r.hdr->magic == GRAB_MAGIC, "refuse: the ring is intact after all that");
+		   r.hdr->magic == GRAB_MAGIC,
+	   "refuse: the ring is intact after all that");
 
 	ok(dev_set_format(fd, 32, 32, GRAB_FMT_GREY) < 0 && errno == EBUSY,
 	   "refuse: S_FMT while mapped: EBUSY");
@@ -716,12 +754,15 @@ static int test_refuse(int argc, char **argv)
 	ok(ioctl(fd, GRAB_IOC_STREAMOFF) == 0, "refuse: STREAMOFF");
 
 	{
-		struct grab_format f = { .width = 33, .height = 32,
+		struct grab_format f = { .width = 33,
+					 .height = 32,
 					 .fourcc = GRAB_FMT_YUYV };
-		struct grab_format g = { .width = 64, .height = 64,
+		struct grab_format g = { .width = 64,
+					 .height = 64,
 					 .fourcc = GRAB_FMT_GREY,
 					 .reserved = { 1 } };
-		struct grab_format big = { .width = 8192, .height = 8192,
+		struct grab_format big = { .width = 8192,
+					   .height = 8192,
 					   .fourcc = GRAB_FMT_RGB24 };
 
 		ok(ioctl(fd, GRAB_IOC_S_FMT, &f) < 0 && errno == EINVAL,
@@ -732,7 +773,8 @@ static int test_refuse(int argc, char **argv)
 		   "refuse: S_FMT whose ring exceeds the limit: ENOMEM");
 		ok(dev_produce(dev, 1025) < 0 && errno == EINVAL,
 		   "refuse: produce 1025: EINVAL");
-		big = (struct grab_format){ .width = 64, .height = 64,
+		big = (struct grab_format){ .width = 64,
+					    .height = 64,
 					    .fourcc = GRAB_FMT_MJPEG };
 		ok(ioctl(fd, GRAB_IOC_S_FMT, &big) < 0 && errno == EINVAL,
 		   "refuse: S_FMT MJPG (the simulator draws raw frames only): EINVAL");
@@ -749,11 +791,13 @@ static int test_refuse(int argc, char **argv)
 	   "refuse: S_FMT from a kernel address: EFAULT");
 	ok(ioctl(fd, _IOW('G', 0x05, uint32_t), &magic) < 0 && errno == ENOTTY,
 	   "refuse: the old PRODUCE ioctl is gone: ENOTTY");
-	ok(lseek(fd, 0, SEEK_SET) < 0 && errno == ESPIPE, "refuse: lseek: ESPIPE");
+	ok(lseek(fd, 0, SEEK_SET) < 0 && errno == ESPIPE,
+	   "refuse: lseek: ESPIPE");
 	{
 		char c;
 
-		ok(write(fd, &c, 1) < 0 && errno == EINVAL, "refuse: write(): EINVAL");
+		ok(write(fd, &c, 1) < 0 && errno == EINVAL,
+		   "refuse: write(): EINVAL");
 	}
 	close(fd);
 	close(rofd);
@@ -777,7 +821,7 @@ static int test_fuzz(int argc, char **argv)
 	int dev = argc > 1 ? atoi(argv[1]) : 0;
 	long calls = argc > 2 ? atol(argv[2]) : 100000, i, wrong = 0, ok0 = 0;
 	static const unsigned int valid[] = {
-		GRAB_IOC_INFO, GRAB_IOC_S_FMT, GRAB_IOC_STREAMON,
+		GRAB_IOC_INFO,	    GRAB_IOC_S_FMT, GRAB_IOC_STREAMON,
 		GRAB_IOC_STREAMOFF, GRAB_IOC_STATS,
 	};
 	size_t pg = getpagesize();
@@ -789,7 +833,8 @@ static int test_fuzz(int argc, char **argv)
 	size_t len = 0;
 	void *map;
 
-	rng_state = argc > 3 ? strtoull(argv[3], NULL, 0) : (uint64_t)now_ns() | 1;
+	rng_state = argc > 3 ? strtoull(argv[3], NULL, 0) :
+			       (uint64_t)now_ns() | 1;
 	diag("fuzz: seed 0x%llx", (unsigned long long)rng_state);
 	if (!ok(fd >= 0, "fuzz: open grab%d", dev))
 		return done_testing();
@@ -797,7 +842,7 @@ static int test_fuzz(int argc, char **argv)
 	buf = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	mprotect(buf + 2 * pg, pg, PROT_NONE);
-	edge = buf + 2 * pg;	/* a buffer right before this is cut short */
+	edge = buf + 2 * pg; /* a buffer right before this is cut short */
 	gone = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(gone, pg);
 
@@ -812,7 +857,8 @@ static int test_fuzz(int argc, char **argv)
 		if (kind == 0)
 			cmd = (unsigned int)(x >> 32);
 		else if (kind == 1)
-			cmd = _IOC((x >> 8) & 3, 'G', (x >> 10) & 15, (x >> 16) & 0x3fff);
+			cmd = _IOC((x >> 8) & 3, 'G', (x >> 10) & 15,
+				   (x >> 16) & 0x3fff);
 		else
 			cmd = valid[(x >> 8) % 5];
 		for (j = 0; j < 5; j++)
@@ -820,18 +866,29 @@ static int test_fuzz(int argc, char **argv)
 				is_valid = 1;
 		sz = _IOC_SIZE(cmd);
 		switch (pk) {
-		case 0: arg = NULL; break;
-		case 1: arg = (void *)(uintptr_t)rnd(); break;
-		case 2: arg = (void *)0xffffffff81000000ul; break;
-		case 3: arg = gone; break;
-		case 4: arg = edge - (sz > 1 ? sz / 2 : 1); break;
+		case 0:
+			arg = NULL;
+			break;
+		case 1:
+			arg = (void *)(uintptr_t)rnd();
+			break;
+		case 2:
+			arg = (void *)0xffffffff81000000ul;
+			break;
+		case 3:
+			arg = gone;
+			break;
+		case 4:
+			arg = edge - (sz > 1 ? sz / 2 : 1);
+			break;
 		default:
 			for (j = 0; j < 2 * pg / 8; j++)
 				((uint64_t *)buf)[j] = rnd();
 			if ((x >> 40) % 4 == 0) {
 				/* Interesting small values instead of noise. */
-				static const uint32_t vals[] = { 0, 1, 2, 5, 16, 1024, 1025,
-								 0xffffffff };
+				static const uint32_t vals[] = {
+					0, 1, 2, 5, 16, 1024, 1025, 0xffffffff
+				};
 				((uint32_t *)buf)[0] = vals[(x >> 44) % 8];
 				((uint32_t *)buf)[1] = vals[(x >> 48) % 8];
 			}
@@ -853,18 +910,20 @@ static int test_fuzz(int argc, char **argv)
 			 (cmd == GRAB_IOC_INFO || cmd == GRAB_IOC_STATS) && ret)
 			bad = 1;
 		if (bad && !wrong++)
-			diag("fuzz: cmd 0x%08x arg %p: ret %d errno %d", cmd, arg,
-			     ret, e);
+			diag("fuzz: cmd 0x%08x arg %p: ret %d errno %d", cmd,
+			     arg, ret, e);
 	}
 	ioctl(fd, GRAB_IOC_STREAMOFF);
-	ok(wrong == 0, "fuzz: %ld random ioctls, every known case answered right (%ld succeeded)",
+	ok(wrong == 0,
+	   "fuzz: %ld random ioctls, every known case answered right (%ld succeeded)",
 	   calls, ok0);
 	/* The device still works and still produces the right frames. */
 	dev_set_format(fd, 64, 48, GRAB_FMT_YUYV);
 	map = ring_map(fd, &r, &len);
-	ok(map && dev_produce(dev, 1) == 0 && grab_ring_next(&r, &f, NULL) == 0 &&
-	   frame_check(&r, &f) == -1 && dev_info(fd, &info) == 0 &&
-	   info.format.width == 64,
+	ok(map && dev_produce(dev, 1) == 0 &&
+		   grab_ring_next(&r, &f, NULL) == 0 &&
+		   frame_check(&r, &f) == -1 && dev_info(fd, &info) == 0 &&
+		   info.format.width == 64,
 	   "fuzz: the device still produces verified frames afterwards");
 	if (map)
 		munmap(map, len);
@@ -887,7 +946,7 @@ static int test_rmmod(int argc, char **argv)
 	if (!ok(fd >= 0, "rmmod: open grab0"))
 		return done_testing();
 	map = ring_map(fd, &r, &len);
-	close(fd);	/* only the mapping holds the device now */
+	close(fd); /* only the mapping holds the device now */
 	if (!ok(map != NULL, "rmmod: map, then close the fd"))
 		return done_testing();
 	if (pipe(sync_pipe))
@@ -897,15 +956,17 @@ static int test_rmmod(int argc, char **argv)
 		/* A second process holds a copy of the mapping (fork). */
 		if (read(sync_pipe[0], &c, 1) != 1)
 			_exit(3);
-		_exit(((const struct grab_ring_header *)map)->magic == GRAB_MAGIC ?
-		      0 : 2);
+		_exit(((const struct grab_ring_header *)map)->magic ==
+				      GRAB_MAGIC ?
+			      0 :
+			      2);
 	}
 	ret = syscall(SYS_delete_module, "grab", O_NONBLOCK);
 	e = errno;
 	ok(ret < 0 && (e == EBUSY || e == EAGAIN),
 	   "rmmod: delete_module while mapped fails cleanly (%s)", strerror(e));
 	ok(access("/dev/grab0", F_OK) == 0 &&
-	   ((const struct grab_ring_header *)map)->magic == GRAB_MAGIC,
+		   ((const struct grab_ring_header *)map)->magic == GRAB_MAGIC,
 	   "rmmod: the device and the mapping are still there");
 	munmap(map, len);
 	ret = syscall(SYS_delete_module, "grab", O_NONBLOCK);
@@ -955,9 +1016,9 @@ static int test_touch(int argc, char **argv)
 
 struct stress {
 	int dev;
-	int fd;		/* shared by the read and poll threads */
+	int fd; /* shared by the read and poll threads */
 	volatile int stop;
-	volatile int quiet;	/* mappers: unmap and wait (S_FMT's turn) */
+	volatile int quiet; /* mappers: unmap and wait (S_FMT's turn) */
 	long fmt_changes;
 	long ops[8];
 	long errors[8];
@@ -1000,7 +1061,8 @@ static void stress_mapper(struct stress *s, int id)
 			 * and mmap: then the length no longer fits the new
 			 * ring and mmap or attach rightly refuse it.
 			 */
-			if (dev_info(fd, &after) || after.ring_size == info.ring_size)
+			if (dev_info(fd, &after) ||
+			    after.ring_size == info.ring_size)
 				stress_err(s, id, "mmap/attach");
 			if (map != MAP_FAILED)
 				munmap(map, info.ring_size);
@@ -1008,7 +1070,8 @@ static void stress_mapper(struct stress *s, int id)
 		}
 		r.next = grab_ring_head(&r) > 2 ? grab_ring_head(&r) - 2 : 0;
 		while (grab_ring_next(&r, &f, NULL) == 0)
-			if (frame_check(&r, &f) != -1 && grab_ring_frame_intact(&r, &f))
+			if (frame_check(&r, &f) != -1 &&
+			    grab_ring_frame_intact(&r, &f))
 				stress_err(s, id, "accepted a bad frame");
 		munmap(map, info.ring_size);
 		s->ops[id]++;
@@ -1049,8 +1112,8 @@ static void stress_poller(struct stress *s, int id)
 	while (!s->stop) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		if (poll(&pfd, 1, 100) > 0 &&
-		    read(fd, &ev, sizeof(ev)) < 0 && errno != EAGAIN)
+		if (poll(&pfd, 1, 100) > 0 && read(fd, &ev, sizeof(ev)) < 0 &&
+		    errno != EAGAIN)
 			stress_err(s, id, "read after poll");
 		s->ops[id]++;
 	}
@@ -1082,13 +1145,14 @@ static void stress_ioctl(struct stress *s, int id)
 
 				s->quiet = 1;
 				for (w = 0; w < 1000 && !dev_stats(fd, &st) &&
-				     st.mappings; w++)
+					    st.mappings;
+				     w++)
 					usleep(1000);
 			}
 			ioctl(fd, GRAB_IOC_STREAMOFF);
 			/* EBUSY while a mapper holds the ring; fine. */
-			if (dev_set_format(fd, (s->ops[id] / 16) % 2 ? 160 : 96, 64,
-					   GRAB_FMT_YUYV) == 0)
+			if (dev_set_format(fd, (s->ops[id] / 16) % 2 ? 160 : 96,
+					   64, GRAB_FMT_YUYV) == 0)
 				s->fmt_changes++;
 			else if (errno != EBUSY)
 				stress_err(s, id, "S_FMT");
@@ -1167,10 +1231,13 @@ static void stress_forker(struct stress *s, int id)
 			double end = now_s() + 0.05;
 
 			do {
-				r.next = grab_ring_head(&r) > 2 ? grab_ring_head(&r) - 2 : 0;
+				r.next = grab_ring_head(&r) > 2 ?
+						 grab_ring_head(&r) - 2 :
+						 0;
 				while (grab_ring_next(&r, &f, NULL) == 0) {
 					if (frame_check(&r, &f) != -1) {
-						if (grab_ring_frame_intact(&r, &f))
+						if (grab_ring_frame_intact(&r,
+									   &f))
 							bad++;
 					} else {
 						good++;
@@ -1187,7 +1254,8 @@ static void stress_forker(struct stress *s, int id)
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 		    WEXITSTATUS(status)) {
 			errno = 0;
-			stress_err(s, id, "forked child accepted a bad frame or died");
+			stress_err(s, id,
+				   "forked child accepted a bad frame or died");
 		}
 		s->ops[id]++;
 	}
@@ -1224,16 +1292,20 @@ static void stress_madvise(struct stress *s, int id)
 			}
 			for (i = 0; i < len; i += pg)
 				sum += ((volatile uint8_t *)map)[i];
-			if (((const struct grab_ring_header *)map)->magic != GRAB_MAGIC) {
+			if (((const struct grab_ring_header *)map)->magic !=
+			    GRAB_MAGIC) {
 				errno = 0;
 				stress_err(s, id, "header after MADV_DONTNEED");
 			}
-			r.next = grab_ring_head(&r) > 2 ? grab_ring_head(&r) - 2 : 0;
+			r.next = grab_ring_head(&r) > 2 ?
+					 grab_ring_head(&r) - 2 :
+					 0;
 			while (grab_ring_next(&r, &f, NULL) == 0)
 				if (frame_check(&r, &f) != -1 &&
 				    grab_ring_frame_intact(&r, &f)) {
 					errno = 0;
-					stress_err(s, id, "accepted a bad frame");
+					stress_err(s, id,
+						   "accepted a bad frame");
 				}
 			s->ops[id]++;
 		}
@@ -1253,13 +1325,28 @@ static void *stress_main(void *p)
 	struct stress_thread *t = p;
 
 	switch (t->id) {
-	case 0: stress_mapper(t->s, t->id); break;
-	case 1: stress_forker(t->s, t->id); break;
-	case 2: case 5: stress_reader(t->s, t->id); break;
-	case 3: stress_madvise(t->s, t->id); break;
-	case 4: stress_poller(t->s, t->id); break;
-	case 6: stress_ioctl(t->s, t->id); break;
-	default: stress_opener(t->s, t->id); break;
+	case 0:
+		stress_mapper(t->s, t->id);
+		break;
+	case 1:
+		stress_forker(t->s, t->id);
+		break;
+	case 2:
+	case 5:
+		stress_reader(t->s, t->id);
+		break;
+	case 3:
+		stress_madvise(t->s, t->id);
+		break;
+	case 4:
+		stress_poller(t->s, t->id);
+		break;
+	case 6:
+		stress_ioctl(t->s, t->id);
+		break;
+	default:
+		stress_opener(t->s, t->id);
+		break;
 	}
 	return NULL;
 }
@@ -1267,9 +1354,12 @@ static void *stress_main(void *p)
 static int test_stress(int argc, char **argv)
 {
 	static const char *const names[8] = {
-		"mmap/verify/munmap", "fork with the mapping live, child verifies",
-		"shared-fd poll+read", "madvise(DONTNEED)/touch/verify",
-		"own-fd poll+read", "shared-fd poll+read",
+		"mmap/verify/munmap",
+		"fork with the mapping live, child verifies",
+		"shared-fd poll+read",
+		"madvise(DONTNEED)/touch/verify",
+		"own-fd poll+read",
+		"shared-fd poll+read",
 		"ioctl (INFO STATS S_FMT produce STREAMON/OFF)",
 		"open/mmap/close/verify header/munmap",
 	};
@@ -1298,7 +1388,8 @@ static int test_stress(int argc, char **argv)
 	for (i = 0; i < 8; i++)
 		ok(s.errors[i] == 0 && s.ops[i] > 0,
 		   "stress: thread %d %s: %ld ops, %ld errors%s%s", i, names[i],
-		   s.ops[i], s.errors[i], s.errors[i] ? ", first: " : "", s.what[i]);
+		   s.ops[i], s.errors[i], s.errors[i] ? ", first: " : "",
+		   s.what[i]);
 	ioctl(s.fd, GRAB_IOC_STREAMOFF);
 	dev_stats(s.fd, &st);
 	ok(st.open_files == 1 && st.mappings == 0,
@@ -1313,9 +1404,11 @@ static int test_stress(int argc, char **argv)
 static int test_perm(int argc, char **argv)
 {
 	int dev = argc > 1 ? atoi(argv[1]) : 0;
-	int rw = dev_open(dev, O_RDWR), ro = dev_open(dev, O_RDONLY | O_NONBLOCK);
+	int rw = dev_open(dev, O_RDWR),
+	    ro = dev_open(dev, O_RDONLY | O_NONBLOCK);
 	int wo = dev_open(dev, O_WRONLY);
-	struct grab_format f = { .width = 32, .height = 32,
+	struct grab_format f = { .width = 32,
+				 .height = 32,
 				 .fourcc = GRAB_FMT_GREY };
 	struct grab_info before, after;
 	struct grab_stats st;
@@ -1332,7 +1425,8 @@ static int test_perm(int argc, char **argv)
 	ok(ioctl(ro, GRAB_IOC_STREAMON) < 0 && errno == EPERM,
 	   "perm: STREAMON through O_RDONLY: EPERM");
 	dev_info(rw, &after);
-	ok(!(after.flags & GRAB_INFO_STREAMING), "perm: ... and it did not stream");
+	ok(!(after.flags & GRAB_INFO_STREAMING),
+	   "perm: ... and it did not stream");
 	ok(ioctl(ro, GRAB_IOC_S_FMT, &f) < 0 && errno == EPERM,
 	   "perm: S_FMT through O_RDONLY: EPERM");
 	dev_info(rw, &after);
@@ -1353,7 +1447,8 @@ static int test_perm(int argc, char **argv)
 	ok(map != NULL, "perm: mmap through O_RDONLY");
 	if (map)
 		munmap(map, len);
-	ok(ioctl(wo, GRAB_IOC_STREAMOFF) == 0, "perm: STREAMOFF through O_WRONLY");
+	ok(ioctl(wo, GRAB_IOC_STREAMOFF) == 0,
+	   "perm: STREAMOFF through O_WRONLY");
 	dev_info(rw, &after);
 	ok(!(after.flags & GRAB_INFO_STREAMING), "perm: ... and it stopped");
 	close(wo);
@@ -1382,8 +1477,9 @@ static int proc_stat(pid_t pid, long *ticks, char *state)
 		return -1;
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 state, &ut, &st) != 3)
+	if (!p ||
+	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   state, &ut, &st) != 3)
 		return -1;
 	*ticks = ut + st;
 	return 0;
@@ -1429,7 +1525,8 @@ static int test_fmtread(int argc, char **argv)
 {
 	int dev = argc > 1 ? atoi(argv[1]) : 0;
 	int ctl = dev_open(dev, O_RDWR);
-	int rd = dev_open(dev, O_RDONLY | O_NONBLOCK), rb = dev_open(dev, O_RDONLY);
+	int rd = dev_open(dev, O_RDONLY | O_NONBLOCK),
+	    rb = dev_open(dev, O_RDONLY);
 	struct pollfd pfd = { .fd = rd, .events = POLLIN };
 	struct grab_info info;
 	struct grab_stats st0, st1;
@@ -1440,15 +1537,18 @@ static int test_fmtread(int argc, char **argv)
 	ssize_t n;
 	pid_t pid;
 
-	if (!ok(ctl >= 0 && rd >= 0 && rb >= 0, "fmtread: open grab%d thrice", dev))
+	if (!ok(ctl >= 0 && rd >= 0 && rb >= 0, "fmtread: open grab%d thrice",
+		dev))
 		return done_testing();
 	dev_info(ctl, &info);
 	dev_stats(ctl, &st0);
-	if (!ok(stream_frames(ctl, rd, 3) == 0, "fmtread: 3 frames nobody read"))
+	if (!ok(stream_frames(ctl, rd, 3) == 0,
+		"fmtread: 3 frames nobody read"))
 		return done_testing();
 	dev_stats(ctl, &st1);
 	ok(dev_set_format(ctl, info.format.width == 64 ? 96 : 64, 48,
-			  GRAB_FMT_GREY) == 0, "fmtread: S_FMT with frames unread");
+			  GRAB_FMT_GREY) == 0,
+	   "fmtread: S_FMT with frames unread");
 	/* Those frames are gone with their ring: nothing is readable. */
 	pr = poll(&pfd, 1, 0);
 	n = read(rd, &ev, sizeof(ev));
@@ -1467,7 +1567,8 @@ static int test_fmtread(int argc, char **argv)
 	   state, ticks);
 	kill(pid, SIGKILL);
 	status = wait_deadline(pid, 5);
-	killed = status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+	killed = status != -1 && WIFSIGNALED(status) &&
+		 WTERMSIG(status) == SIGKILL;
 	ok(killed, "fmtread: SIGKILL ends the blocked read() at once");
 	if (status == -1) {
 		/* Let a spinning reader out: a frame ends its loop. */
@@ -1485,8 +1586,10 @@ static int test_fmtread(int argc, char **argv)
 	ok(stream_frames(ctl, rd, 2) == 0, "fmtread: streaming again");
 	dev_set_format(ctl, info.format.width, info.format.height,
 		       info.format.fourcc);
-	ok(poll(&pfd, 1, 0) == 0, "fmtread: second format change, not readable");
-	ok(stream_frames(ctl, rd, 1) == 0 && read(rd, &ev, sizeof(ev)) == sizeof(ev),
+	ok(poll(&pfd, 1, 0) == 0,
+	   "fmtread: second format change, not readable");
+	ok(stream_frames(ctl, rd, 1) == 0 &&
+		   read(rd, &ev, sizeof(ev)) == sizeof(ev),
 	   "fmtread: a frame of the new ring is read");
 	ok(ev.missed >= 2 && ev.sequence == st1.frames + ev.missed,
 	   "fmtread: it reports the %llu frames of the old ring as missed (frame %llu)",
@@ -1507,7 +1610,8 @@ static int test_sfmt_ro(int argc, char **argv)
 	struct grab_format *f;
 	int ret, e;
 
-	if (!ok(fd >= 0 && dev_info(fd, &before) == 0, "sfmt-ro: open grab%d", dev))
+	if (!ok(fd >= 0 && dev_info(fd, &before) == 0, "sfmt-ro: open grab%d",
+		dev))
 		return done_testing();
 	f = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
@@ -1522,14 +1626,14 @@ static int test_sfmt_ro(int argc, char **argv)
 	   ret ? strerror(e) : "succeeded");
 	dev_info(fd, &after);
 	ok(!memcmp(&after.format, &before.format, sizeof(after.format)) &&
-	   after.ring_size == before.ring_size,
+		   after.ring_size == before.ring_size,
 	   "sfmt-ro: ... and the device keeps %ux%u %s (has %ux%u %s)",
 	   before.format.width, before.format.height,
 	   grab_format_name(before.format.fourcc), after.format.width,
 	   after.format.height, grab_format_name(after.format.fourcc));
 	mprotect(f, pg, PROT_READ | PROT_WRITE);
 	ok(ioctl(fd, GRAB_IOC_S_FMT, f) == 0 && f->sizeimage == f->width * 32 &&
-	   dev_info(fd, &after) == 0 && after.format.width == f->width,
+		   dev_info(fd, &after) == 0 && after.format.width == f->width,
 	   "sfmt-ro: the same S_FMT into writable memory applies");
 	dev_set_format(fd, before.format.width, before.format.height,
 		       before.format.fourcc);
@@ -1583,9 +1687,10 @@ static int test_jitter(int argc, char **argv)
 		if (prev_ts && !ev.missed) {
 			if (ev.sequence != prev_seq + 1)
 				in_order = 0;
-			dev_ns[got++] = ev.timestamp_ns > prev_ts + nominal ?
-				ev.timestamp_ns - prev_ts - nominal :
-				prev_ts + nominal - ev.timestamp_ns;
+			dev_ns[got++] =
+				ev.timestamp_ns > prev_ts + nominal ?
+					ev.timestamp_ns - prev_ts - nominal :
+					prev_ts + nominal - ev.timestamp_ns;
 		}
 		missed += ev.missed;
 		prev_ts = ev.timestamp_ns;
@@ -1593,8 +1698,8 @@ static int test_jitter(int argc, char **argv)
 	}
 	ioctl(fd, GRAB_IOC_STREAMOFF);
 	dev_stats(fd, &st1);
-	ok(got == n && in_order, "jitter: %d/%d frame intervals measured in order",
-	   got, n);
+	ok(got == n && in_order,
+	   "jitter: %d/%d frame intervals measured in order", got, n);
 	if (got) {
 		int within = 0, i;
 
@@ -1603,7 +1708,8 @@ static int test_jitter(int argc, char **argv)
 		qsort(dev_ns, got, sizeof(*dev_ns), cmp_u64);
 		diag("jitter: %d intervals at %u fps (nominal %.3f ms): deviation p50 %.3f ms p99 %.3f ms max %.3f ms, %d%% within 1 ms; %llu dropped by the engine, %llu missed by this reader",
 		     got, info.fps_num, nominal / 1e6, dev_ns[got / 2] / 1e6,
-		     dev_ns[(got * 99) / 100 < got ? (got * 99) / 100 : got - 1] / 1e6,
+		     dev_ns[(got * 99) / 100 < got ? (got * 99) / 100 : got - 1] /
+			     1e6,
 		     dev_ns[got - 1] / 1e6, within * 100 / got,
 		     (unsigned long long)(st1.dropped - st0.dropped),
 		     (unsigned long long)missed);
@@ -1659,8 +1765,8 @@ static void edu_stream(int fd, struct grab_ring_reader *r, int n, double secs,
 	}
 	ok(ioctl(fd, GRAB_IOC_STREAMOFF) == 0, "edu %s: STREAMOFF", what);
 	dev_stats(fd, &st1);
-	ok(got == n, "edu %s: %d/%d frames arrived within %.0f s", what, got,
-	   n, secs);
+	ok(got == n, "edu %s: %d/%d frames arrived within %.0f s", what, got, n,
+	   secs);
 	ok(got && good == got,
 	   "edu %s: all %d frames written by the device's DMA verify byte for byte (%d good, first bad offset %lld)",
 	   what, got, good, (long long)first_bad);
@@ -1715,10 +1821,12 @@ static int test_edu(int argc, char **argv)
 	w = 256;
 	h = 256;
 	e = dev_set_format(fd, w, h, GRAB_FMT_YUYV) ? errno : 0;
-	ok(e == EINVAL, "edu: S_FMT %ux%u YUYV (128 KiB) refused by the driver: EINVAL (%s)",
+	ok(e == EINVAL,
+	   "edu: S_FMT %ux%u YUYV (128 KiB) refused by the driver: EINVAL (%s)",
 	   w, h, e ? strerror(e) : "accepted");
 	ok(dev_set_format(fd, info.format.width, info.format.height,
-			  info.format.fourcc) == 0, "edu: format restored");
+			  info.format.fourcc) == 0,
+	   "edu: format restored");
 	close(fd);
 	return done_testing();
 }
@@ -1756,14 +1864,16 @@ static int test_edu_rmmod(int argc, char **argv)
 	usleep(150000);
 	ret = syscall(SYS_delete_module, "grab_edu", O_NONBLOCK);
 	e = errno;
-	ok(ret == 0, "edu-rmmod: grab_edu unloads while streaming and mapped (%s)",
+	ok(ret == 0,
+	   "edu-rmmod: grab_edu unloads while streaming and mapped (%s)",
 	   ret ? strerror(e) : "ok");
 	ok(!(r.hdr->flags & GRAB_RING_STREAMING) &&
-	   ioctl(fd, GRAB_IOC_STREAMON) < 0 && errno == ENODEV,
+		   ioctl(fd, GRAB_IOC_STREAMON) < 0 && errno == ENODEV,
 	   "edu-rmmod: the ring says not streaming, STREAMON fails with ENODEV");
 	while (grab_ring_next(&r, &f, NULL) == 0) {
 		seen++;
-		good += frame_check(&r, &f) == -1 && grab_ring_frame_intact(&r, &f);
+		good += frame_check(&r, &f) == -1 &&
+			grab_ring_frame_intact(&r, &f);
 	}
 	ok(seen > 0 && good == seen,
 	   "edu-rmmod: the %d frames still in the ring verify (%d good)", seen,
@@ -1777,15 +1887,15 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } tests[] = {
-	{ "info", test_info },		{ "independent", test_independent },
-	{ "frames", test_frames },	{ "poll", test_poll },
-	{ "readers", test_readers },	{ "behind", test_behind },
-	{ "torn", test_torn },		{ "refuse", test_refuse },
-	{ "fuzz", test_fuzz },		{ "rmmod", test_rmmod },
-	{ "touch", test_touch },	{ "stress", test_stress },
-	{ "jitter", test_jitter },	{ "perm", test_perm },
-	{ "fmtread", test_fmtread },	{ "sfmt-ro", test_sfmt_ro },
-	{ "edu", test_edu },		{ "edu-rmmod", test_edu_rmmod },
+	{ "info", test_info },	     { "independent", test_independent },
+	{ "frames", test_frames },   { "poll", test_poll },
+	{ "readers", test_readers }, { "behind", test_behind },
+	{ "torn", test_torn },	     { "refuse", test_refuse },
+	{ "fuzz", test_fuzz },	     { "rmmod", test_rmmod },
+	{ "touch", test_touch },     { "stress", test_stress },
+	{ "jitter", test_jitter },   { "perm", test_perm },
+	{ "fmtread", test_fmtread }, { "sfmt-ro", test_sfmt_ro },
+	{ "edu", test_edu },	     { "edu-rmmod", test_edu_rmmod },
 };
 
 int main(int argc, char **argv)

@@ -132,8 +132,7 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static inline int read_sysfs(int index, const char *attr, char *buf,
-			     size_t len)
+static inline int read_sysfs(int index, const char *attr, char *buf, size_t len)
 {
 	char path[96];
 	ssize_t n;

@@ -156,7 +156,7 @@ fi
 boot_guest() { # kernel-index mode
 	local i=$1 mode=$2 ver=${kernels[$1]} kb=$build/kernel-${kernels[$1]}
 	local append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
-	local label=$ver mem=1G devices=(-device edu,dma_mask=0xffffffff)
+	local label=$ver mem=1G devices=(-device 'edu,dma_mask=0xffffffff')
 	local tag=$mode status ms start why reports
 	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
 	case "$mode" in
@@ -164,7 +164,7 @@ boot_guest() { # kernel-index mode
 		label="$ver swiotlb=force" mem=256M devices=(-device edu)
 		append="$append swiotlb=8192,force grabtests=edu" ;;
 	iommu)
-		label="$ver intel-iommu" devices=(-device intel-iommu,intremap=off -device edu)
+		label="$ver intel-iommu" devices=(-device 'intel-iommu,intremap=off' -device edu)
 		append="$append intel_iommu=on iommu.strict=1 grabtests=edu" ;;
 	esac
 	start=$(date +%s%N)

@@ -13,8 +13,8 @@
 
 static int tap_count, tap_failed;
 
-static inline __attribute__((format(printf, 2, 3)))
-int ok(int passed, const char *fmt, ...)
+static inline __attribute__((format(printf, 2, 3))) int ok(int passed,
+							   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -30,7 +30,12 @@ int ok(int passed, const char *fmt, ...)
 }
 
 /* A diagnostic line, ignored by the runner but shown in its log. */
-#define diag(...) do { printf("# "); printf(__VA_ARGS__); printf("\n"); } while (0)
+#define diag(...)                    \
+	do {                         \
+		printf("# ");        \
+		printf(__VA_ARGS__); \
+		printf("\n");        \
+	} while (0)
 
 static inline int done_testing(void)
 {

@@ -60,11 +60,13 @@ static int verify_mjpeg(const struct grab_format *fmt, FILE *f, int consecutive)
 	long len;
 
 	while (buf && (len = next_jpeg(f, buf, fmt->sizeimage)) > 0) {
-		if (grab_pattern_jpeg_sequence(buf, (size_t)len, fmt, &low) > 0 &&
+		if (grab_pattern_jpeg_sequence(buf, (size_t)len, fmt, &low) >
+			    0 &&
 		    grab_pattern_jpeg_verify(buf, (size_t)len, fmt, low) == -1)
 			good++;
 		else
-			fprintf(stderr, "verify-frames: JPEG frame %llu (%ld bytes, sequence %u by its barcode) is not the source's\n",
+			fprintf(stderr,
+				"verify-frames: JPEG frame %llu (%ld bytes, sequence %u by its barcode) is not the source's\n",
 				frames, len, low);
 		if (frames == 0)
 			first = low;
@@ -73,8 +75,8 @@ static int verify_mjpeg(const struct grab_format *fmt, FILE *f, int consecutive)
 		prev = low;
 		frames++;
 	}
-	printf("frames %llu verified %llu first %u last %u gaps %llu\n",
-	       frames, good, first, prev, gaps);
+	printf("frames %llu verified %llu first %u last %u gaps %llu\n", frames,
+	       good, first, prev, gaps);
 	return frames > 0 && good == frames && (!consecutive || !gaps) ? 0 : 1;
 }
 
@@ -94,19 +96,22 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: verify-frames [--consecutive] WIDTH HEIGHT FOURCC FILE\n");
+		fprintf(stderr,
+			"usage: verify-frames [--consecutive] WIDTH HEIGHT FOURCC FILE\n");
 		return 2;
 	}
 	fmt.width = (uint32_t)strtoul(argv[1], NULL, 10);
 	fmt.height = (uint32_t)strtoul(argv[2], NULL, 10);
 	fmt.fourcc = parse_fourcc(argv[3]);
 	if (grab_format_complete(&fmt)) {
-		fprintf(stderr, "verify-frames: bad format %sx%s %s\n", argv[1], argv[2], argv[3]);
+		fprintf(stderr, "verify-frames: bad format %sx%s %s\n", argv[1],
+			argv[2], argv[3]);
 		return 2;
 	}
 	f = strcmp(argv[4], "-") ? fopen(argv[4], "rb") : stdin;
 	if (!f) {
-		fprintf(stderr, "verify-frames: %s: %s\n", argv[4], strerror(errno));
+		fprintf(stderr, "verify-frames: %s: %s\n", argv[4],
+			strerror(errno));
 		return 2;
 	}
 	if (!fmt.nplanes)
@@ -122,7 +127,8 @@ int main(int argc, char **argv)
 		if (diff == -1)
 			good++;
 		else
-			fprintf(stderr, "verify-frames: frame %llu (sequence %u by its barcode, %d bits): first bad byte at %lld\n",
+			fprintf(stderr,
+				"verify-frames: frame %llu (sequence %u by its barcode, %d bits): first bad byte at %lld\n",
 				frames, low, bits, (long long)diff);
 		if (frames == 0)
 			first = low;
@@ -131,8 +137,8 @@ int main(int argc, char **argv)
 		prev = low;
 		frames++;
 	}
-	printf("frames %llu verified %llu first %u last %u gaps %llu\n",
-	       frames, good, first, prev, gaps);
+	printf("frames %llu verified %llu first %u last %u gaps %llu\n", frames,
+	       good, first, prev, gaps);
 	if (f != stdin)
 		fclose(f);
 	return frames > 0 && good == frames && (!consecutive || !gaps) ? 0 : 1;

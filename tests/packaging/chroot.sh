@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 #
 # Sourced by the packaging tier: fresh Debian roots, as a new user has them.
 #
@@ -12,6 +13,7 @@
 # packages stay current), written under a temporary name and renamed, so
 # two runs at once never see half a tarball.
 base_tarball() {
+	: "${cache:?the sourcing script sets cache}"
 	local tar=$cache/chroot-bookworm-git-make.tar part
 	if [ -f "$tar" ] && [ -z "$(find "$tar" -mtime +7)" ]; then
 		echo "$tar"

@@ -17,8 +17,7 @@
 #
 # Runs as root (chroots).  Network: Debian's archive only (mmdebstrap, apt).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-top=$(pwd)
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/harness.sh
 build=${BUILD:-build}
 cache=${GRAB_CACHE:-/var/cache/grab-test}
@@ -162,7 +161,7 @@ t "grabberd: the config is a conffile" \
 	sh -c "dpkg-deb -I $debs/grabberd_*.deb conffiles | grep -qx /etc/grabberd/grabberd.conf"
 
 # --- a fresh root with git and make: make, make run, any user ------------------------
-base=$(base_tarball 2>"$tmp/base.log")
+base_tarball >/dev/null 2>"$tmp/base.log"
 result "a minbase bookworm with git and make (mmdebstrap, cached in $cache)" $? "$tmp/base.log"
 a=$tmp/root-make
 new_root "$a"
@@ -253,8 +252,8 @@ d=$tmp/r-purge.log
 {
 	in_root "$r" apt-get purge -y -q grabberd libgrab1 libgrab-dev grab-tools grab-dkms &&
 	! in_root "$r" dpkg -l | grep -E '^.i +(grabberd|libgrab|grab-)' &&
-	! ls -d "$r"/usr/src/grab-* "$r"/var/lib/dkms/grab "$r"/etc/grabberd \
-		"$r"/lib/modules/*/updates/dkms/grab.ko* 2>/dev/null | grep . &&
+	! compgen -G "$r/usr/src/grab-*" && ! [ -e "$r/var/lib/dkms/grab" ] &&
+	! [ -e "$r/etc/grabberd" ] && ! compgen -G "$r/lib/modules/*/updates/dkms/grab.ko*" &&
 	! find "$r"/etc/systemd "$r"/lib/systemd "$r"/usr/lib/systemd -name 'grabberd*' | grep . &&
 	! in_root "$r" find / -xdev -user grabberd | grep .
 } >"$d" 2>&1

@@ -9,7 +9,7 @@
 # is gcc-12's, through gcc), nor Essential (in every Debian root).  Exits 1
 # if any is missing.  Built programs ($vars, paths) are make's business.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 tools_of() {
 	cat "$@" 2>/dev/null | sed -nE \
@@ -34,7 +34,11 @@ for dir in tests/*/; do
 	tier=$(basename "$dir")
 	case "$tier" in lib) continue ;; bench) list=bench ;; *) list=check ;; esac
 	# (Not this script: its patterns are not tools.)
-	for tool in $(tools_of $(ls "$dir"*.sh | grep -v /tier-tools.sh)); do
+	scripts=()
+	for f in "$dir"*.sh; do
+		[ "$f" = tests/packaging/tier-tools.sh ] || scripts+=("$f")
+	done
+	for tool in $(tools_of "${scripts[@]}"); do
 		case "$tool" in tool|t|in|do) continue ;; esac
 		echo "$tier $list $tool"
 	done

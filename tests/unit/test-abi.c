@@ -5,9 +5,11 @@
 #include <linux/grab.h>
 #include "../lib/tap.h"
 
-#define SIZE(type, n) ok(sizeof(struct type) == (n), "sizeof(struct " #type ") == %d", (n))
-#define OFF(type, field, n) \
-	ok(offsetof(struct type, field) == (n), #type "." #field " at offset %d", (n))
+#define SIZE(type, n) \
+	ok(sizeof(struct type) == (n), "sizeof(struct " #type ") == %d", (n))
+#define OFF(type, field, n)                     \
+	ok(offsetof(struct type, field) == (n), \
+	   #type "." #field " at offset %d", (n))
 
 int main(void)
 {
@@ -38,9 +40,11 @@ int main(void)
 	OFF(grab_event, slot, 24);
 	OFF(grab_info, ring_size, 16);
 	OFF(grab_info, format, 24);
-	ok(GRAB_MAGIC == 0x42415247u && GRAB_ABI_VERSION == 2, "magic and version (2: plane layout)");
+	ok(GRAB_MAGIC == 0x42415247u && GRAB_ABI_VERSION == 2,
+	   "magic and version (2: plane layout)");
 	ok(GRAB_FMT_YUYV == 0x56595559u, "YUYV fourcc matches V4L2's");
-	ok(GRAB_IOC_INFO == 0x80884700u, "GRAB_IOC_INFO number (136-byte grab_info)");
+	ok(GRAB_IOC_INFO == 0x80884700u,
+	   "GRAB_IOC_INFO number (136-byte grab_info)");
 	ok(GRAB_IOC_STATS == 0x80384704u, "GRAB_IOC_STATS number is stable");
 	return done_testing();
 }

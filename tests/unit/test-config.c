@@ -17,7 +17,7 @@
 
 static char dir[] = "/tmp/grab-test-config.XXXXXX";
 static char path[64];
-static struct config cfg;	/* large: not on the stack */
+static struct config cfg; /* large: not on the stack */
 static char err[512];
 
 /* Load @text as a file; 0 or -1 like config_load(), message in err. */
@@ -66,8 +66,8 @@ static void refused(const char *what, const char *text, int line, ...)
 
 static void test_errors(void)
 {
-	refused("unknown section", "[grabberd]\n\n[camera]\n", 3,
-		"[camera]", "unknown section", NULL);
+	refused("unknown section", "[grabberd]\n\n[camera]\n", 3, "[camera]",
+		"unknown section", NULL);
 	refused("key outside any section", "# comment\nwidth = 640\n", 2,
 		"width", "outside", NULL);
 	refused("syntax error", "[stream a]\nwidth 640\n", 2, "syntax", NULL);
@@ -78,26 +78,30 @@ static void test_errors(void)
 		"[stream a]", "twice", "line 1", NULL);
 
 	/* [grabberd] */
-	refused("[grabberd] unknown key", "[grabberd]\nlog_level = info\ncolour = red\n",
-		3, "[grabberd] colour", "unknown key", NULL);
+	refused("[grabberd] unknown key",
+		"[grabberd]\nlog_level = info\ncolour = red\n", 3,
+		"[grabberd] colour", "unknown key", NULL);
 	refused("socket not absolute", "[grabberd]\nsocket = run/g.sock\n", 2,
 		"socket", "absolute", NULL);
 	refused("socket_mode not octal", "[grabberd]\nsocket_mode = 0999\n", 2,
 		"socket_mode", "octal", NULL);
-	refused("socket_mode out of range", "[grabberd]\nsocket_mode = 01777\n", 2,
-		"socket_mode", NULL);
+	refused("socket_mode out of range", "[grabberd]\nsocket_mode = 01777\n",
+		2, "socket_mode", NULL);
 	refused("log_level unknown", "[grabberd]\nlog_level = verbose\n", 2,
 		"log_level", "error, warning, info or debug", NULL);
-	refused("[grabberd] linger_ms out of range", "[grabberd]\nlinger_ms = 3600001\n",
-		2, "linger_ms", "3600000", NULL);
-	refused("listen_http without a port", "[grabberd]\nlisten_http = localhost\n",
-		2, "listen_http", "localhost", "HOST:PORT", NULL);
-	refused("listen_http port out of range", "[grabberd]\nlisten_http = 127.0.0.1:65536\n",
-		2, "listen_http", "65536", NULL);
-	refused("http_auth without a user", "[grabberd]\nhttp_auth = :secret\n", 2,
-		"http_auth", "USER:PASSWORD", NULL);
-	refused("http_auth without a colon", "[grabberd]\nhttp_auth = admin\n", 2,
-		"http_auth", NULL);
+	refused("[grabberd] linger_ms out of range",
+		"[grabberd]\nlinger_ms = 3600001\n", 2, "linger_ms", "3600000",
+		NULL);
+	refused("listen_http without a port",
+		"[grabberd]\nlisten_http = localhost\n", 2, "listen_http",
+		"localhost", "HOST:PORT", NULL);
+	refused("listen_http port out of range",
+		"[grabberd]\nlisten_http = 127.0.0.1:65536\n", 2, "listen_http",
+		"65536", NULL);
+	refused("http_auth without a user", "[grabberd]\nhttp_auth = :secret\n",
+		2, "http_auth", "USER:PASSWORD", NULL);
+	refused("http_auth without a colon", "[grabberd]\nhttp_auth = admin\n",
+		2, "http_auth", NULL);
 	refused("allowed_uids with an unknown user",
 		"[grabberd]\nallowed_uids = no-such-user-grab-test\n", 2,
 		"allowed_uids", "no-such-user-grab-test", NULL);
@@ -106,16 +110,18 @@ static void test_errors(void)
 		"allowed_groups", "no-such-group-grab-test", NULL);
 
 	/* [stream NAME] */
-	refused("stream unknown key", "[stream a]\nwidth = 320\nbrightness = 3\n", 3,
+	refused("stream unknown key",
+		"[stream a]\nwidth = 320\nbrightness = 3\n", 3,
 		"[stream a] brightness", "unknown key", NULL);
-	refused("source of an unknown kind", "[stream a]\nsource = rtsp://cam\n", 2,
+	refused("source of an unknown kind",
+		"[stream a]\nsource = rtsp://cam\n", 2,
 		"[stream a] source = rtsp://cam", "test:", NULL);
-	refused("grab: source without a device", "[stream a]\nsource = grab:\n", 2,
-		"[stream a] source = grab:", "grab:/dev/grabN", NULL);
-	refused("v4l2: source without a device", "[stream a]\nsource = v4l2:\n", 2,
-		"[stream a] source = v4l2:", "v4l2:/dev/videoN", NULL);
-	refused("empty source", "[stream a]\nsource =\n", 2, "[stream a] source",
-		NULL);
+	refused("grab: source without a device", "[stream a]\nsource = grab:\n",
+		2, "[stream a] source = grab:", "grab:/dev/grabN", NULL);
+	refused("v4l2: source without a device", "[stream a]\nsource = v4l2:\n",
+		2, "[stream a] source = v4l2:", "v4l2:/dev/videoN", NULL);
+	refused("empty source", "[stream a]\nsource =\n", 2,
+		"[stream a] source", NULL);
 	refused("width below 16", "[stream a]\nwidth = 15\n", 2,
 		"[stream a] width = 15", "16 to 8192", NULL);
 	refused("width above 8192", "[stream a]\nwidth = 8193\n", 2,
@@ -126,7 +132,8 @@ static void test_errors(void)
 		"[stream a] width = -640", NULL);
 	refused("width with junk after it", "[stream a]\nwidth = 640px\n", 2,
 		"[stream a] width = 640px", NULL);
-	refused("height above 8192", "[stream a]\nheight = 99999999999999999999\n", 2,
+	refused("height above 8192",
+		"[stream a]\nheight = 99999999999999999999\n", 2,
 		"[stream a] height = 99999999999999999999", "16 to 8192", NULL);
 	refused("unknown format name", "[stream a]\nformat = H264\n", 2,
 		"[stream a] format = H264", NULL);
@@ -144,8 +151,9 @@ static void test_errors(void)
 		"[stream a] slots = 1", "2 to 256", NULL);
 	refused("slots above 256", "[stream a]\nslots = 257\n", 2,
 		"[stream a] slots = 257", NULL);
-	refused("stream linger_ms out of range", "[stream a]\nlinger_ms = 3600001\n",
-		2, "[stream a] linger_ms = 3600001", NULL);
+	refused("stream linger_ms out of range",
+		"[stream a]\nlinger_ms = 3600001\n", 2,
+		"[stream a] linger_ms = 3600001", NULL);
 	refused("quality 0", "[stream a]\nquality = 0\n", 2,
 		"[stream a] quality = 0", "1 to 100", NULL);
 	refused("quality 101", "[stream a]\nquality = 101\n", 2,
@@ -165,12 +173,15 @@ static void test_errors(void)
 			n += (size_t)snprintf(many + n, sizeof(many) - n,
 					      "[stream s%d]\n", i);
 		refused("more streams than CONFIG_MAX_STREAMS", many,
-			CONFIG_MAX_STREAMS + 1, "[stream s32]", "more than 32", NULL);
+			CONFIG_MAX_STREAMS + 1, "[stream s32]", "more than 32",
+			NULL);
 	}
 
 	ok(config_load(&cfg, "/nonexistent/grab-test.conf",
-		       &(struct config_overrides){ 0 }, err, sizeof(err)) == -1 &&
-	   strstr(err, "/nonexistent/grab-test.conf") && strstr(err, "cannot open"),
+		       &(struct config_overrides){ 0 }, err,
+		       sizeof(err)) == -1 &&
+		   strstr(err, "/nonexistent/grab-test.conf") &&
+		   strstr(err, "cannot open"),
 	   "a file that cannot be opened: its path and why (%s)", err);
 }
 
@@ -204,35 +215,39 @@ static void test_good(void)
 		   "linger_ms = 0\n");
 	a = config_find_stream(&cfg, "a");
 	b = config_find_stream(&cfg, "b");
-	ok(ret == 0 && cfg.nstreams == 2 && a && b, "a good file loads (%s)", err);
+	ok(ret == 0 && cfg.nstreams == 2 && a && b, "a good file loads (%s)",
+	   err);
 	if (ret || !a || !b)
 		return;
 	ok(!strcmp(cfg.socket_path, "/tmp/grab-test/g.sock") &&
-	   cfg.socket_mode == 0600 && cfg.log_level == LOG_DEBUG &&
-	   cfg.linger_ms == 500 && !strcmp(cfg.listen_http, "[::1]:0") &&
-	   !strcmp(cfg.http_auth, "me:pass:word"),
+		   cfg.socket_mode == 0600 && cfg.log_level == LOG_DEBUG &&
+		   cfg.linger_ms == 500 &&
+		   !strcmp(cfg.listen_http, "[::1]:0") &&
+		   !strcmp(cfg.http_auth, "me:pass:word"),
 	   "[grabberd] values are what the file says");
 	ok(!strcmp(a->source, "grab:/dev/grab0") && a->format.width == 16 &&
-	   a->format.height == 8192 && a->format.fourcc == GRAB_FMT_GREY &&
-	   a->fps_num == 30000 && a->fps_den == 1001 && a->slots == 256 &&
-	   a->quality == 1 && a->linger_ms == 500 && a->line == 10,
+		   a->format.height == 8192 &&
+		   a->format.fourcc == GRAB_FMT_GREY && a->fps_num == 30000 &&
+		   a->fps_den == 1001 && a->slots == 256 && a->quality == 1 &&
+		   a->linger_ms == 500 && a->line == 10,
 	   "[stream a]: the limits are accepted, linger from [grabberd], its line");
 	ok(b->format.fourcc == GRAB_FMT_RGB24 && b->fps_num == 75 &&
-	   b->fps_den == 10 && b->linger_ms == 0 && !strcmp(b->source, "test:") &&
-	   b->format.width == 640 && b->format.height == 480 && b->slots == 8 &&
-	   b->quality == 80,
+		   b->fps_den == 10 && b->linger_ms == 0 &&
+		   !strcmp(b->source, "test:") && b->format.width == 640 &&
+		   b->format.height == 480 && b->slots == 8 && b->quality == 80,
 	   "[stream b]: defaults for what it does not say");
 	ok(b->format.bytesperline == 640 * 3 &&
-	   b->format.sizeimage == 640 * 3 * 480,
+		   b->format.sizeimage == 640 * 3 * 480,
 	   "the format is completed (bytesperline, sizeimage)");
 
 	ret = load("[grabberd]\nlog_level = warning\n");
 	ok(ret == 0 && cfg.nstreams == 1 &&
-	   !strcmp(cfg.streams[0].name, GRAB_DEFAULT_STREAM_NAME) &&
-	   !strcmp(cfg.streams[0].source, "test:"),
+		   !strcmp(cfg.streams[0].name, GRAB_DEFAULT_STREAM_NAME) &&
+		   !strcmp(cfg.streams[0].source, "test:"),
 	   "a file without streams gets the default stream on test:");
 	ret = load("[grabberd]\nlisten_http = off\n");
-	ok(ret == 0 && cfg.listen_http[0] == 0, "listen_http = off turns HTTP off");
+	ok(ret == 0 && cfg.listen_http[0] == 0,
+	   "listen_http = off turns HTTP off");
 }
 
 static void test_overrides(void)
@@ -243,8 +258,9 @@ static void test_overrides(void)
 	ov.width = "320";
 	ov.fps = "15";
 	ret = load_ov("[stream only]\nwidth = 640\n", &ov);
-	ok(ret == 0 && cfg.nstreams == 1 && cfg.streams[0].format.width == 320 &&
-	   cfg.streams[0].fps_num == 15,
+	ok(ret == 0 && cfg.nstreams == 1 &&
+		   cfg.streams[0].format.width == 320 &&
+		   cfg.streams[0].fps_num == 15,
 	   "overrides change the only stream");
 
 	memset(&ov, 0, sizeof(ov));
@@ -252,13 +268,15 @@ static void test_overrides(void)
 	ov.format = "RGB24";
 	ret = load_ov("[stream only]\n", &ov);
 	ok(ret == 0 && cfg.nstreams == 2 && config_find_stream(&cfg, "extra") &&
-	   config_find_stream(&cfg, "extra")->format.fourcc == GRAB_FMT_RGB24,
+		   config_find_stream(&cfg, "extra")->format.fourcc ==
+			   GRAB_FMT_RGB24,
 	   "--stream NAME makes the stream if the file lacks it");
 
 	memset(&ov, 0, sizeof(ov));
 	ov.slots = "300";
 	ret = load_ov("[stream only]\n", &ov);
-	ok(ret == -1 && !strncmp(err, "--slots 300: ", 13) && strstr(err, "2 to 256"),
+	ok(ret == -1 && !strncmp(err, "--slots 300: ", 13) &&
+		   strstr(err, "2 to 256"),
 	   "a bad override names the option and the value (%s)", err);
 
 	memset(&ov, 0, sizeof(ov));
@@ -270,7 +288,8 @@ static void test_overrides(void)
 	memset(&ov, 0, sizeof(ov));
 	ov.width = "321";
 	ret = load_ov("[stream only]\n", &ov);
-	ok(ret == -1 && !strncmp(err, "command line:", 13) && strstr(err, "321"),
+	ok(ret == -1 && !strncmp(err, "command line:", 13) &&
+		   strstr(err, "321"),
 	   "an override that makes an odd YUYV width is refused (%s)", err);
 
 	memset(&ov, 0, sizeof(ov));

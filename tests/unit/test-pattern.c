@@ -13,26 +13,27 @@ struct size_case {
 };
 
 static const struct size_case cases[] = {
-	{ GRAB_FMT_YUYV, 16, 16, 0 },	{ GRAB_FMT_YUYV, 18, 17, 6 },
-	{ GRAB_FMT_YUYV, 640, 480, 0 },	{ GRAB_FMT_YUYV, 1920, 1080, 0 },
-	{ GRAB_FMT_GREY, 16, 16, 0 },	{ GRAB_FMT_GREY, 17, 19, 3 },
-	{ GRAB_FMT_GREY, 641, 479, 0 },	{ GRAB_FMT_GREY, 1280, 720, 64 },
-	{ GRAB_FMT_RGB24, 16, 16, 0 },	{ GRAB_FMT_RGB24, 33, 21, 1 },
+	{ GRAB_FMT_YUYV, 16, 16, 0 },	 { GRAB_FMT_YUYV, 18, 17, 6 },
+	{ GRAB_FMT_YUYV, 640, 480, 0 },	 { GRAB_FMT_YUYV, 1920, 1080, 0 },
+	{ GRAB_FMT_GREY, 16, 16, 0 },	 { GRAB_FMT_GREY, 17, 19, 3 },
+	{ GRAB_FMT_GREY, 641, 479, 0 },	 { GRAB_FMT_GREY, 1280, 720, 64 },
+	{ GRAB_FMT_RGB24, 16, 16, 0 },	 { GRAB_FMT_RGB24, 33, 21, 1 },
 	{ GRAB_FMT_RGB24, 320, 240, 0 }, { GRAB_FMT_RGB24, 1920, 1080, 0 },
-	{ GRAB_FMT_BGR24, 33, 21, 1 },	{ GRAB_FMT_BGR24, 640, 480, 0 },
-	{ GRAB_FMT_UYVY, 18, 17, 6 },	{ GRAB_FMT_UYVY, 640, 480, 0 },
-	{ GRAB_FMT_NV12, 18, 18, 6 },	{ GRAB_FMT_NV12, 640, 480, 0 },
-	{ GRAB_FMT_YU12, 18, 18, 6 },	{ GRAB_FMT_YU12, 1280, 720, 0 },
-	{ GRAB_FMT_Y16, 17, 19, 2 },	{ GRAB_FMT_Y16, 640, 480, 0 },
-	{ GRAB_FMT_SRGGB8, 18, 18, 3 },	{ GRAB_FMT_SRGGB8, 640, 480, 0 },
-	{ GRAB_FMT_SBGGR8, 20, 16, 0 },	{ GRAB_FMT_SBGGR8, 320, 240, 0 },
-	{ GRAB_FMT_SGRBG8, 18, 18, 3 },	{ GRAB_FMT_SGRBG8, 320, 240, 0 },
-	{ GRAB_FMT_SGBRG8, 18, 18, 3 },	{ GRAB_FMT_SGBRG8, 320, 240, 0 },
+	{ GRAB_FMT_BGR24, 33, 21, 1 },	 { GRAB_FMT_BGR24, 640, 480, 0 },
+	{ GRAB_FMT_UYVY, 18, 17, 6 },	 { GRAB_FMT_UYVY, 640, 480, 0 },
+	{ GRAB_FMT_NV12, 18, 18, 6 },	 { GRAB_FMT_NV12, 640, 480, 0 },
+	{ GRAB_FMT_YU12, 18, 18, 6 },	 { GRAB_FMT_YU12, 1280, 720, 0 },
+	{ GRAB_FMT_Y16, 17, 19, 2 },	 { GRAB_FMT_Y16, 640, 480, 0 },
+	{ GRAB_FMT_SRGGB8, 18, 18, 3 },	 { GRAB_FMT_SRGGB8, 640, 480, 0 },
+	{ GRAB_FMT_SBGGR8, 20, 16, 0 },	 { GRAB_FMT_SBGGR8, 320, 240, 0 },
+	{ GRAB_FMT_SGRBG8, 18, 18, 3 },	 { GRAB_FMT_SGRBG8, 320, 240, 0 },
+	{ GRAB_FMT_SGBRG8, 18, 18, 3 },	 { GRAB_FMT_SGBRG8, 320, 240, 0 },
 };
 
 static void check_case(const struct size_case *c)
 {
-	struct grab_format fmt = { .width = c->width, .height = c->height,
+	struct grab_format fmt = { .width = c->width,
+				   .height = c->height,
 				   .fourcc = c->fourcc };
 	const char *name = grab_format_name(c->fourcc);
 	uint8_t *frame, *other, *scratch;
@@ -40,8 +41,8 @@ static void check_case(const struct size_case *c)
 	int flips_caught = 0, i;
 	int64_t diff;
 
-	fmt.bytesperline = c->pad ?
-		c->width * grab_format_bpp(c->fourcc) + c->pad : 0;
+	fmt.bytesperline =
+		c->pad ? c->width * grab_format_bpp(c->fourcc) + c->pad : 0;
 	if (!ok(grab_format_complete(&fmt) == 0, "%s %ux%u+%u: format accepted",
 		name, c->width, c->height, c->pad))
 		return;
@@ -50,7 +51,7 @@ static void check_case(const struct size_case *c)
 	scratch = malloc(fmt.bytesperline);
 
 	ok(grab_pattern_fill(frame, &fmt, seq) == 0 &&
-	   grab_pattern_verify(frame, &fmt, seq, scratch) == -1,
+		   grab_pattern_verify(frame, &fmt, seq, scratch) == -1,
 	   "%s %ux%u: fill then verify matches", name, c->width, c->height);
 	{
 		uint32_t low = 0;
@@ -71,12 +72,14 @@ static void check_case(const struct size_case *c)
 		size_t at = (size_t)rand() % fmt.sizeimage;
 
 		frame[at] ^= 0x01;
-		if (grab_pattern_verify(frame, &fmt, seq, scratch) == (int64_t)at)
+		if (grab_pattern_verify(frame, &fmt, seq, scratch) ==
+		    (int64_t)at)
 			flips_caught++;
 		frame[at] ^= 0x01;
 	}
-	ok(flips_caught == 200, "%s %ux%u: %d/200 single-bit flips caught at their offset",
-	   name, c->width, c->height, flips_caught);
+	ok(flips_caught == 200,
+	   "%s %ux%u: %d/200 single-bit flips caught at their offset", name,
+	   c->width, c->height, flips_caught);
 
 	/* A frame torn between two sequences: bottom half from the next
 	 * frame but one.  The per-line barcode must catch it. */
@@ -98,31 +101,53 @@ static void check_bad_formats(void)
 {
 	struct grab_format f;
 
-	f = (struct grab_format){ .width = 640, .height = 480, .fourcc = 0x1234 };
+	f = (struct grab_format){ .width = 640,
+				  .height = 480,
+				  .fourcc = 0x1234 };
 	ok(grab_format_complete(&f) == -EINVAL, "unknown fourcc refused");
-	f = (struct grab_format){ .width = 15, .height = 480, .fourcc = GRAB_FMT_GREY };
+	f = (struct grab_format){ .width = 15,
+				  .height = 480,
+				  .fourcc = GRAB_FMT_GREY };
 	ok(grab_format_complete(&f) == -EINVAL, "width below minimum refused");
-	f = (struct grab_format){ .width = 640, .height = 9000, .fourcc = GRAB_FMT_GREY };
+	f = (struct grab_format){ .width = 640,
+				  .height = 9000,
+				  .fourcc = GRAB_FMT_GREY };
 	ok(grab_format_complete(&f) == -EINVAL, "height above maximum refused");
-	f = (struct grab_format){ .width = 17, .height = 16, .fourcc = GRAB_FMT_YUYV };
+	f = (struct grab_format){ .width = 17,
+				  .height = 16,
+				  .fourcc = GRAB_FMT_YUYV };
 	ok(grab_format_complete(&f) == -EINVAL, "odd YUYV width refused");
-	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_RGB24,
+	f = (struct grab_format){ .width = 64,
+				  .height = 16,
+				  .fourcc = GRAB_FMT_RGB24,
 				  .bytesperline = 100 };
-	ok(grab_format_complete(&f) == -EINVAL, "bytesperline below a line refused");
-	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_GREY,
-				  .bytesperline = 64, .sizeimage = 1 };
+	ok(grab_format_complete(&f) == -EINVAL,
+	   "bytesperline below a line refused");
+	f = (struct grab_format){ .width = 64,
+				  .height = 16,
+				  .fourcc = GRAB_FMT_GREY,
+				  .bytesperline = 64,
+				  .sizeimage = 1 };
 	ok(grab_format_valid(&f) == -EINVAL, "inconsistent sizeimage refused");
 	/* Complete but for bytesperline: a ring or STREAM message saying 0
 	 * would hand applications a row pitch of 0. */
-	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_GREY,
-				  .bytesperline = 0, .sizeimage = 64 * 16 };
-	ok(grab_format_valid(&f) == -EINVAL, "untrusted format with bytesperline 0 refused");
+	f = (struct grab_format){ .width = 64,
+				  .height = 16,
+				  .fourcc = GRAB_FMT_GREY,
+				  .bytesperline = 0,
+				  .sizeimage = 64 * 16 };
+	ok(grab_format_valid(&f) == -EINVAL,
+	   "untrusted format with bytesperline 0 refused");
 	f.bytesperline = 64;
 	f.nplanes = 1;
 	f.planes[0].stride = 64;
-	ok(grab_format_valid(&f) == 0, "the same with bytesperline 64 accepted");
-	f = (struct grab_format){ .width = 64, .height = 16, .fourcc = GRAB_FMT_MJPEG };
-	ok(grab_format_complete(&f) == 0 && grab_pattern_fill(NULL, &f, 0) == -EINVAL,
+	ok(grab_format_valid(&f) == 0,
+	   "the same with bytesperline 64 accepted");
+	f = (struct grab_format){ .width = 64,
+				  .height = 16,
+				  .fourcc = GRAB_FMT_MJPEG };
+	ok(grab_format_complete(&f) == 0 &&
+		   grab_pattern_fill(NULL, &f, 0) == -EINVAL,
 	   "the pattern is not drawn in a compressed format");
 }
 
@@ -130,11 +155,18 @@ static void check_bad_formats(void)
  * first bar (white) at x = 0 of a line below the counter box. */
 static void check_layouts(void)
 {
-	static const struct { uint32_t fourcc; uint8_t at0, at1; } white[] = {
-		{ GRAB_FMT_YUYV, 235, 128 },	{ GRAB_FMT_UYVY, 128, 235 },
-		{ GRAB_FMT_Y16, 0, 235 },	{ GRAB_FMT_SRGGB8, 255, 255 },
+	static const struct {
+		uint32_t fourcc;
+		uint8_t at0, at1;
+	} white[] = {
+		{ GRAB_FMT_YUYV, 235, 128 },
+		{ GRAB_FMT_UYVY, 128, 235 },
+		{ GRAB_FMT_Y16, 0, 235 },
+		{ GRAB_FMT_SRGGB8, 255, 255 },
 	};
-	struct grab_format f = { .width = 64, .height = 64, .fourcc = GRAB_FMT_NV12 };
+	struct grab_format f = { .width = 64,
+				 .height = 64,
+				 .fourcc = GRAB_FMT_NV12 };
 	uint8_t *frame = malloc(64 * 64 * 3);
 	uint32_t row = 62, i;
 	int good = 1;
@@ -142,32 +174,39 @@ static void check_layouts(void)
 	/* Sequence 0: bars unshifted, white at x = 0..7, yellow at 8..15. */
 	grab_format_complete(&f);
 	grab_pattern_fill(frame, &f, 0);
-	ok(frame[row * 64] == 235 && frame[f.planes[1].offset + row / 2 * 64] == 128 &&
-	   frame[f.planes[1].offset + row / 2 * 64 + 1] == 128 &&
-	   frame[f.planes[1].offset + row / 2 * 64 + 8] == 16 &&
-	   frame[f.planes[1].offset + row / 2 * 64 + 9] == 146,
+	ok(frame[row * 64] == 235 &&
+		   frame[f.planes[1].offset + row / 2 * 64] == 128 &&
+		   frame[f.planes[1].offset + row / 2 * 64 + 1] == 128 &&
+		   frame[f.planes[1].offset + row / 2 * 64 + 8] == 16 &&
+		   frame[f.planes[1].offset + row / 2 * 64 + 9] == 146,
 	   "NV12: Y plane, then Cb Cr pairs (white, then yellow at x 8)");
-	f = (struct grab_format){ .width = 64, .height = 64, .fourcc = GRAB_FMT_YU12 };
+	f = (struct grab_format){ .width = 64,
+				  .height = 64,
+				  .fourcc = GRAB_FMT_YU12 };
 	grab_format_complete(&f);
 	grab_pattern_fill(frame, &f, 0);
 	ok(frame[f.planes[1].offset + row / 2 * 32 + 4] == 16 &&
-	   frame[f.planes[2].offset + row / 2 * 32 + 4] == 146,
+		   frame[f.planes[2].offset + row / 2 * 32 + 4] == 146,
 	   "YU12: Cb plane then Cr plane (yellow's 16 and 146 at x 8)");
 	for (i = 0; i < sizeof(white) / sizeof(white[0]); i++) {
-		f = (struct grab_format){ .width = 64, .height = 64,
+		f = (struct grab_format){ .width = 64,
+					  .height = 64,
 					  .fourcc = white[i].fourcc };
 		grab_format_complete(&f);
 		grab_pattern_fill(frame, &f, 0);
 		good &= frame[row * f.bytesperline] == white[i].at0 &&
 			frame[row * f.bytesperline + 1] == white[i].at1;
 	}
-	ok(good, "YUYV, UYVY, Y16 (low byte x, high byte luma), Bayer: byte order");
-	f = (struct grab_format){ .width = 64, .height = 64, .fourcc = GRAB_FMT_SRGGB8 };
+	ok(good,
+	   "YUYV, UYVY, Y16 (low byte x, high byte luma), Bayer: byte order");
+	f = (struct grab_format){ .width = 64,
+				  .height = 64,
+				  .fourcc = GRAB_FMT_SRGGB8 };
 	grab_format_complete(&f);
 	grab_pattern_fill(frame, &f, 0);
 	/* Yellow (255, 255, 0) at x 8, 9: R G on even rows, G B on odd. */
 	ok(frame[61 * 64 + 8] == 255 && frame[61 * 64 + 9] == 0 &&
-	   frame[60 * 64 + 8] == 255 && frame[60 * 64 + 9] == 255,
+		   frame[60 * 64 + 8] == 255 && frame[60 * 64 + 9] == 255,
 	   "RGGB: R G on even rows, G B on odd rows");
 	f.fourcc = GRAB_FMT_SBGGR8;
 	grab_pattern_fill(frame, &f, 0);
@@ -178,7 +217,9 @@ static void check_layouts(void)
 
 static void check_sequences_differ(void)
 {
-	struct grab_format fmt = { .width = 320, .height = 240, .fourcc = GRAB_FMT_YUYV };
+	struct grab_format fmt = { .width = 320,
+				   .height = 240,
+				   .fourcc = GRAB_FMT_YUYV };
 	uint8_t *a, *scratch;
 	uint64_t s;
 	int distinct = 1;
@@ -193,7 +234,8 @@ static void check_sequences_differ(void)
 		    grab_pattern_verify(a, &fmt, s + 80, scratch) < 0)
 			distinct = 0;
 	}
-	ok(distinct, "frames of different sequences never verify as each other");
+	ok(distinct,
+	   "frames of different sequences never verify as each other");
 	free(a);
 	free(scratch);
 }

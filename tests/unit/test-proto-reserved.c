@@ -27,14 +27,16 @@ static void check_tail(const struct grab_msg *m, size_t from, const char *what)
 {
 	size_t i, accepted = 0, first = 0;
 
-	ok(decode_with(m, from, 0) == 0, "%s: all reserved bytes zero: accepted", what);
+	ok(decode_with(m, from, 0) == 0,
+	   "%s: all reserved bytes zero: accepted", what);
 	for (i = from; i < GRAB_MSG_SIZE; i++)
 		if (decode_with(m, i, 0x01) != -EBADMSG ||
 		    decode_with(m, i, 0x80) != -EBADMSG) {
 			if (!accepted++)
 				first = i;
 		}
-	ok(accepted == 0, "%s: a non-zero byte at each of offsets %zu..%u refused (%zu accepted, first %zu)",
+	ok(accepted == 0,
+	   "%s: a non-zero byte at each of offsets %zu..%u refused (%zu accepted, first %zu)",
 	   what, from, GRAB_MSG_SIZE - 1, accepted, first);
 }
 
@@ -45,12 +47,15 @@ int main(void)
 	grab_msg_init(&m, GRAB_MSG_FRAME);
 	m.u.frame.sequence = 42;
 	m.u.frame.bytesused = 4096;
-	check_tail(&m, offsetof(struct grab_msg, u) + offsetof(struct grab_msg_frame, reserved),
+	check_tail(&m,
+		   offsetof(struct grab_msg, u) +
+			   offsetof(struct grab_msg_frame, reserved),
 		   "FRAME");
 
 	grab_msg_init(&m, GRAB_MSG_ERROR);
 	m.u.error.error = 2;
 	grab_msg_set_text(m.u.error.reason, sizeof(m.u.error.reason), "gone");
-	check_tail(&m, offsetof(struct grab_msg, u) + sizeof(m.u.error), "ERROR tail");
+	check_tail(&m, offsetof(struct grab_msg, u) + sizeof(m.u.error),
+		   "ERROR tail");
 	return done_testing();
 }

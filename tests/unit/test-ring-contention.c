@@ -15,19 +15,21 @@
 #include "grab-pattern.h"
 #include "../lib/tap.h"
 
-#define NSLOTS		3
-#define NREADERS	4
-#define NFRAMES		1000000ull
+#define NSLOTS 3
+#define NREADERS 4
+#define NFRAMES 1000000ull
 /* On a loaded machine the producer may rarely lap a reader mid-read: keep
  * publishing (up to this many frames) until the race has been seen. */
-#define MAX_FRAMES	(20 * NFRAMES)
+#define MAX_FRAMES (20 * NFRAMES)
 
-static struct grab_format fmt = { .width = 64, .height = 32, .fourcc = GRAB_FMT_GREY };
+static struct grab_format fmt = { .width = 64,
+				  .height = 32,
+				  .fourcc = GRAB_FMT_GREY };
 static struct grab_ring_producer prod;
 static struct grab_layout layout;
 static uint8_t *mem;
 static int producer_done;
-static uint64_t torn_seen;	/* frames any reader rejected so far */
+static uint64_t torn_seen; /* frames any reader rejected so far */
 static uint64_t published;
 
 struct reader_result {
@@ -41,7 +43,8 @@ static void *producer_main(void *arg)
 	for (n = 0; n < MAX_FRAMES; n++) {
 		void *px;
 
-		if (n >= NFRAMES && __atomic_load_n(&torn_seen, __ATOMIC_RELAXED))
+		if (n >= NFRAMES &&
+		    __atomic_load_n(&torn_seen, __ATOMIC_RELAXED))
 			break;
 		px = grab_ring_begin(&prod);
 		grab_pattern_fill(px, &fmt, n);
@@ -96,13 +99,15 @@ int main(void)
 {
 	struct reader_result res[NREADERS];
 	pthread_t producer, readers[NREADERS];
-	uint64_t accepted = 0, bad = 0, torn = 0, disorder = 0, accounted_ok = 1;
+	uint64_t accepted = 0, bad = 0, torn = 0, disorder = 0,
+		 accounted_ok = 1;
 	int i;
 
 	grab_format_complete(&fmt);
 	grab_ring_plan(&fmt, NSLOTS, &layout);
 	mem = calloc(1, layout.ring_size);
-	grab_ring_producer_init(&prod, mem, layout.ring_size, &fmt, NSLOTS, 0, 1);
+	grab_ring_producer_init(&prod, mem, layout.ring_size, &fmt, NSLOTS, 0,
+				1);
 	memset(res, 0, sizeof(res));
 
 	for (i = 0; i < NREADERS; i++)
@@ -111,8 +116,8 @@ int main(void)
 	pthread_join(producer, NULL);
 	for (i = 0; i < NREADERS; i++) {
 		pthread_join(readers[i], NULL);
-		diag("reader %d: accepted %llu, rejected torn %llu, skipped %llu", i,
-		     (unsigned long long)res[i].accepted,
+		diag("reader %d: accepted %llu, rejected torn %llu, skipped %llu",
+		     i, (unsigned long long)res[i].accepted,
 		     (unsigned long long)res[i].rejected_torn,
 		     (unsigned long long)res[i].missed);
 		accepted += res[i].accepted;
@@ -120,16 +125,19 @@ int main(void)
 		torn += res[i].rejected_torn;
 		disorder += res[i].out_of_order;
 		/* Every frame is accepted, rejected or skipped, once. */
-		if (res[i].accepted + res[i].rejected_torn + res[i].missed > published)
+		if (res[i].accepted + res[i].rejected_torn + res[i].missed >
+		    published)
 			accounted_ok = 0;
 	}
-	ok(published >= NFRAMES &&
-	   grab_ring_head(&(struct grab_ring_reader){ .hdr = prod.hdr }) == published,
+	ok(published >= NFRAMES && grab_ring_head(&(struct grab_ring_reader){
+					   .hdr = prod.hdr }) == published,
 	   "producer published %llu frames (at least %llu)",
 	   (unsigned long long)published, NFRAMES);
-	ok(bad == 0, "no accepted frame failed verification (%llu accepted, %llu bad)",
+	ok(bad == 0,
+	   "no accepted frame failed verification (%llu accepted, %llu bad)",
 	   (unsigned long long)accepted, (unsigned long long)bad);
-	ok(torn > 0, "the race was reached: %llu frames rejected as overwritten",
+	ok(torn > 0,
+	   "the race was reached: %llu frames rejected as overwritten",
 	   (unsigned long long)torn);
 	ok(accepted > 0, "readers accepted frames");
 	ok(disorder == 0, "accepted frames arrive in increasing order");

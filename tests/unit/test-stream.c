@@ -25,13 +25,13 @@
 
 static struct {
 	int starts, stops;
-	uint64_t stop_ns;		/* when it last stopped */
-	int fail_err;			/* start() fails with this, 0: works */
-	struct source *src;		/* the running one */
-	char arg[64];			/* what start() was given */
+	uint64_t stop_ns; /* when it last stopped */
+	int fail_err; /* start() fails with this, 0: works */
+	struct source *src; /* the running one */
+	char arg[64]; /* what start() was given */
 	uint64_t start_ns[MAX_STARTS];
-	uint32_t armed_ms[MAX_STARTS];	/* retry delay that led to a start */
-	struct stream *stream;		/* to read its stats from start() */
+	uint32_t armed_ms[MAX_STARTS]; /* retry delay that led to a start */
+	struct stream *stream; /* to read its stats from start() */
 } fake;
 
 static int fake_start(struct source *src, struct source_geometry *ret_geo,
@@ -87,9 +87,9 @@ struct fake_consumer {
 	char last_why[GRAB_TEXT_MAX];
 	struct source_geometry geo;
 	struct grab_msg_frame last;
-	uint64_t missed;		/* what it describes */
-	bool leave_on_frame;		/* detaches itself in frame() */
-	bool leave_on_reset;		/* like a socket client */
+	uint64_t missed; /* what it describes */
+	bool leave_on_frame; /* detaches itself in frame() */
+	bool leave_on_reset; /* like a socket client */
 };
 
 /* What gone() saw: consumers free themselves there. */
@@ -150,8 +150,8 @@ static void fc_gone(struct consumer *c, int err, const char *why)
 
 static void fc_describe(const struct consumer *c, struct consumer_info *ret)
 {
-	const struct fake_consumer *f = container_of(c, struct fake_consumer,
-						     consumer);
+	const struct fake_consumer *f =
+		container_of(c, struct fake_consumer, consumer);
 
 	ret->kind = "fake";
 	ret->id = (unsigned int)f->name[0];
@@ -192,12 +192,13 @@ static void run_for(unsigned int ms)
 }
 
 /* Run the loop until @cond holds, at most @ms; true if it held. */
-#define RUN_UNTIL(cond, ms) ({						\
-	uint64_t end_ = mono_ns() + (uint64_t)(ms) * 1000000u;		\
-	while (!(cond) && mono_ns() < end_)				\
-		run_for(1);						\
-	(bool)(cond);							\
-})
+#define RUN_UNTIL(cond, ms)                                          \
+	({                                                           \
+		uint64_t end_ = mono_ns() + (uint64_t)(ms)*1000000u; \
+		while (!(cond) && mono_ns() < end_)                  \
+			run_for(1);                                  \
+		(bool)(cond);                                        \
+	})
 
 static struct stream_config config(const char *name, const char *source)
 {
@@ -258,7 +259,8 @@ static void test_on_demand(void)
 	uint64_t t0;
 
 	run_for(20);
-	ok(fake.starts == 0 && state(s) == STREAM_STOPPED && !stream_geometry(s),
+	ok(fake.starts == 0 && state(s) == STREAM_STOPPED &&
+		   !stream_geometry(s),
 	   "on demand: nothing starts while nobody watches");
 	stream_attach(s, &a->consumer);
 	geo = stream_geometry(s);
@@ -268,8 +270,8 @@ static void test_on_demand(void)
 	   "the source gets its argument without the prefix (got \"%s\")",
 	   fake.arg);
 	ok(a->started == 1 && a->geo.nslots == 4 && a->geo.fps_num == 25 &&
-	   a->geo.ring_fd == 42 && a->geo.ring_size == 123456 &&
-	   geo && geo->ring_size == 123456,
+		   a->geo.ring_fd == 42 && a->geo.ring_size == 123456 && geo &&
+		   geo->ring_size == 123456,
 	   "started() gives the geometry the source returned from start()");
 	stream_attach(s, &b->consumer);
 	ok(fake.starts == 1 && b->started == 1,
@@ -283,8 +285,8 @@ static void test_on_demand(void)
 	   "every frame reaches every consumer (a %d, b %d, stats %llu)",
 	   a->frames, b->frames, (unsigned long long)st.frames);
 	ok(a->last.sequence == 2 && a->last.slot == 2 &&
-	   a->last.timestamp_ns == 1002 && a->last.bytesused == 3072 &&
-	   a->last.flags == GRAB_SLOT_ERROR && a->last.missed == 0,
+		   a->last.timestamp_ns == 1002 && a->last.bytesused == 3072 &&
+		   a->last.flags == GRAB_SLOT_ERROR && a->last.missed == 0,
 	   "source_publish() makes the frame event from what the source said");
 
 	/* b leaves from inside its own frame(), a still gets every frame. */
@@ -295,7 +297,7 @@ static void test_on_demand(void)
 	publish(4);
 	stream_get_stats(s, &st);
 	ok(b->frames == 4 && !b->consumer.stream && a->frames == 5 &&
-	   st.clients == 1,
+		   st.clients == 1,
 	   "a consumer that leaves inside frame() is gone, the others go on");
 	ok(st.missed == 7,
 	   "missed frames of a consumer that left are kept (%llu, want 7)",
@@ -354,13 +356,15 @@ static void test_backoff(void)
 	stream_attach(s, &c->consumer);
 	stream_get_stats(s, &st);
 	ok(fake.starts == 1 && c->waiting == 1 && c->last_err == ENODEV &&
-	   !strcmp(c->last_why, "fake: no device") && st.state == STREAM_FAILED &&
-	   !strcmp(st.error, "fake: no device") && st.retry_ms == 20,
+		   !strcmp(c->last_why, "fake: no device") &&
+		   st.state == STREAM_FAILED &&
+		   !strcmp(st.error, "fake: no device") && st.retry_ms == 20,
 	   "a source that cannot start: waiting(ENODEV, why), state failed, retry in 20 ms");
 
 	ok(RUN_UNTIL(fake.starts == 7, 5000), "it is retried (7 attempts)");
 	for (i = 1; i < 7; i++) {
-		double gap = (double)(fake.start_ns[i] - fake.start_ns[i - 1]) / 1e6;
+		double gap =
+			(double)(fake.start_ns[i] - fake.start_ns[i - 1]) / 1e6;
 
 		diag("attempt %zu: %u ms armed, %.1f ms after the previous", i,
 		     fake.armed_ms[i], gap);
@@ -379,18 +383,20 @@ static void test_backoff(void)
 	/* Back: everyone is told started. */
 	fake.fail_err = 0;
 	ok(RUN_UNTIL(state(s) == STREAM_RUNNING, 2000) && c->started == 1 &&
-	   e->started == 1, "when the source comes back, every consumer gets started()");
+		   e->started == 1,
+	   "when the source comes back, every consumer gets started()");
 
 	/* Fails right after starting: the backoff goes on, still capped. */
 	base = fake.starts;
 	source_failed(fake.src, EIO, "fake: unplugged");
 	stream_get_stats(s, &st);
 	ok(st.state == STREAM_FAILED && c->waiting == 2 && c->last_err == EIO &&
-	   e->waiting == 2 && !strcmp(st.error, "fake: unplugged"),
+		   e->waiting == 2 && !strcmp(st.error, "fake: unplugged"),
 	   "a running source that fails: every consumer gets waiting(EIO, why)");
 	retried = RUN_UNTIL(fake.starts == base + 1, 2000);
 	ok(retried && fake.stops == 1 && fake.armed_ms[base] == 160,
-	   "it is stopped and retried, still backed off (%u ms)", fake.armed_ms[base]);
+	   "it is stopped and retried, still backed off (%u ms)",
+	   fake.armed_ms[base]);
 
 	/* Up for longer than the cap: the backoff starts over. */
 	run_for(200);
@@ -421,7 +427,8 @@ static void test_backoff(void)
 	c = fc_new("c");
 	stream_attach(s, &c->consumer);
 	ok(c->waiting == 1 && c->last_err == EINVAL &&
-	   !strcmp(c->last_why, "unknown source kind") && fake.starts == 0,
+		   !strcmp(c->last_why, "unknown source kind") &&
+		   fake.starts == 0,
 	   "an unknown kind of source: waiting(EINVAL, \"unknown source kind\")");
 	stream_detach(s, &c->consumer);
 	stream_destroy(s, NULL);
@@ -448,13 +455,13 @@ static void test_reconfigure(void)
 	stream_reconfigure(s, &cfg);
 	stream_get_stats(s, &st);
 	ok(viewer->resets == 1 && client->resets == 1 &&
-	   !strcmp(client->last_why, "stream configuration changed"),
+		   !strcmp(client->last_why, "stream configuration changed"),
 	   "reconfigure: every consumer gets reset(why)");
 	ok(fake.stops == 1 && fake.starts == 2 && st.state == STREAM_RUNNING &&
-	   stream_geometry(s)->nslots == 6,
+		   stream_geometry(s)->nslots == 6,
 	   "the source restarts with the new settings for the consumer that stayed");
-	ok(viewer->started == 2 && client->started == 1 && !client->consumer.stream &&
-	   st.clients == 1,
+	ok(viewer->started == 2 && client->started == 1 &&
+		   !client->consumer.stream && st.clients == 1,
 	   "the one that stayed is told started again; the one that left is not");
 
 	cfg.slots = 8;
@@ -462,7 +469,8 @@ static void test_reconfigure(void)
 	stream_attach(s, &client->consumer);
 	client->resets = 0;
 	stream_reconfigure(s, &cfg);
-	ok(client->resets == 1 && fake.starts == 2 && fake.stops == 2 && !fake.src,
+	ok(client->resets == 1 && fake.starts == 2 && fake.stops == 2 &&
+		   !fake.src,
 	   "reconfigure when every consumer leaves on reset: stopped, not restarted");
 	stream_destroy(s, NULL);
 	free(viewer);
@@ -490,12 +498,14 @@ static void test_destroy(void)
 	stream_attach(s, &g->consumer);
 	stream_attach(s, &h->consumer);
 	stream_foreach_consumer(s, one_info, names);
-	ok(!strcmp(names, "gh"), "foreach_consumer walks the one list, in order (%s)",
-	   names);
+	ok(!strcmp(names, "gh"),
+	   "foreach_consumer walks the one list, in order (%s)", names);
 	stream_destroy(s, "stream removed from the configuration");
 	ok(gone_log.n == 2 && !strcmp(gone_log.names[0], "g") &&
-	   !strcmp(gone_log.names[1], "h") && gone_log.err[0] == ENOENT &&
-	   !strcmp(gone_log.why[1], "stream removed from the configuration"),
+		   !strcmp(gone_log.names[1], "h") &&
+		   gone_log.err[0] == ENOENT &&
+		   !strcmp(gone_log.why[1],
+			   "stream removed from the configuration"),
 	   "destroy: every consumer is told gone(ENOENT, why) once, and frees itself");
 	ok(fake.stops == 1 && !fake.src, "destroy: the source is stopped");
 

@@ -41,19 +41,19 @@ extern "C" {
 #define GRAB_DEFAULT_STREAM "default"
 
 /* Pixel formats: the V4L2 four-character codes. */
-#define GRAB_PIXFMT_YUYV  0x56595559u	/* 'YUYV': 4:2:2 packed, 16 bpp */
-#define GRAB_PIXFMT_GREY  0x59455247u	/* 'GREY': 8-bit luma */
-#define GRAB_PIXFMT_RGB24 0x33424752u	/* 'RGB3': R, G, B bytes */
-#define GRAB_PIXFMT_BGR24 0x33524742u	/* 'BGR3': B, G, R bytes */
-#define GRAB_PIXFMT_UYVY  0x59565955u	/* 'UYVY': 4:2:2 packed, 16 bpp */
-#define GRAB_PIXFMT_NV12  0x3231564eu	/* 'NV12': Y plane, CbCr plane (4:2:0) */
-#define GRAB_PIXFMT_YU12  0x32315559u	/* 'YU12': Y, Cb, Cr planes (I420) */
-#define GRAB_PIXFMT_Y16   0x20363159u	/* 'Y16 ': 16-bit luma, little endian */
-#define GRAB_PIXFMT_SRGGB8 0x42474752u	/* 'RGGB': 8-bit Bayer RG/GB */
-#define GRAB_PIXFMT_SBGGR8 0x31384142u	/* 'BA81': 8-bit Bayer BG/GR */
-#define GRAB_PIXFMT_SGRBG8 0x47425247u	/* 'GRBG': 8-bit Bayer GR/BG */
-#define GRAB_PIXFMT_SGBRG8 0x47524247u	/* 'GBRG': 8-bit Bayer GB/RG */
-#define GRAB_PIXFMT_MJPEG 0x47504a4du	/* 'MJPG': one JPEG per frame */
+#define GRAB_PIXFMT_YUYV 0x56595559u /* 'YUYV': 4:2:2 packed, 16 bpp */
+#define GRAB_PIXFMT_GREY 0x59455247u /* 'GREY': 8-bit luma */
+#define GRAB_PIXFMT_RGB24 0x33424752u /* 'RGB3': R, G, B bytes */
+#define GRAB_PIXFMT_BGR24 0x33524742u /* 'BGR3': B, G, R bytes */
+#define GRAB_PIXFMT_UYVY 0x59565955u /* 'UYVY': 4:2:2 packed, 16 bpp */
+#define GRAB_PIXFMT_NV12 0x3231564eu /* 'NV12': Y plane, CbCr plane (4:2:0) */
+#define GRAB_PIXFMT_YU12 0x32315559u /* 'YU12': Y, Cb, Cr planes (I420) */
+#define GRAB_PIXFMT_Y16 0x20363159u /* 'Y16 ': 16-bit luma, little endian */
+#define GRAB_PIXFMT_SRGGB8 0x42474752u /* 'RGGB': 8-bit Bayer RG/GB */
+#define GRAB_PIXFMT_SBGGR8 0x31384142u /* 'BA81': 8-bit Bayer BG/GR */
+#define GRAB_PIXFMT_SGRBG8 0x47425247u /* 'GRBG': 8-bit Bayer GR/BG */
+#define GRAB_PIXFMT_SGBRG8 0x47524247u /* 'GBRG': 8-bit Bayer GB/RG */
+#define GRAB_PIXFMT_MJPEG 0x47504a4du /* 'MJPG': one JPEG per frame */
 
 /* A connection to one stream (daemon mode) or one device (direct mode). */
 struct grab;
@@ -64,7 +64,7 @@ struct grab_frame;
 struct grab_image_format {
 	uint32_t width;
 	uint32_t height;
-	uint32_t fourcc;	/* GRAB_PIXFMT_* */
+	uint32_t fourcc; /* GRAB_PIXFMT_* */
 	uint32_t bytesperline;
 	uint32_t sizeimage;
 };
@@ -74,9 +74,9 @@ struct grab_image_format {
 
 /* One plane of a raw frame: its bytes start at grab_frame_data() + offset. */
 struct grab_image_plane {
-	uint32_t offset;	/* from the start of the frame */
-	uint32_t stride;	/* bytes from one line of the plane to the next */
-	uint32_t lines;		/* lines of the plane (height / subsampling) */
+	uint32_t offset; /* from the start of the frame */
+	uint32_t stride; /* bytes from one line of the plane to the next */
+	uint32_t lines; /* lines of the plane (height / subsampling) */
 	uint32_t reserved;
 };
 
@@ -93,46 +93,46 @@ struct grab_image_layout {
 };
 
 /* grab_stream_info.flags */
-#define GRAB_STREAM_DIRECT	(1u << 0)	/* opened with grab_open_device() */
+#define GRAB_STREAM_DIRECT (1u << 0) /* opened with grab_open_device() */
 
 /* What grab_stream_info() returns. */
 struct grab_stream_info {
-	char name[64];			/* stream name ("default"), or the device path */
-	char source[128];		/* "test:", "grab:/dev/grab0", "v4l2:/dev/video0" */
+	char name[64]; /* stream name ("default"), or the device path */
+	char source[128]; /* "test:", "grab:/dev/grab0", "v4l2:/dev/video0" */
 	struct grab_image_format format;
-	uint32_t fps_num;		/* configured rate is fps_num / fps_den */
+	uint32_t fps_num; /* configured rate is fps_num / fps_den */
 	uint32_t fps_den;
-	uint32_t nslots;		/* frames the ring holds */
-	uint32_t flags;			/* GRAB_STREAM_* */
-	uint64_t ring_size;		/* bytes mapped */
+	uint32_t nslots; /* frames the ring holds */
+	uint32_t flags; /* GRAB_STREAM_* */
+	uint64_t ring_size; /* bytes mapped */
 	uint32_t reserved[8];
 };
 
 /* grab_stream_stats.state */
 enum grab_source_state {
-	GRAB_SOURCE_STOPPED = 0,	/* nobody watching: not capturing */
+	GRAB_SOURCE_STOPPED = 0, /* nobody watching: not capturing */
 	GRAB_SOURCE_RUNNING = 1,
-	GRAB_SOURCE_FAILED = 2,		/* failed or gone: being retried */
+	GRAB_SOURCE_FAILED = 2, /* failed or gone: being retried */
 };
 
 /* What grab_stream_stats() returns: the daemon's view of a stream. */
 struct grab_stream_stats {
-	uint32_t state;			/* enum grab_source_state */
-	uint32_t clients;		/* connected clients of the stream */
-	uint32_t fps_num;		/* configured rate */
+	uint32_t state; /* enum grab_source_state */
+	uint32_t clients; /* connected clients of the stream */
+	uint32_t fps_num; /* configured rate */
 	uint32_t fps_den;
-	double fps;			/* measured over the last seconds */
-	uint64_t frames;		/* frames published since the source started */
-	uint64_t dropped;		/* frames the source could not produce in time */
-	uint64_t missed;		/* frame events clients missed, all clients */
+	double fps; /* measured over the last seconds */
+	uint64_t frames; /* frames published since the source started */
+	uint64_t dropped; /* frames the source could not produce in time */
+	uint64_t missed; /* frame events clients missed, all clients */
 	struct grab_image_format format;
 	char source[128];
-	char error[128];		/* why the source failed, "" if it did not */
+	char error[128]; /* why the source failed, "" if it did not */
 	uint32_t reserved[8];
 };
 
 /* grab_connect() flags */
-#define GRAB_CONNECT_NO_RECONNECT (1u << 0)	/* fail instead of reconnecting */
+#define GRAB_CONNECT_NO_RECONNECT (1u << 0) /* fail instead of reconnecting */
 
 /*
  * Connect to grabberd at @socket_path (NULL: $GRAB_SOCKET, else
@@ -214,7 +214,8 @@ uint64_t grab_generation(const struct grab *grab);
 const void *grab_frame_data(const struct grab_frame *frame);
 size_t grab_frame_bytes(const struct grab_frame *frame);
 uint64_t grab_frame_sequence(const struct grab_frame *frame);
-uint64_t grab_frame_timestamp_ns(const struct grab_frame *frame);	/* CLOCK_MONOTONIC */
+uint64_t
+grab_frame_timestamp_ns(const struct grab_frame *frame); /* CLOCK_MONOTONIC */
 /* Frames missed between the previous frame returned and this one. */
 uint64_t grab_frame_missed(const struct grab_frame *frame);
 int grab_frame_format(const struct grab_frame *frame,
