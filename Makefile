@@ -15,6 +15,11 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# make CROSS=aarch64-linux-gnu- (or ARCH=arm64): an arm64 build in
+# build-arm64/ (README, tests/arm64/cross.mk).
+ifneq ($(CROSS)$(filter arm64,$(ARCH)),)
+include tests/arm64/cross.mk
+endif
 BUILD ?= build
 # The running kernel's headers, else the newest installed (a build host need
 # not run the kernel it builds for).
@@ -60,7 +65,7 @@ ALL_TARGETS += $(COMMON_LIB)
 -include $(sort $(wildcard */build.mk */*/build.mk))
 
 .PHONY: build-all deps-if-missing
-build-all: $(ALL_TARGETS)
+build-all: $(filter-out $(CROSS_SKIP),$(ALL_TARGETS))
 
 # Install Debian packages the first time (and whenever the list changes).
 $(DEPS_STAMP): tests/lib/install-deps.sh

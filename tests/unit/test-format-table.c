@@ -91,7 +91,7 @@ static void test_layouts(void)
 {
 	struct grab_format f;
 	struct grab_plane_layout p;
-	uint64_t size;
+	__u64 size;
 
 	ok(!complete(GRAB_FMT_NV12, 640, 480, 0, &f) && f.bytesperline == 640 &&
 	   f.sizeimage == 640 * 480 * 3 / 2 && !grab_format_planes(&f, &p, &size) &&
