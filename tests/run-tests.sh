@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/.."
 
 # The order tiers run in; any other tests/<dir>/run.sh (but bench) runs after.
-all_tiers=(unit integration capture http python gst kernel system fuzz)
+all_tiers=(unit integration capture http python gst kernel arm64 system fuzz)
 for script in tests/*/run.sh; do
 	tier=$(basename "$(dirname "$script")")
 	case " ${all_tiers[*]} bench " in *" $tier "*) ;; *) all_tiers+=("$tier") ;; esac

@@ -25,12 +25,14 @@ export ARCH
 export CROSS_COMPILE := $(CROSS)
 
 BUILD ?= build-arm64
+AR := $(CROSS)ar
+# make module and make clean need no sysroot.
+ifneq ($(filter-out module clean,$(or $(MAKECMDGOALS),all)),)
 ARM64_SYSROOT := $(shell bash tests/arm64/fetch.sh sysroot)
 ifeq ($(ARM64_SYSROOT),)
 $(error the arm64 sysroot could not be built (run: bash tests/arm64/fetch.sh sysroot))
 endif
 CC := $(CROSS)gcc --sysroot=$(ARM64_SYSROOT)
-AR := $(CROSS)ar
 
 # Every build.mk asks pkg-config through $(shell), which GNU make 4.3 runs
 # without the exported variables: the pkg-config settings ride on SHELL,
@@ -38,10 +40,12 @@ AR := $(CROSS)ar
 ARM64_PKG_CONFIG_LIBDIR := $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/pkgconfig:$(ARM64_SYSROOT)/usr/share/pkgconfig
 SHELL := /usr/bin/env PKG_CONFIG_LIBDIR=$(ARM64_PKG_CONFIG_LIBDIR) \
 	PKG_CONFIG_SYSROOT_DIR=$(ARM64_SYSROOT) /bin/sh
+endif
 
 # Left out of `make` (see above): the top Makefile's build-all filters them.
 CROSS_SKIP := $(BUILD)/gst/% $(BUILD)/grab-rtsp $(BUILD)/conf/grab-rtsp.service \
 	$(BUILD)/python/% $(BUILD)/tests/gst/%
 
 ARM64_KERNEL ?= 6.12
-KDIR = $(shell bash tests/arm64/fetch.sh kernel $(ARM64_KERNEL))/headers
+# Looked up once, and only when used (make module).
+KDIR = $(eval KDIR := $(shell bash tests/arm64/fetch.sh kernel $(ARM64_KERNEL))/headers)$(KDIR)

@@ -19,6 +19,10 @@ packages=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static cpio kmod zstd xz-utils
+	# arm64 tier: cross compiler, qemu-user and qemu-system-aarch64 (the arm64
+	# sysroot and kernels are unpacked by tests/arm64/fetch.sh, not installed)
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+	qemu-user-static qemu-system-arm file
 	# system tier
 	mmdebstrap systemd dkms
 	# peers used by the tests
