@@ -163,7 +163,7 @@ tsan_report() {
 	st=$(sed -n 's/^exit=\([0-9]*\).*/\1/p' "$tmp/tsan.status" 2>/dev/null)
 	note "ThreadSanitizer run: $(sed -n 's/.*secs=//p' "$tmp/tsan.status" 2>/dev/null) s"
 	sed -nE 's/^# (.*)$/# tsan: \1/p; s/^(ok|not ok) ([0-9]+ )?- (.*)$/# tsan: \1 - \3/p' "$tmp/tsan.log"
-	grep -A3 '^Suppressions used' "$tmp/tsan.log" | sed 's/^/# tsan: /'
+	grep -A3 'Matched .* suppressions' "$tmp/tsan.log" | sed 's/^/# tsan: /'
 	grep -q 'WARNING: ThreadSanitizer' "$tmp/tsan.log" && st=66
 	grep -q '^not ok' "$tmp/tsan.log" && st=1
 	result "ring contention under ThreadSanitizer: every check passes, no data race beyond the annotated payload read and the one named in tests/arm64/tsan.supp" \
