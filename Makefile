@@ -19,6 +19,11 @@ PREFIX ?= /usr/local
 # grabberd's default config path, the units and `make install` all use it.
 SYSCONFDIR ?= /etc
 DESTDIR ?=
+# make CROSS=aarch64-linux-gnu- (or ARCH=arm64): an arm64 build in
+# build-arm64/ (README, tests/arm64/cross.mk).
+ifneq ($(CROSS)$(filter arm64,$(ARCH)),)
+include tests/arm64/cross.mk
+endif
 BUILD ?= build
 # The running kernel's headers, else the newest installed (a build host need
 # not run the kernel it builds for).
@@ -85,7 +90,7 @@ ALL_TARGETS += $(IMAGE_LIB)
 -include $(sort $(wildcard */build.mk */*/build.mk))
 
 .PHONY: build-all
-build-all: $(ALL_TARGETS)
+build-all: $(filter-out $(CROSS_SKIP),$(ALL_TARGETS))
 
 $(BUILD)/.deps-%: tests/lib/install-deps.sh
 	bash tests/lib/install-deps.sh $*

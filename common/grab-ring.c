@@ -57,7 +57,12 @@ int grab_ring_producer_init(struct grab_ring_producer *p, void *mem,
 	p->slot_stride = layout.slot_stride;
 	p->data_offset = layout.data_offset;
 	p->next = 0;
-	/* Readers may already be looking: publish the header last. */
+	/*
+	 * Readers may already be looking: publish the header last.  Pairs
+	 * with the acquire load of head in grab_ring_head(), through the
+	 * first release store of head in grab_ring_commit(): a reader that
+	 * sees head > 0 sees this header whole.
+	 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return 0;
 }
@@ -68,7 +73,13 @@ void *grab_ring_begin(struct grab_ring_producer *p)
 	struct grab_slot_desc *d = &p->desc[slot];
 
 	STORE_RELAXED(&d->seq, LOAD_RELAXED(&d->seq) + 1);
-	/* The odd seq must be visible before any pixel changes. */
+	/*
+	 * The odd seq must be visible before any pixel changes.  Pairs with
+	 * the acquire fence in grab_ring_frame_intact(): a reader whose
+	 * pixel reads saw any of the new frame re-reads an odd or newer seq
+	 * and drops the frame.  (Kernel producer: smp_wmb() in
+	 * grab_frame_begin().)
+	 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return p->base + p->data_offset + (uint64_t)slot * p->slot_stride;
 }
@@ -83,8 +94,18 @@ void grab_ring_commit(struct grab_ring_producer *p, uint32_t bytesused,
 	STORE_RELAXED(&d->bytesused, bytesused);
 	STORE_RELAXED(&d->flags, flags);
 	STORE_RELAXED(&d->format_gen, p->hdr->format_gen);
+	/*
+	 * Pairs with the acquire load of seq in grab_ring_read(): a reader
+	 * that sees this even seq sees the pixels and descriptor above.
+	 * (Kernel: smp_store_release() in grab_frame_end().)
+	 */
 	STORE_RELEASE(&d->seq, LOAD_RELAXED(&d->seq) + 1);
 	p->next++;
+	/*
+	 * Pairs with the acquire load of head in grab_ring_head(): a reader
+	 * that sees head = n + 1 sees slot n's even seq.  (Kernel:
+	 * smp_store_release() of head in grab_frame_publish().)
+	 */
 	STORE_RELEASE(&p->hdr->head, p->next);
 }
 
@@ -167,11 +188,17 @@ int grab_ring_reader_attach(struct grab_ring_reader *r, const void *mem,
 
 uint64_t grab_ring_head(const struct grab_ring_reader *r)
 {
+	/*
+	 * Pairs with the release store of head in grab_ring_commit() (kernel:
+	 * grab_frame_publish()) and, for the header, with the release fence
+	 * in grab_ring_producer_init().
+	 */
 	return LOAD_ACQUIRE(&r->hdr->head);
 }
 
 uint64_t grab_ring_dropped(const struct grab_ring_reader *r)
 {
+	/* A counter for statistics: orders nothing, pairs with nothing. */
 	return LOAD_RELAXED(&r->hdr->dropped);
 }
 
@@ -187,6 +214,11 @@ int grab_ring_read(const struct grab_ring_reader *r, uint64_t want,
 		return -EAGAIN;
 	if (head - want > r->nslots)
 		return -ESTALE;
+	/*
+	 * Pairs with the release store of the even seq in grab_ring_commit()
+	 * (kernel: grab_frame_end()): the descriptor and pixels read after
+	 * this are at least that frame's.
+	 */
 	seq = LOAD_ACQUIRE(&d->seq);
 	if ((seq & 1) || LOAD_RELAXED(&d->sequence) != want)
 		return -ESTALE;
@@ -211,7 +243,12 @@ bool grab_ring_frame_intact(const struct grab_ring_reader *r,
 {
 	const struct grab_slot_desc *d = &r->desc[frame->slot];
 
-	/* Everything read from the frame happens before the re-check. */
+	/*
+	 * Everything read from the frame happens before the re-check.  Pairs
+	 * with the release fence after the odd seq in grab_ring_begin()
+	 * (kernel: smp_wmb() in grab_frame_begin()): if any pixel read saw
+	 * the next frame's writes, the seq read below is odd or newer.
+	 */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return LOAD_RELAXED(&d->seq) == frame->seq &&
 	       LOAD_RELAXED(&d->sequence) == frame->sequence;

@@ -217,7 +217,15 @@ int grab_frame_begin(struct grab_dev *gd, struct grab_buffer *buf,
 	d = &ring->desc[slot];
 	seq = READ_ONCE(d->seq);
 	WRITE_ONCE(d->seq, seq | 1);
-	/* The odd seq is visible before any pixel of the slot changes. */
+	/*
+	 * The odd seq is visible before any pixel of the slot changes.
+	 * Pairs with the acquire fence in grab_ring_frame_intact()
+	 * (common/grab-ring.c; user space: the release fence in
+	 * grab_ring_begin()).  It orders CPU stores only: a device writing
+	 * the pixels by DMA is started by its driver after this returns, and
+	 * the writel() that starts it orders this store before the device
+	 * sees the start.
+	 */
 	smp_wmb();
 	spin_unlock_irqrestore(&gd->irqlock, irqflags);
 
@@ -240,7 +248,11 @@ EXPORT_SYMBOL_GPL(grab_frame_begin);
 /* End the frame in flight: the slot's seq goes even again. */
 static void grab_frame_end(struct grab_dev *gd, struct grab_slot_desc *d)
 {
-	/* Pairs with the reader's acquire of seq: the frame is whole. */
+	/*
+	 * Pairs with the acquire load of seq in grab_ring_read()
+	 * (common/grab-ring.c; user space: the release store in
+	 * grab_ring_commit()): the frame and its descriptor are whole.
+	 */
 	smp_store_release(&d->seq, (READ_ONCE(d->seq) | 1) + 1);
 	gd->active = false;
 }
@@ -283,9 +295,18 @@ void grab_frame_publish(struct grab_dev *gd, const struct grab_buffer *buf,
 	WRITE_ONCE(d->flags, flags & GRAB_SLOT_ERROR);
 	WRITE_ONCE(d->format_gen, ring->hdr->format_gen);
 	grab_frame_end(gd, d);
-	/* poll() and read()'s wait condition look without the lock. */
+	/*
+	 * poll() and read()'s wait condition look without the lock
+	 * (READ_ONCE in grab-fops.c): no ordering of their own; the
+	 * wait-queue's lock and wake_up orders them, and read() collects
+	 * events under irqlock.
+	 */
 	WRITE_ONCE(gd->sequence, n + 1);
-	/* Pairs with the reader's acquire of head: seq is even first. */
+	/*
+	 * Pairs with the acquire load of head in grab_ring_head()
+	 * (common/grab-ring.c; user space: the release store in
+	 * grab_ring_commit()): slot n's seq is even first.
+	 */
 	smp_store_release(&ring->hdr->head, n + 1);
 	spin_unlock_irqrestore(&gd->irqlock, irqflags);
 	wake_up_interruptible(&gd->wait);

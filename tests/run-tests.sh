@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 # The order tiers run in; any other tests/<dir>/run.sh (but bench) runs after.
-all_tiers=(unit style integration capture http python gst kernel system packaging fuzz)
+all_tiers=(unit style integration capture http python gst kernel arm64 system packaging fuzz)
 for script in tests/*/run.sh; do
 	tier=$(basename "$(dirname "$script")")
 	case " ${all_tiers[*]} bench " in *" $tier "*) ;; *) all_tiers+=("$tier") ;; esac

@@ -75,6 +75,10 @@ check=(
 	# packaging tier: lintian, git (the tree's files), the chroots
 	# (mmdebstrap above)
 	lintian git
+	# arm64 tier: cross compiler, qemu-user and qemu-system-aarch64 (the arm64
+	# sysroot and kernels are unpacked by tests/arm64/fetch.sh, not installed)
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+	qemu-user-static qemu-system-arm file
 	# peers used by the tests
 	v4l-utils libjpeg-turbo-progs
 	# kernel tier's debug kernel (make debug-kernel): Debian's 6.12 source
