@@ -214,8 +214,8 @@ uint64_t grab_generation(const struct grab *grab);
 const void *grab_frame_data(const struct grab_frame *frame);
 size_t grab_frame_bytes(const struct grab_frame *frame);
 uint64_t grab_frame_sequence(const struct grab_frame *frame);
-uint64_t
-grab_frame_timestamp_ns(const struct grab_frame *frame); /* CLOCK_MONOTONIC */
+/* When the frame was captured, on CLOCK_MONOTONIC (ns). */
+uint64_t grab_frame_timestamp_ns(const struct grab_frame *frame);
 /* Frames missed between the previous frame returned and this one. */
 uint64_t grab_frame_missed(const struct grab_frame *frame);
 int grab_frame_format(const struct grab_frame *frame,
