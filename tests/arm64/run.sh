@@ -226,7 +226,7 @@ for series in 6.1 6.12; do
 	cp "$out/grab-ktest" "$kb/root/grab-ktest"
 	(cd "$kb/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$kb/initramfs.cpio.gz"
 
-	append="console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU"
+	append="console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic page_poison=1 init_on_free=1 slub_debug=FZPU grabtests=noedu"
 	case "$ver" in 6.1.*) ;; *) append="$append kfence.sample_interval=100" ;; esac
 	: >"$kb/tap.log"
 	s=$(date +%s%N)
