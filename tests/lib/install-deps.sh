@@ -94,7 +94,7 @@ check=(
 	stress-ng
 	# style tier: clang-format, shellcheck; checkpatch.pl comes from
 	# linux-source-6.12 (listed above)
-	clang-format shellcheck
+	clang-format shellcheck mawk
 )
 
 # make bench: plots, the GStreamer shm peer, µStreamer in the system-test VM
