@@ -508,5 +508,53 @@ for where in xdg tmp; do
 		bash -c "[ $cst -eq 0 ] && '$verify' 320 240 YUYV '$tmp/own-$where.raw' >/dev/null && [ \$(stat -c %s '$tmp/own-$where.raw') -eq \$((5 * 320 * 240 * 2)) ]"
 done
 rm -rf "/tmp/grabberd-$uid"
+# A system daemon the user is not allowed to use (its socket root's, mode
+# 0660) while the user's own daemon runs: grab-capture without --socket goes
+# to the user's own, not to the socket it cannot use; root, as a control,
+# goes to the system one.  /run is a private tmpfs in a mount namespace, so
+# the machine's own /run/grabberd is not touched.
+unshare --mount --propagation private bash -c '
+	grabberd=$1 capture=$2 tmp=$3 uid=$4
+	mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/grabberd || exit 10
+	"$grabberd" --no-http --width 640 --height 480 \
+		-s /run/grabberd/grabberd.sock 2>"$tmp/sys-denied.log" &
+	sys=$!
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups env -u GRAB_SOCKET -u XDG_RUNTIME_DIR \
+		"$grabberd" --no-http --width 320 --height 240 2>"$tmp/own-denied.log" &
+	own=$!
+	for _ in $(seq 100); do
+		grep -q "serving on" "$tmp/sys-denied.log" "$tmp/own-denied.log" 2>/dev/null &&
+			[ "$(grep -l "serving on" "$tmp/sys-denied.log" "$tmp/own-denied.log" | wc -l)" = 2 ] && break
+		sleep 0.1
+	done
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups env -u GRAB_SOCKET -u XDG_RUNTIME_DIR \
+		timeout 30 "$capture" -n 5 -f raw -o - -T 5 >"$tmp/own-denied.raw" 2>"$tmp/own-denied.err"
+	echo "user=$?" >"$tmp/denied.st"
+	env -u GRAB_SOCKET -u XDG_RUNTIME_DIR timeout 30 "$capture" -n 1 -f raw -o - -T 5 \
+		>"$tmp/sys-denied.raw" 2>"$tmp/sys-denied.err"
+	echo "root=$?" >>"$tmp/denied.st"
+	kill -TERM "$sys" "$own"
+	wait
+' _ "$grabberd" "$capture" "$tmp" "$uid"
+note "system socket not allowed: $(tr '\n' ' ' <"$tmp/denied.st" 2>/dev/null) $(cat "$tmp/own-denied.err" "$tmp/sys-denied.err" 2>/dev/null)"
+t "a system socket the user may not use: grab-capture without --socket uses the user's own daemon (5 frames 320x240 verify)" \
+	bash -c "grep -qx user=0 '$tmp/denied.st' && '$verify' 320 240 YUYV '$tmp/own-denied.raw' >/dev/null &&
+		[ \$(stat -c %s '$tmp/own-denied.raw') -eq \$((5 * 320 * 240 * 2)) ]"
+t "control: root without --socket uses the system daemon (one 640x480 frame)" \
+	bash -c "grep -qx root=0 '$tmp/denied.st' && [ \$(stat -c %s '$tmp/sys-denied.raw') -eq \$((640 * 480 * 2)) ]"
+rm -rf "/tmp/grabberd-$uid"
+
+# --- 9. the checker itself: gaps count as the frames they lost ---------------
+# Tests on a loaded machine compare the sequence gaps of what a reader wrote
+# with the missed count it reported (verify-frames --missed): cut frames 1
+# and 2 out of a verified file of 5 and the checker must count exactly 2
+# more missed than in the whole file (which may have its own gaps).
+fs=$((320 * 240 * 2))
+{ head -c $fs "$tmp/own-tmp.raw"; tail -c +$((fs * 3 + 1)) "$tmp/own-tmp.raw"; } >"$tmp/cut.raw"
+m0=$("$verify" 320 240 YUYV "$tmp/own-tmp.raw" 2>/dev/null | sed -n 's/.* missed \([0-9]*\)$/\1/p')
+t "verify-frames: 2 frames cut out are 2 more missed ($("$verify" 320 240 YUYV "$tmp/cut.raw" 2>&1), whole file ${m0:-?})" \
+	"$verify" --missed $((${m0:-0} + 2)) 320 240 YUYV "$tmp/cut.raw"
+t "verify-frames: and --missed 0 (or --consecutive) fails on them" \
+	bash -c "! '$verify' --missed 0 320 240 YUYV '$tmp/cut.raw' && ! '$verify' --consecutive 320 240 YUYV '$tmp/cut.raw'"
 
 exit $failed

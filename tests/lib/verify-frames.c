@@ -6,11 +6,13 @@
  * name of the format table; for MJPG the file is JPEGs back to back (an
  * MJPEG stream), each checked by re-encoding the frame its barcode names.
  *
- *   verify-frames WIDTH HEIGHT FOURCC FILE
+ *   verify-frames [--consecutive | --missed N] WIDTH HEIGHT FOURCC FILE
  *
- * Prints one summary line; exits 0 if every frame verified (and, with
- * --consecutive, if the sequences follow each other without a gap), 1 if
- * not, 2 on bad usage.
+ * Prints one summary line; exits 0 if every frame verified, 1 if not, 2 on
+ * bad usage.  The sequence gaps are counted in frames: --missed N also
+ * requires that they add up to N, the missed count the reader reported (a
+ * check that holds on a loaded machine); --consecutive is --missed 0, for
+ * tests that control the pace.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -51,53 +53,102 @@ static long next_jpeg(FILE *f, uint8_t *buf, size_t cap)
 	return n ? -1 : 0;
 }
 
-/* MJPEG: each frame's sequence from its barcode, its bytes by re-encoding. */
-static int verify_mjpeg(const struct grab_format *fmt, FILE *f, int consecutive)
+/* What the frames of a file showed: counts and the sequence numbers seen. */
+struct tally {
+	unsigned long long frames, good, gaps, missed;
+	uint32_t first, prev;
+};
+
+/*
+ * Count one frame whose barcode says @low (its @bits low bits): a step of
+ * more than one is a gap of (step - 1) missed frames, modulo the barcode's
+ * width, so a wrap of the low bits is not a gap.
+ */
+static void tally_frame(struct tally *t, uint32_t low, int bits, int good)
 {
-	unsigned long long frames = 0, good = 0, gaps = 0;
+	uint32_t mask = bits >= 32 ? UINT32_MAX : (UINT32_C(1) << bits) - 1;
+	uint32_t step = (low - t->prev) & mask;
+
+	if (t->frames == 0) {
+		t->first = low;
+	} else if (step != 1) {
+		t->gaps++;
+		t->missed += (step - 1) & mask;
+	}
+	t->prev = low;
+	t->frames++;
+	t->good += good != 0;
+}
+
+/* The summary line, and the exit status: @want_missed < 0 means any. */
+static int tally_report(const struct tally *t, long long want_missed)
+{
+	printf("frames %llu verified %llu first %u last %u gaps %llu missed %llu\n",
+	       t->frames, t->good, t->first, t->prev, t->gaps, t->missed);
+	if (want_missed >= 0 && t->missed != (unsigned long long)want_missed)
+		fprintf(stderr,
+			"verify-frames: the sequence gaps add up to %llu frames, the reader reported %lld missed\n",
+			t->missed, want_missed);
+	return t->frames > 0 && t->good == t->frames &&
+			       (want_missed < 0 ||
+				t->missed == (unsigned long long)want_missed) ?
+		       0 :
+		       1;
+}
+
+/* MJPEG: each frame's sequence from its barcode, its bytes by re-encoding. */
+static int verify_mjpeg(const struct grab_format *fmt, FILE *f,
+			long long want_missed)
+{
+	struct tally t = { 0 };
 	uint8_t *buf = malloc(fmt->sizeimage);
-	uint32_t first = 0, prev = 0, low = 0;
+	uint32_t low = 0;
 	long len;
+	int bits, good;
 
 	while (buf && (len = next_jpeg(f, buf, fmt->sizeimage)) > 0) {
-		if (grab_pattern_jpeg_sequence(buf, (size_t)len, fmt, &low) >
-			    0 &&
-		    grab_pattern_jpeg_verify(buf, (size_t)len, fmt, low) == -1)
-			good++;
-		else
+		bits = grab_pattern_jpeg_sequence(buf, (size_t)len, fmt, &low);
+		good = bits > 0 && grab_pattern_jpeg_verify(buf, (size_t)len,
+							    fmt, low) == -1;
+		if (!good)
 			fprintf(stderr,
 				"verify-frames: JPEG frame %llu (%ld bytes, sequence %u by its barcode) is not the source's\n",
-				frames, len, low);
-		if (frames == 0)
-			first = low;
-		else if (low != prev + 1)
-			gaps++;
-		prev = low;
-		frames++;
+				t.frames, len, low);
+		tally_frame(&t, low, bits > 0 ? bits : 32, good);
 	}
-	printf("frames %llu verified %llu first %u last %u gaps %llu\n", frames,
-	       good, first, prev, gaps);
-	return frames > 0 && good == frames && (!consecutive || !gaps) ? 0 : 1;
+	free(buf);
+	return tally_report(&t, want_missed);
 }
 
 int main(int argc, char **argv)
 {
 	struct grab_format fmt = { 0 };
-	unsigned long long frames = 0, good = 0, gaps = 0;
-	uint32_t first = 0, prev = 0;
+	struct tally t = { 0 };
+	long long want_missed = -1;
 	__u32 low = 0;
-	int consecutive = 0, bits;
+	int bits;
 	uint8_t *frame, *scratch;
+	char *end;
 	FILE *f;
 
 	if (argc > 1 && !strcmp(argv[1], "--consecutive")) {
-		consecutive = 1;
+		want_missed = 0;
 		argv++;
 		argc--;
+	} else if (argc > 2 && !strcmp(argv[1], "--missed")) {
+		want_missed = strtoll(argv[2], &end, 10);
+		if (*argv[2] == '\0' || *end || want_missed < 0) {
+			fprintf(stderr,
+				"verify-frames: --missed wants a count, not '%s'\n",
+				argv[2]);
+			return 2;
+		}
+		argv += 2;
+		argc -= 2;
 	}
 	if (argc != 5) {
 		fprintf(stderr,
-			"usage: verify-frames [--consecutive] WIDTH HEIGHT FOURCC FILE\n");
+			"usage: verify-frames [--consecutive | --missed N] WIDTH HEIGHT FOURCC FILE\n");
 		return 2;
 	}
 	fmt.width = (uint32_t)strtoul(argv[1], NULL, 10);
@@ -115,7 +166,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!fmt.nplanes)
-		return verify_mjpeg(&fmt, f, consecutive);
+		return verify_mjpeg(&fmt, f, want_missed);
 	frame = malloc(fmt.sizeimage);
 	scratch = malloc(fmt.bytesperline);
 	while (fread(frame, 1, fmt.sizeimage, f) == fmt.sizeimage) {
@@ -124,22 +175,15 @@ int main(int argc, char **argv)
 		bits = grab_pattern_sequence(frame, &fmt, &low);
 		/* The barcode holds the low bits; frames here are young. */
 		diff = grab_pattern_verify(frame, &fmt, low, scratch);
-		if (diff == -1)
-			good++;
-		else
+		if (diff != -1)
 			fprintf(stderr,
 				"verify-frames: frame %llu (sequence %u by its barcode, %d bits): first bad byte at %lld\n",
-				frames, low, bits, (long long)diff);
-		if (frames == 0)
-			first = low;
-		else if (low != prev + 1)
-			gaps++;
-		prev = low;
-		frames++;
+				t.frames, low, bits, (long long)diff);
+		tally_frame(&t, low, bits > 0 ? bits : 32, diff == -1);
 	}
-	printf("frames %llu verified %llu first %u last %u gaps %llu\n", frames,
-	       good, first, prev, gaps);
+	free(frame);
+	free(scratch);
 	if (f != stdin)
 		fclose(f);
-	return frames > 0 && good == frames && (!consecutive || !gaps) ? 0 : 1;
+	return tally_report(&t, want_missed);
 }

@@ -78,7 +78,7 @@ result "shellcheck -S warning: ${#sh_files[@]} scripts clean" $bad
 # cache: built in a temp dir on the cache's file system, then renamed, so two
 # runs at once cannot see half a cache.
 src=/usr/src/linux-source-6.12.tar.xz
-cache=${GRAB_TEST_CACHE:-/var/cache/grab-test}/checkpatch-$(stat -c %Y "$src" 2>/dev/null)
+cache=${GRAB_CACHE:-/var/cache/grab-test}/checkpatch-$(stat -c %Y "$src" 2>/dev/null)
 if [ ! -f "$src" ]; then
 	echo "not ok - checkpatch: $src is missing (Debian package linux-source-6.12; tests/lib/install-deps.sh)"
 	failed=1

@@ -68,10 +68,15 @@ check "systemctl restart grabberd works directly" systemctl restart grabberd.ser
 check "is-active after restart" systemctl is-active grabberd.service
 
 # --- frames from grab.ko and from vivid ------------------------------------------
+# Under emulation on a loaded host the reader may fall behind: every frame it
+# got must verify, and the sequence gaps must equal the missed count it
+# reported (its summary line), not zero.
 check "grab-capture: 30 frames from grab:/dev/grab0" \
-	grab-capture -q -S kernel -n 30 -f raw -T 20 -o $out/kernel.raw
-check "the kernel stream's frames verify byte for byte, consecutive" \
-	$bin/verify-frames --consecutive $W $H YUYV $out/kernel.raw
+	sh -c "grab-capture -v -S kernel -n 30 -f raw -T 20 -o $out/kernel.raw 2>$out/kernel.log"
+missed=$(sed -n 's/^grab-capture: [0-9]* frames, \([0-9]*\) missed.*/\1/p' $out/kernel.log)
+echo "# grab-capture reported ${missed:-no} missed frames"
+check "the kernel stream's frames verify byte for byte; their gaps add up to the ${missed:-?} reported missed" \
+	$bin/verify-frames --missed "${missed:-none}" $W $H YUYV $out/kernel.raw
 check "grab-capture: 30 frames from the vivid camera (v4l2:$camera)" \
 	grab-capture -q -S camera -n 30 -f y4m -T 30 -o $out/vivid.y4m
 status_text=$(systemctl show -p StatusText --value grabberd.service)
