@@ -26,8 +26,10 @@
 #include "log.h"
 #include "memring.h"
 #include "v4l2-frame.h"
+#include "v4l2-mode.h"
 
 #define V4L2_NBUFS 4
+#define V4L2_MAX_MODES 128
 
 struct v4l2_buffer_map {
 	void *start;
@@ -47,6 +49,9 @@ struct v4l2_source {
 	bool logged_bad; /* a bad buffer was logged (once a start) */
 	uint32_t convert_from; /* libv4l2 converts from this (0: native) */
 	bool rate_set; /* the driver took VIDIOC_S_PARM */
+	bool device_timestamps; /* the newest frame's time is the camera's */
+	bool time_known; /* ... and that was logged */
+	char auto_why[128]; /* format = auto: the mode chosen and why */
 	char driver[32];
 	char card[48];
 	struct event *ev;
@@ -66,12 +71,20 @@ static int xioctl(int fd, unsigned long req, void *arg)
 
 /* The frame's time: the camera's when it is on CLOCK_MONOTONIC (the
  * moment the driver finished it), else the time we dequeued it. */
-static uint64_t frame_time(const struct v4l2_buffer *buf)
+static uint64_t frame_time(struct v4l2_source *v, const struct v4l2_buffer *buf)
 {
-	if ((buf->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) ==
-	    V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
-		return v4l2_timeval_ns(&buf->timestamp);
-	return mono_ns();
+	bool mono = (buf->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) ==
+		    V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+
+	if (mono != v->device_timestamps || !v->time_known)
+		log_info(
+			"stream %s: %s: frame times are %s", v->src->cfg.name,
+			v->src->arg,
+			mono ? "the camera's (monotonic)" :
+			       "the daemon's (the camera's are not monotonic)");
+	v->device_timestamps = mono;
+	v->time_known = true;
+	return mono ? v4l2_timeval_ns(&buf->timestamp) : mono_ns();
 }
 
 /* Into the ring, or counted as dropped. */
@@ -92,7 +105,7 @@ static void take_frame(struct v4l2_source *v, const struct v4l2_buffer *buf)
 	if (bytes) {
 		v4l2_frame_copy(&v->format, v->cam_bytesperline, in, bytes,
 				grab_ring_begin(&v->ring.prod));
-		memring_publish(&v->ring, src, bytes, frame_time(buf), 0);
+		memring_publish(&v->ring, src, bytes, frame_time(v, buf), 0);
 		return;
 	}
 	v->errors++;
@@ -189,32 +202,22 @@ static bool libv4l2_makes(uint32_t fourcc)
 	       fourcc == GRAB_FMT_YU12;
 }
 
-/*
- * Open the device and set the format: the camera's own when it offers the
- * one asked for (libv4l2 told not to convert), else through libv4l2's
- * conversion (v->convert_from says from what).  0 or -errno with @why.
- */
-static int open_format(struct v4l2_source *v, uint32_t fourcc, char *why,
-		       size_t whylen)
+/* Open the device, plainly (libv4l2 comes once the format is known).  0
+ * or -errno with @why. */
+static int open_device(struct v4l2_source *v, char *why, size_t whylen)
 {
-	struct source *src = v->src;
-	const char *dev = src->arg;
-	struct grab_format *fmt = &v->format;
+	const char *dev = v->src->arg;
 	struct v4l2_capability cap;
-	struct v4l2_format vf;
-	uint32_t caps, native;
-	char offered[160];
-	int fd;
+	uint32_t caps;
 
-	fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
+	v->fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (v->fd < 0) {
 		snprintf(why, whylen, "%s: cannot open: %s", dev,
 			 strerror(errno));
 		return -errno;
 	}
-	v->fd = fd;
 	memset(&cap, 0, sizeof(cap));
-	if (ioctl(fd, VIDIOC_QUERYCAP, &cap) < 0) {
+	if (ioctl(v->fd, VIDIOC_QUERYCAP, &cap) < 0) {
 		snprintf(why, whylen,
 			 "%s: VIDIOC_QUERYCAP: %s (not a V4L2 device?)", dev,
 			 strerror(errno));
@@ -229,6 +232,96 @@ static int open_format(struct v4l2_source *v, uint32_t fourcc, char *why,
 	}
 	snprintf(v->driver, sizeof(v->driver), "%s", (const char *)cap.driver);
 	snprintf(v->card, sizeof(v->card), "%s", (const char *)cap.card);
+	return 0;
+}
+
+/* The fastest rate of @fourcc at @w x @h, in *@num / *@den (0 / 0: the
+ * camera does not say). */
+static void fastest(int fd, uint32_t fourcc, uint32_t w, uint32_t h,
+		    uint32_t *num, uint32_t *den)
+{
+	struct v4l2_frmivalenum fi = { .pixel_format = fourcc,
+				       .width = w,
+				       .height = h };
+	struct v4l2_fract best = { 0, 0 }, t;
+
+	for (; ioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &fi) == 0; fi.index++) {
+		/* Stepwise and continuous: the shortest interval is min. */
+		t = fi.type == V4L2_FRMIVAL_TYPE_DISCRETE ? fi.discrete :
+							    fi.stepwise.min;
+		if (!t.numerator || !t.denominator)
+			continue;
+		if (!best.denominator ||
+		    (uint64_t)t.numerator * best.denominator <
+			    (uint64_t)best.numerator * t.denominator)
+			best = t;
+		if (fi.type != V4L2_FRMIVAL_TYPE_DISCRETE)
+			break;
+	}
+	*num = best.denominator;
+	*den = best.numerator;
+}
+
+static void add_mode(int fd, uint32_t cam, uint32_t ours, uint32_t w,
+		     uint32_t h, struct v4l2_mode *m)
+{
+	*m = (struct v4l2_mode){ .fourcc = ours, .width = w, .height = h };
+	fastest(fd, cam, w, h, &m->fps_num, &m->fps_den);
+}
+
+/* The camera's modes in formats grab knows, at most @max.  A stepwise
+ * size range gives the size asked if it is in range, and its largest. */
+static size_t list_modes(int fd, uint32_t w, uint32_t h,
+			 struct v4l2_mode *modes, size_t max)
+{
+	struct v4l2_fmtdesc d = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	size_t n = 0;
+
+	for (; ioctl(fd, VIDIOC_ENUM_FMT, &d) == 0; d.index++) {
+		uint32_t cam = d.pixelformat;
+		uint32_t ours = cam == V4L2_PIX_FMT_JPEG ? GRAB_FMT_MJPEG : cam;
+		struct v4l2_frmsizeenum fs = { .pixel_format = cam };
+		const struct v4l2_frmsize_stepwise *sw = &fs.stepwise;
+
+		if (!grab_format_info(ours))
+			continue;
+		for (; n + 2 <= max &&
+		       ioctl(fd, VIDIOC_ENUM_FRAMESIZES, &fs) == 0;
+		     fs.index++) {
+			if (fs.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
+				add_mode(fd, cam, ours, fs.discrete.width,
+					 fs.discrete.height, &modes[n++]);
+				continue;
+			}
+			if (w >= sw->min_width && w <= sw->max_width &&
+			    h >= sw->min_height && h <= sw->max_height &&
+			    !((w - sw->min_width) % (sw->step_width ?: 1)) &&
+			    !((h - sw->min_height) % (sw->step_height ?: 1)))
+				add_mode(fd, cam, ours, w, h, &modes[n++]);
+			add_mode(fd, cam, ours, sw->max_width, sw->max_height,
+				 &modes[n++]);
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * Open the device and set the format: the camera's own when it offers the
+ * one asked for (libv4l2 told not to convert), else through libv4l2's
+ * conversion (v->convert_from says from what).  0 or -errno with @why.
+ */
+static int open_format(struct v4l2_source *v, uint32_t fourcc, uint32_t width,
+		       uint32_t height, char *why, size_t whylen)
+{
+	struct source *src = v->src;
+	const char *dev = src->arg;
+	struct grab_format *fmt = &v->format;
+	struct v4l2_format vf;
+	uint32_t native;
+	char offered[160];
+	int fd = v->fd;
+
 	native = camera_offers(fd, fourcc, offered, sizeof(offered));
 	if (!native && !libv4l2_makes(fourcc)) {
 		snprintf(
@@ -244,8 +337,8 @@ static int open_format(struct v4l2_source *v, uint32_t fourcc, char *why,
 	}
 	memset(&vf, 0, sizeof(vf));
 	vf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	vf.fmt.pix.width = src->cfg.format.width;
-	vf.fmt.pix.height = src->cfg.format.height;
+	vf.fmt.pix.width = width;
+	vf.fmt.pix.height = height;
 	vf.fmt.pix.pixelformat = native ? native : fourcc;
 	vf.fmt.pix.field = V4L2_FIELD_NONE;
 	if (xioctl(fd, VIDIOC_S_FMT, &vf) < 0) {
@@ -399,6 +492,7 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	struct v4l2_source *v = calloc(1, sizeof(*v));
 	struct grab_format *fmt;
 	char name[96], from[48] = "";
+	uint32_t fourcc, width, height;
 	int ret;
 
 	if (!v) {
@@ -410,14 +504,41 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 	v->fd = -1;
 	v->ring.fd = v->ring.ro_fd = -1;
 	v->ring.mem = MAP_FAILED;
-	ret = open_format(v, src->cfg.format.fourcc, why, whylen);
+	ret = open_device(v, why, whylen);
 	if (ret)
 		goto err;
-	if (fmt->width != src->cfg.format.width ||
-	    fmt->height != src->cfg.format.height)
+	fourcc = src->cfg.format.fourcc;
+	width = src->cfg.format.width;
+	height = src->cfg.format.height;
+	if (src->cfg.format_auto) {
+		struct v4l2_mode modes[V4L2_MAX_MODES];
+		size_t n =
+			list_modes(v->fd, width, height, modes, V4L2_MAX_MODES);
+		int pick = v4l2_mode_choose(modes, n, width, height,
+					    src->cfg.fps_num, src->cfg.fps_den,
+					    v->auto_why, sizeof(v->auto_why));
+
+		if (pick < 0) {
+			ret = -EINVAL;
+			snprintf(
+				why, whylen,
+				"%s: format = auto: the camera lists no mode in a format grab knows",
+				dev);
+			goto err;
+		}
+		fourcc = modes[pick].fourcc;
+		width = modes[pick].width;
+		height = modes[pick].height;
+		log_info("stream %s: %s: format = auto: %zu modes, chose %s",
+			 src->cfg.name, dev, n, v->auto_why);
+	}
+	ret = open_format(v, fourcc, width, height, why, whylen);
+	if (ret)
+		goto err;
+	if (fmt->width != width || fmt->height != height)
 		log_warn("stream %s: %s: asked for %ux%u, camera gives %ux%u",
-			 src->cfg.name, dev, src->cfg.format.width,
-			 src->cfg.format.height, fmt->width, fmt->height);
+			 src->cfg.name, dev, width, height, fmt->width,
+			 fmt->height);
 	set_rate(v, ret_geo);
 	ret = map_buffers(v, why, whylen);
 	if (ret)
@@ -473,9 +594,30 @@ static void v4l2_stall(struct source *src, bool on)
 	v->stalled = on;
 }
 
+static void v4l2_describe(const struct source *src, struct source_info *ret)
+{
+	const struct v4l2_source *v = src->priv;
+
+	snprintf(ret->driver, sizeof(ret->driver), "%s", v->driver);
+	snprintf(ret->card, sizeof(ret->card), "%s", v->card);
+	ret->native_fourcc = v->convert_from ? v->convert_from :
+					       v->format.fourcc;
+	ret->converted = v->convert_from != 0;
+	ret->format_auto = src->cfg.format_auto;
+	snprintf(ret->auto_why, sizeof(ret->auto_why), "%s", v->auto_why);
+	ret->rate_set = v->rate_set;
+	ret->device_timestamps = v->device_timestamps;
+	ret->any_frame = v->seq.any;
+	ret->seq_first = v->seq.first;
+	ret->seq_last = v->seq.last;
+	ret->seq_gaps = v->seq.gaps;
+	ret->errors = v->errors;
+}
+
 const struct source_ops source_v4l2_ops = {
 	.prefix = "v4l2:",
 	.start = v4l2_start,
 	.stop = v4l2_stop,
 	.stall = v4l2_stall,
+	.describe = v4l2_describe,
 };
