@@ -28,6 +28,21 @@ vstream() {
 vfield() {
 	printf '%s' "$1" | grep -o "\"$2\":\(\"[^\"]*\"\|[-0-9.a-z]*\)" | head -1 | sed 's/^[^:]*://; s/"//g'
 }
+# The /state object of stream $1 once it runs with at least $2 frames
+# (a client keeps it running meanwhile); what it last was after 60 s.
+vrunning() {
+	i=0
+	while [ $i -lt 120 ]; do
+		vj=$(vstream "$1")
+		fr=$(vfield "$vj" frames)
+		case $vj in *'"state":"running"'*'"capture":{'*)
+			[ "${fr:-0}" -ge "$2" ] && break ;;
+		esac
+		i=$((i + 1))
+		sleep 0.5
+	done
+	printf '%s' "$vj"
+}
 # Bytes of a 320x180 frame of format $1.
 vsize() {
 	case $1 in
@@ -74,27 +89,26 @@ sleep 3
 vcapture() {
 	grab-capture -s $vsock -S "$1" -n "$2" -f raw -T 30 -v -o "$out/v4l2-$1.raw" 2>"$out/v4l2-$1.log"
 }
-# The frames' timestamps (-v lines) increase, and each interval is a whole
-# number of frame periods (1/$2 s) within 1 ms: the camera's own times
-# (vivid stamps frame n at start + n periods), not the daemon's.
+# The frames' timestamps (-v lines) increase, each interval under 2 s.
 vtimes() {
-	awk -v fps="$2" '
-		/ ts / { for (i = 1; i < NF; i++) if ($i == "ts") t = $(i + 1) + 0
-			if (n++) { d = t - prev; k = int(d * fps + 0.5)
-				if (d <= 0) { print "not increasing at " n ": " prev " then " t; bad = 1 }
-				else if (k < 1 || (d * fps - k) * (d * fps - k) > (0.001 * fps) ^ 2) { print "interval " d " s is not a whole number of periods"; bad = 1 } }
+	awk '/ ts / { for (i = 1; i < NF; i++) if ($i == "ts") t = $(i + 1) + 0
+			if (n++ && (t <= prev || t - prev > 2)) { print "frame " n ": " prev " then " t; bad = 1 }
 			prev = t }
 		END { if (n < 2) { print "only " n " frames"; bad = 1 }; exit bad }' "$1"
+}
+# The first frame's timestamp in the -v lines of $1, whole seconds.
+vfirst_ts() {
+	awk '/ ts / { for (i = 1; i < NF; i++) if ($i == "ts") { printf "%.0f\n", $(i + 1) - 0.5; exit } }' "$1"
 }
 
 # --- every format vivid offers -----------------------------------------------
 for f in $ours; do
 	size=$(vsize "$f")
-	check "v4l2 $f: 20 frames through grabberd (grab-capture raw)" vcapture "f_$f" 20
-	check "v4l2 $f: the file is 20 frames of $size bytes" \
-		test "$(stat -c %s "$out/v4l2-f_$f.raw")" -eq $((size * 20))
-	check "v4l2 $f: timestamps increase by whole frame periods (the camera's)" \
-		vtimes "$out/v4l2-f_$f.log" $vfps
+	check "v4l2 $f: 10 frames through grabberd (grab-capture raw)" vcapture "f_$f" 10
+	check "v4l2 $f: the file is 10 frames of $size bytes" \
+		test "$(stat -c %s "$out/v4l2-f_$f.raw")" -eq $((size * 10))
+	check "v4l2 $f: the frames' timestamps increase" \
+		vtimes "$out/v4l2-f_$f.log"
 	# The same frame as v4l2-ctl reads it from the camera, byte for byte:
 	# sizes, line pitch and plane layout as the camera meant them.
 	vfcc=$f
@@ -114,15 +128,7 @@ check "vivid: drop 25% of the buffers (percentage_of_dropped_buffers=25)" \
 	v4l2-ctl -d "$camera" -c percentage_of_dropped_buffers=25
 grab-capture -s $vsock -S f_YUYV -n 60 -f raw -T 30 -v -o /tmp/vdrop.raw 2>"$out/v4l2-drop.log" &
 vclient=$!
-vj=""
-i=0
-while [ $i -lt 60 ]; do
-	vj=$(vstream f_YUYV)
-	fr=$(vfield "$vj" frames)
-	[ "${fr:-0}" -ge 30 ] 2>/dev/null && break
-	i=$((i + 1))
-	sleep 0.5
-done
+vj=$(vrunning f_YUYV 30)
 wait $vclient
 v4l2-ctl -d "$camera" -c percentage_of_dropped_buffers=0
 echo "# /state f_YUYV: $vj"
@@ -143,31 +149,42 @@ check "/state: dropped ($dropped) = the sequence's gaps ($gaps) + bad buffers ($
 	test "${dropped:-x}" = "$((${gaps:-0} + ${errors:-0}))"
 check "/state: frames + dropped = every number the camera gave ($first..$last)" \
 	test "$((${frames:-0} + ${dropped:-0}))" -eq "$((${last:-0} - ${first:-0} + 1))"
-check "the frames' timestamps still increase by whole periods across the gaps" \
-	vtimes "$out/v4l2-drop.log" $vfps
+check "the frames' timestamps still increase across the gaps" \
+	vtimes "$out/v4l2-drop.log"
+
+# Whose timestamps: vivid can put its own near a 32-bit (6.1) or 63-bit
+# (6.12) wrap, far from this machine's uptime; grabberd's frames must carry
+# them.
+check "vivid: timestamps near the wrap (wrap_timestamp=1)" \
+	v4l2-ctl -d "$camera" -c wrap_timestamp=1
+check "v4l2: 5 frames with vivid's wrapped timestamps" vcapture f_GREY 5
+v4l2-ctl -d "$camera" -c wrap_timestamp=0
+ts=$(vfirst_ts "$out/v4l2-f_GREY.log")
+echo "# first frame at ${ts:-?} s; the guest is up $(cut -d. -f1 /proc/uptime) s"
+check "the frames carry the camera's timestamps (past 4000000000 s), not the daemon's" \
+	test "${ts:-0}" -gt 4000000000
 
 # --- the rate: VIDIOC_S_PARM, read back ---------------------------------------
-grab-capture -s $vsock -S rate -n 20 -f raw -T 30 -o /tmp/vrate.raw &
+grab-capture -s $vsock -S rate -n 60 -f raw -T 30 -o /tmp/vrate.raw &
 vclient=$!
-sleep 3
-vj=$(vstream rate)
+vj=$(vrunning rate 5)
 wait $vclient
 echo "# /state rate: $vj"
+grep "stream rate: .* fps" /tmp/grab-v4l2.log | sed 's/^/# log: /'
 set_fps=$(vfield "$vj" fps_set)
 check "/state: 12 fps asked, the rate vivid set is reported ($set_fps)" \
-	sh -c "test '$(vfield "$vj" fps_asked)' = 12.000 && case '$set_fps' in null | '') exit 1 ;; esac"
-check "/state: the ring's rate is the one set" \
-	sh -c "printf '%s' '$vj' | grep -q '\"configured\":$set_fps'"
+	sh -c "test '$(vfield "$vj" fps_asked)' = 12.000 && case '$set_fps' in [0-9]*.[0-9][0-9][0-9]) ;; *) exit 1 ;; esac"
+check "/state: the ring's rate is the one set ($set_fps)" \
+	sh -c "printf '%s' '$vj' | grep -q '\"fps\":{\"configured\":$set_fps,'"
 check "the daemon logged the rate set and the one asked" \
-	grep -q "stream rate: .*$set_fps fps set by the driver (asked 12.000)" /tmp/grab-v4l2.log
+	grep -q "stream rate: .* $set_fps fps set by the driver (asked 12.000)" /tmp/grab-v4l2.log
 
 # --- format = auto ------------------------------------------------------------
 check "format = auto: frames at 640x360 30 fps" \
 	grab-capture -s $vsock -S auto -n 10 -f raw -T 30 -o /tmp/vauto.raw
-grab-capture -s $vsock -S auto -n 30 -f raw -T 30 -o /tmp/vauto.raw &
+grab-capture -s $vsock -S auto -n 60 -f raw -T 30 -o /tmp/vauto.raw &
 vclient=$!
-sleep 3
-vj=$(vstream auto)
+vj=$(vrunning auto 5)
 wait $vclient
 echo "# /state auto: $vj"
 check "format = auto: vivid's modes all reach 30 fps at 640x360: the first raw one, YUYV" \
@@ -176,12 +193,11 @@ check "format = auto: /state says why" \
 	sh -c "printf '%s' '$vj' | grep -q '\"auto_choice\":\"YUYV 640x360: a raw format that reaches the rate\"'"
 grab-capture -s $vsock -S nearest -n 30 -f raw -T 30 -o /tmp/vnear.raw &
 vclient=$!
-sleep 3
-vj=$(vstream nearest)
+vj=$(vrunning nearest 5)
 wait $vclient
 echo "# /state nearest: $vj"
 check "format = auto, 700x400 (no such mode): the nearest size, 640x480" \
-	sh -c "test '$(vfield "$vj" width)' = 640 && test '$(vfield "$vj" height)' = 480"
+	sh -c "test '$(vfield "$vj" width)' = 640 && test '$(vfield "$vj" height)' = 480 && test '$(vfield "$vj" auto)' = true"
 
 # --- conversion: a format the camera does not offer ---------------------------
 # vivid offers every format libv4l2 converts to (RGB3, BGR3, YU12), so the
