@@ -6,8 +6,12 @@
  * differently; an MJPEG frame as its bytesused), from where every client
  * reads it in place.  Each frame keeps the camera's timestamp when it is
  * monotonic; gaps in the buffers' sequence numbers are counted as dropped.
- * A camera that goes away (ENODEV on dequeue) is reported to the stream,
- * which retries with backoff.
+ * The camera's own format is taken as it is (libv4l2 opened with
+ * V4L2_DISABLE_CONVERSION); libv4l2 converts only when the camera does not
+ * offer the format asked.  format = auto lists the camera's modes and lets
+ * v4l2-mode.c choose.  The rate asked is set with VIDIOC_S_PARM and the
+ * one set read back.  A camera that goes away (ENODEV on dequeue) is
+ * reported to the stream, which retries with backoff.
  */
 #include <errno.h>
 #include <fcntl.h>
