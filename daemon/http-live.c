@@ -23,6 +23,11 @@
  * therefore never holds more than one JPEG per viewer, and the JPEG is the
  * shared one.
  *
+ * A failing source: each MJPEG viewer is sent a "no signal" picture saying
+ * why (http-nosignal.c; made once per reason, with an X-No-Signal header
+ * and no sequence), so nobody mistakes the last frame for a live one; the
+ * frames resume when the source is back.  A snapshot gets 503 and why.
+ *
  * A connection that goes away: libevent calls our close callback before it
  * frees the connection; a streaming request it detached (req->evcon NULL)
  * is ours to free.
@@ -45,6 +50,7 @@
 #define BOUNDARY "grabframe"
 
 static void viewer_send(struct viewer *v);
+static void send_part(struct viewer *v, struct jpeg_frame *jf, bool frame);
 
 static void frame_unref(struct jpeg_frame *f)
 {
@@ -405,38 +411,86 @@ static void chunk_sent_cb(struct evhttp_connection *evcon, void *arg)
 	struct viewer *v = arg;
 
 	v->in_flight = false;
-	/* Drained: the newest frame, if it has one it did not get yet. */
-	if (v->live->current && v->live->current->sequence > v->last_seq)
+	/* Drained: the no-signal picture if the source failed meanwhile,
+	 * else the newest frame, if it has one it did not get yet. */
+	if (v->nosignal_due)
+		send_part(v, v->live->nosignal, false);
+	else if (v->live->current && v->live->current->sequence > v->last_seq)
 		viewer_send(v);
 }
 
-static void viewer_send(struct viewer *v)
+/* One part of a viewer's MJPEG reply: a frame, or (@frame false) the
+ * no-signal picture, which is no frame of the stream and not counted. */
+static void send_part(struct viewer *v, struct jpeg_frame *jf, bool frame)
 {
-	struct jpeg_frame *jf = v->live->current;
 	struct evbuffer *buf;
+	const char *p;
 
 	if (!v->req || v->in_flight || !jf)
 		return;
 	buf = evbuffer_new();
 	if (!buf)
 		return;
-	evbuffer_add_printf(
-		buf,
-		"--" BOUNDARY "\r\n"
-		"Content-Type: image/jpeg\r\n"
-		"Content-Length: %zu\r\n"
-		"X-Frame-Sequence: %llu\r\n"
-		"X-Timestamp: %llu.%06llu\r\n"
-		"\r\n",
-		jf->len, (unsigned long long)jf->sequence,
-		(unsigned long long)(jf->timestamp_ns / 1000000000u),
-		(unsigned long long)(jf->timestamp_ns % 1000000000u / 1000u));
+	evbuffer_add_printf(buf,
+			    "--" BOUNDARY "\r\n"
+			    "Content-Type: image/jpeg\r\n"
+			    "Content-Length: %zu\r\n",
+			    jf->len);
+	if (frame) {
+		evbuffer_add_printf(
+			buf,
+			"X-Frame-Sequence: %llu\r\n"
+			"X-Timestamp: %llu.%06llu\r\n",
+			(unsigned long long)jf->sequence,
+			(unsigned long long)(jf->timestamp_ns / 1000000000u),
+			(unsigned long long)(jf->timestamp_ns % 1000000000u /
+					     1000u));
+		account_sent(v, jf);
+		v->nosignal_due = false;
+	} else {
+		/* The reason, as the picture says it, on one header line. */
+		evbuffer_add_printf(buf, "X-No-Signal: ");
+		for (p = v->live->nosignal_why; *p; p++)
+			evbuffer_add_printf(buf, "%c",
+					    *p < 0x20 || *p == 0x7f ? ' ' : *p);
+		evbuffer_add_printf(buf, "\r\n");
+		v->nosignal_due = false;
+	}
+	evbuffer_add(buf, "\r\n", 2);
 	add_jpeg(buf, jf);
 	evbuffer_add(buf, "\r\n", 2);
-	account_sent(v, jf);
 	v->in_flight = true;
 	evhttp_send_reply_chunk_with_cb(v->req, buf, chunk_sent_cb, v);
 	evbuffer_free(buf);
+}
+
+static void viewer_send(struct viewer *v)
+{
+	send_part(v, v->live->current, true);
+}
+
+/*
+ * The source fails: an MJPEG viewer is shown why, rather than the last
+ * frame frozen.  The picture is made once per reason and shared; a viewer
+ * with a frame in flight gets it when that is written out.
+ */
+static void viewer_nosignal(struct viewer *v, struct stream *s, const char *why)
+{
+	struct live *l = v->live;
+	const struct stream_config *cfg = stream_config(s);
+
+	if (!l->nosignal || strcmp(l->nosignal_why, why)) {
+		frame_unref(l->nosignal);
+		l->nosignal = NULL;
+		snprintf(l->nosignal_why, sizeof(l->nosignal_why), "%s", why);
+		if (http_nosignal_jpeg(cfg->format.width, cfg->format.height,
+				       why, (int)cfg->quality, &l->nosignal))
+			return;
+	}
+	/* The source comes back with a new ring, numbered from 0. */
+	v->sent_any = false;
+	v->nosignal_due = true;
+	send_part(v, l->nosignal, false);
 }
 
 static void snapshot_reply(struct viewer *v)
@@ -496,10 +550,12 @@ static void viewer_waiting(struct consumer *c, int err, const char *why)
 	struct viewer *v = to_viewer(c);
 
 	live_forget_frames(v->live);
-	/* A snapshot has nothing to wait for; an MJPEG viewer stays and
-	 * gets frames once the source is back. */
+	/* A snapshot has nothing to wait for; an MJPEG viewer stays, sees
+	 * why, and gets frames once the source is back. */
 	if (v->kind == VIEWER_SNAPSHOT)
 		viewer_end(v, HTTP_SERVUNAVAIL, why);
+	else
+		viewer_nosignal(v, c->stream, why);
 }
 
 static void viewer_frame(struct consumer *c, const struct grab_msg_frame *frame)
@@ -653,6 +709,7 @@ void live_free(struct live *l, const char *why)
 	TAILQ_REMOVE(&l->h->lives, l, link);
 	frame_unref(l->current);
 	frame_unref(l->spare);
+	frame_unref(l->nosignal);
 	grab_jpeg_encoder_free(l->enc);
 	unmap_ring(l);
 	free(l);

@@ -5,6 +5,8 @@
  *   http.c         the server: listening, routing, queries, errors, the page
  *   http-live.c    per stream: the ring read, JPEG encoded once per frame
  *                  (only while someone watches), MJPEG viewers, snapshots
+ *   http-nosignal.c  the "no signal" picture a viewer sees while the
+ *                  stream's source fails
  *   state-json.c   GET /state
  *   metrics.c      GET /metrics (Prometheus text format)
  *   http-page.h    GET / (one self-contained page)
@@ -70,6 +72,7 @@ struct viewer {
 	unsigned int id;
 	char peer[64];
 	bool in_flight;
+	bool nosignal_due; /* the no-signal picture waits for in_flight */
 	bool sent_any;
 	uint64_t last_seq;
 	uint64_t frames;
@@ -108,6 +111,8 @@ struct live {
 	struct grab_format enc_fmt;
 	int enc_quality;
 	struct jpeg_frame *current, *spare;
+	struct jpeg_frame *nosignal; /* the picture of why the source fails */
+	char nosignal_why[GRAB_TEXT_MAX]; /* ... for this reason */
 	uint64_t newest_seq;
 	bool any_published;
 	bool wanted;
@@ -175,6 +180,11 @@ void http_conn_stop(struct http *h);
  * as the viewer watches (no deadline any more). */
 void http_conn_request(struct http *h, struct evhttp_request *req,
 		       bool streaming);
+
+/* http-nosignal.c: a JPEG of @width x @height saying NO SIGNAL and @why,
+ * at @quality, one reference in *@ret.  0 or -errno. */
+int http_nosignal_jpeg(uint32_t width, uint32_t height, const char *why,
+		       int quality, struct jpeg_frame **ret);
 
 /* http.c */
 void http_reply_error(struct evhttp_request *req, int code, const char *fmt,

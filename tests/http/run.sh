@@ -529,6 +529,44 @@ d=$tmp/reload.diag
 ) >"$d" 2>&1
 result "SIGHUP removing a stream ends its MJPEG replies cleanly; it then answers 404 and the others go on" $? "$d"
 
+# ---- a failing source: the no-signal picture ----------------------------------
+d=$tmp/nosignal.diag
+(
+	set -e
+	start_daemon nosig --stream cam --source v4l2:/dev/grab-no-such-camera \
+		--width 320 --height 240 --format YUYV
+	nsurl=$url
+	curl -N -s --max-time 3 -D "$tmp/ns.hdr" "$nsurl/stream?stream=cam" -o "$tmp/ns.body" || true
+	python3 - "$tmp/ns.body" "$tmp/ns.jpg" <<'PY'
+import re, sys
+b = open(sys.argv[1], 'rb').read()
+m = re.search(rb'--grabframe\r\n(.*?)\r\n\r\n', b, re.S)
+head = m.group(1).decode()
+print(head)
+n = int(re.search(r'Content-Length: (\d+)', head).group(1))
+assert 'X-No-Signal: /dev/grab-no-such-camera: cannot open' in head, head
+assert 'X-Frame-Sequence' not in head, head
+open(sys.argv[2], 'wb').write(b[m.end():m.end() + n])
+PY
+	probe=$(ffprobe -v error -show_entries stream=width,height,pix_fmt -of csv=p=0 "$tmp/ns.jpg")
+	echo "ffprobe: $probe"
+	[ "$probe" = "320,240,gray" ]
+	# Dark with bright letters: some pixels of each.
+	ffmpeg -v error -y -i "$tmp/ns.jpg" -f rawvideo -pix_fmt gray "$tmp/ns.gray"
+	python3 -c "
+import sys
+p = open('$tmp/ns.gray', 'rb').read()
+bright = sum(1 for v in p if v > 160); dark = sum(1 for v in p if v < 80)
+print('bright', bright, 'dark', dark)
+sys.exit(0 if bright > 500 and dark > 50000 else 1)"
+	code=$(status "$nsurl/snapshot?stream=cam")
+	echo "snapshot: $code $(cat "$tmp/body")"
+	[ "$code" = 503 ] && grep -q 'cannot open' "$tmp/body"
+	kill -TERM "$pid"
+	wait "$pid"
+) >"$d" 2>&1
+result "a failing source: an MJPEG viewer gets a 'no signal' picture of the stream's size with the reason (X-No-Signal), not a frozen frame; a snapshot gets 503 and the reason" $? "$d"
+
 # ---- hostile peers: connection flood, slowloris -------------------------------
 # grabberd at 1024 open files (as when started by hand), the default cap of
 # 256 HTTP connections.  1,100 idle connections must not starve socket

@@ -83,6 +83,8 @@ status_text=$(systemctl show -p StatusText --value grabberd.service)
 echo "# StatusText: $status_text"
 check "systemctl show -p StatusText shows the fps" \
 	sh -c "echo '$status_text' | grep -q fps"
+# shellcheck source=tests/system/guest-v4l2-formats.sh
+. /payload/guest-v4l2-formats.sh
 
 # --- who may connect ---------------------------------------------------------------
 useradd -M -G video viewer 2>/dev/null

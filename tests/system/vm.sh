@@ -78,6 +78,7 @@ vm_payload() {
 	rm -rf "$stage"
 	cp "$top/$build/tests/verify-frames" "$payload/bin/"
 	cp "$top/tests/system/guest.sh" "$payload/"
+	cp "$top/tests/system/guest-v4l2-formats.sh" "$payload/"
 	cp "$checks" "$payload/checks.sh"
 }
 

@@ -32,3 +32,9 @@ $(BUILD)/tests/unit/test-config: tests/unit/test-config.c $(UNIT_CONFIG_OBJS) $(
 		$(shell pkg-config --libs inih 2>/dev/null || echo -linih) $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(UNIT_BINS)
+
+# test-v4l2 links the V4L2 source's pure parts: no camera, no libv4l2.
+UNIT_V4L2_OBJS := $(addprefix $(BUILD)/daemon/,v4l2-mode.o v4l2-frame.o)
+$(BUILD)/tests/unit/test-v4l2: tests/unit/test-v4l2.c $(UNIT_V4L2_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) $(UNIT_DAEMON_CFLAGS) $(LDFLAGS) -o $@ $^ $(GRAB_LDLIBS)

@@ -143,6 +143,23 @@ static void test_errors(void)
 		"[stream a] fps = 1001", NULL);
 	refused("fps below 0.01", "[stream a]\nfps = 1/101\n", 2,
 		"[stream a] fps = 1/101", NULL);
+	refused("format = auto on a test: source",
+		"[stream a]\nformat = auto\n", 1, "[stream a]",
+		"format = auto needs a v4l2: source", NULL);
+	{
+		int r;
+
+		r = load(
+			"[stream a]\nsource = v4l2:/dev/video0\nformat = Auto\n");
+		ok(r == 0 && cfg.streams[0].format_auto,
+		   "format = auto on a v4l2: source, any case (%s)", err);
+		r = load(
+			"[stream a]\nsource = v4l2:/dev/video0\nformat = auto\n"
+			"format = NV12\n");
+		ok(r == 0 && !cfg.streams[0].format_auto &&
+			   cfg.streams[0].format.fourcc == GRAB_FMT_NV12,
+		   "a format after auto replaces it (%s)", err);
+	}
 	refused("fps with a zero denominator", "[stream a]\nfps = 30/0\n", 2,
 		"[stream a] fps = 30/0", NULL);
 	refused("fps with 4 decimals", "[stream a]\nfps = 7.5001\n", 2,
