@@ -22,6 +22,7 @@
 #include "grab-format.h"
 #include "log.h"
 #include "memring.h"
+#include "v4l2-controls.h"
 
 #define V4L2_NBUFS 4
 
@@ -218,6 +219,9 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 		ret_geo->fps_num = parm.parm.capture.timeperframe.denominator;
 		ret_geo->fps_den = parm.parm.capture.timeperframe.numerator;
 	}
+	ret = v4l2_controls_apply(v->fd, &src->cfg, why, whylen);
+	if (ret)
+		goto err;
 	snprintf(name, sizeof(name), "grab-ring-%s", src->cfg.name);
 	ret = memring_create(&v->ring, name, fmt, src->cfg.slots,
 			     ret_geo->fps_num, ret_geo->fps_den, why, whylen);
@@ -303,9 +307,29 @@ static void v4l2_stall(struct source *src, bool on)
 	v->stalled = on;
 }
 
+static int v4l2_src_list_controls(struct source *src,
+				  struct grab_msg_control *ret, size_t max,
+				  char *why, size_t whylen)
+{
+	struct v4l2_source *v = src->priv;
+
+	return v4l2_controls_list(v->fd, ret, max, why, whylen);
+}
+
+static int v4l2_src_set_control(struct source *src, const char *name,
+				const char *value, struct grab_msg_control *ret,
+				char *why, size_t whylen)
+{
+	struct v4l2_source *v = src->priv;
+
+	return v4l2_controls_set(v->fd, name, value, ret, why, whylen);
+}
+
 const struct source_ops source_v4l2_ops = {
 	.prefix = "v4l2:",
 	.start = v4l2_start,
 	.stop = v4l2_stop,
 	.stall = v4l2_stall,
+	.list_controls = v4l2_src_list_controls,
+	.set_control = v4l2_src_set_control,
 };

@@ -79,6 +79,7 @@ vm_payload() {
 	cp "$top/$build/tests/verify-frames" "$payload/bin/"
 	cp "$top/tests/system/guest.sh" "$payload/"
 	cp "$checks" "$payload/checks.sh"
+	cp "$top/tests/system/guest-controls.sh" "$payload/"
 }
 
 # vm_boot KVER IMAGE PAYLOAD TIMEOUT: boot, the serial console into
