@@ -31,4 +31,9 @@ $(BUILD)/tests/unit/test-config: tests/unit/test-config.c $(UNIT_CONFIG_OBJS) $(
 	$(CC) $(GRAB_CFLAGS) $(UNIT_DAEMON_CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(shell pkg-config --libs inih 2>/dev/null || echo -linih) $(GRAB_LDLIBS)
 
+# test-controls: names and values without a camera (control.c).
+$(BUILD)/tests/unit/test-controls: tests/unit/test-controls.c $(BUILD)/daemon/control.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) $(UNIT_DAEMON_CFLAGS) $(LDFLAGS) -o $@ $^ $(GRAB_LDLIBS)
+
 ALL_TARGETS += $(UNIT_BINS)
