@@ -147,6 +147,8 @@ static void menu_names(const struct control_menu *menu, char *out, size_t size)
 	}
 }
 
+/* By item index first, then by item name (an integer menu's names are its
+ * values: "1000000"). */
 static int parse_menu(const struct grab_msg_control *c,
 		      const struct control_menu *menu, const char *text,
 		      int64_t *ret, char *why, size_t whylen)
@@ -162,7 +164,8 @@ static int parse_menu(const struct grab_msg_control *c,
 				return 0;
 			}
 		}
-	} else if (grab_ctrl_name_normalise(text, norm, sizeof(norm)) > 0) {
+	}
+	if (grab_ctrl_name_normalise(text, norm, sizeof(norm)) > 0) {
 		for (i = 0; i < menu->n; i++) {
 			if (!strcmp(menu->name[i], norm)) {
 				*ret = menu->index[i];

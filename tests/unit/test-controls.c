@@ -147,6 +147,20 @@ static void test_values(void)
 	    "not an item of the menu (menu_item_1, menu_item_3, menu_item_4)");
 	bad(&c, &m, "menu_item_2", EINVAL, "not an item of the menu");
 	bad(&c, &m, "", EINVAL, "not an item of the menu");
+	/* An integer menu: items named by their values. */
+	{
+		struct control_menu im = { .n = 2 };
+
+		im.index[0] = 0;
+		strcpy(im.name[0], "1000000");
+		im.index[1] = 1;
+		strcpy(im.name[1], "2500000");
+		c = ctrl(GRAB_CTRL_INTEGER_MENU, 0, 1, 1);
+		good(&c, &im, "1", 1);
+		good(&c, &im, "2500000", 1);
+		bad(&c, &im, "2", EINVAL,
+		    "not an item of the menu (1000000, 2500000)");
+	}
 	{
 		char text[GRAB_CTRL_MENU_MAX];
 
