@@ -76,6 +76,8 @@ static int64_t get_value(int fd, const struct v4l2_query_ext_ctrl *q,
 		return 0;
 	if (xioctl(fd, VIDIOC_G_EXT_CTRLS, &cs) < 0)
 		return 0;
+	if (type == GRAB_CTRL_BITMASK)
+		return (uint32_t)c.value; /* 32 bits, unsigned */
 	return type == GRAB_CTRL_INTEGER64 ? c.value64 : c.value;
 }
 

@@ -545,24 +545,34 @@ static const char *control_type(uint32_t t)
 static const char *const control_flags[] = { "read_only", "inactive",
 					     "volatile", "grabbed" };
 
-/* "name = value  (integer 0..255 step 1, default 128)" */
+/*
+ * "name = value  (integer 0..255 step 1, default 128)"; a bitmask in hex;
+ * a button, a string or another kind has no value to show.
+ */
 static void print_control(const struct grab_control *c)
 {
+	bool valued = c->type != GRAB_CONTROL_BUTTON &&
+		      c->type != GRAB_CONTROL_STRING &&
+		      c->type != GRAB_CONTROL_OTHER;
 	unsigned int f;
 
-	printf("  %s = %" PRId64 "  (%s", c->name, c->value,
-	       control_type(c->type));
-	if (c->type == GRAB_CONTROL_MENU ||
-	    c->type == GRAB_CONTROL_INTEGER_MENU)
-		printf(" %s", c->menu);
-	else if (c->type != GRAB_CONTROL_BUTTON &&
-		 c->type != GRAB_CONTROL_STRING &&
-		 c->type != GRAB_CONTROL_OTHER)
-		printf(" %" PRId64 "..%" PRId64 " step %" PRId64, c->minimum,
-		       c->maximum, c->step);
-	if (c->type != GRAB_CONTROL_BUTTON && c->type != GRAB_CONTROL_STRING &&
-	    c->type != GRAB_CONTROL_OTHER)
-		printf(", default %" PRId64, c->default_value);
+	if (!valued)
+		printf("  %s  (%s", c->name, control_type(c->type));
+	else if (c->type == GRAB_CONTROL_BITMASK)
+		printf("  %s = 0x%" PRIx64 "  (bitmask 0x%" PRIx64
+		       ", default 0x%" PRIx64,
+		       c->name, (uint64_t)c->value, (uint64_t)c->maximum,
+		       (uint64_t)c->default_value);
+	else if (c->type == GRAB_CONTROL_MENU ||
+		 c->type == GRAB_CONTROL_INTEGER_MENU)
+		printf("  %s = %" PRId64 "  (%s %s, default %" PRId64, c->name,
+		       c->value, control_type(c->type), c->menu,
+		       c->default_value);
+	else
+		printf("  %s = %" PRId64 "  (%s %" PRId64 "..%" PRId64
+		       " step %" PRId64 ", default %" PRId64,
+		       c->name, c->value, control_type(c->type), c->minimum,
+		       c->maximum, c->step, c->default_value);
 	for (f = 0; f < 4; f++)
 		if (c->flags & (1u << f))
 			printf(", %s", control_flags[f]);

@@ -8,10 +8,16 @@
 # is unbound and bound again.  Uses $camera, $conf, check, wait_for.
 : "${camera:?}" "${conf:?}"
 
-# ctrl_is NAME VALUE: v4l2-ctl reads VALUE for NAME.
+# ctrl_is NAME VALUE: v4l2-ctl reads VALUE for NAME (a menu's item name
+# after it, "menu: 4 (Menu Item 4)", is left out).
 ctrl_is() {
 	got=$(v4l2-ctl -d "$camera" --get-ctrl "$1" 2>&1)
-	[ "$got" = "$1: $2" ] || { echo "v4l2-ctl says '$got', expected '$1: $2'"; return 1; }
+	[ "${got%% (*}" = "$1: $2" ] || { echo "v4l2-ctl says '$got', expected '$1: $2'"; return 1; }
+}
+# applied: how many times the daemon has logged applying the config's
+# brightness to the camera.
+applied() {
+	journalctl -u grabberd.service --no-pager | grep -c 'stream camera: control brightness = 200 (reads back 200)'
 }
 # state: GET /state from the live view (bash's /dev/tcp: the image has no curl).
 state() {
@@ -74,14 +80,19 @@ check "the refused values left brightness at 200" ctrl_is brightness 200
 # Unplug and plug back (driver unbind, bind): vivid starts over from its
 # defaults, and the stream's retry puts the config's value back, and the
 # run-time one.
+check "saturation set behind grab's back (v4l2-ctl): 50" \
+	sh -c "v4l2-ctl -d $camera --set-ctrl saturation=50 && test \"\$(v4l2-ctl -d $camera --get-ctrl saturation)\" = 'saturation: 50'"
+before=$(applied)
 check "unbind vivid while the camera stream runs" \
 	sh -c 'echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind'
 sleep 2
 check "bind vivid again" sh -c 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind'
 udevadm settle
-echo "# after the rebind: $(v4l2-ctl -d "$camera" --get-ctrl brightness 2>&1)"
-check "after the camera came back, the config's brightness 200 is applied again" \
-	wait_for 40 ctrl_is brightness 200
+echo "# after the rebind: $(v4l2-ctl -d "$camera" --get-ctrl brightness 2>&1), applied $before times before"
+check "after the camera came back, the config's brightness 200 is applied again (logged once more)" \
+	wait_for 40 sh -c "test \$(journalctl -u grabberd.service --no-pager | grep -c 'stream camera: control brightness = 200 (reads back 200)') -gt $before"
+check "... v4l2-ctl reads brightness 200" ctrl_is brightness 200
+check "... while vivid itself started over (saturation back to its default 128)" ctrl_is saturation 128
 check "... and the run-time contrast 77 too" ctrl_is contrast 77
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
