@@ -10,10 +10,17 @@
 #include "grab-proto.h"
 
 static const char *const type_names[] = {
-	[GRAB_MSG_HELLO] = "HELLO",	    [GRAB_MSG_STREAM] = "STREAM",
-	[GRAB_MSG_WAIT] = "WAIT",	    [GRAB_MSG_FRAME] = "FRAME",
-	[GRAB_MSG_ERROR] = "ERROR",	    [GRAB_MSG_RESET] = "RESET",
-	[GRAB_MSG_STATS_REQ] = "STATS_REQ", [GRAB_MSG_STATS] = "STATS",
+	[GRAB_MSG_HELLO] = "HELLO",
+	[GRAB_MSG_STREAM] = "STREAM",
+	[GRAB_MSG_WAIT] = "WAIT",
+	[GRAB_MSG_FRAME] = "FRAME",
+	[GRAB_MSG_ERROR] = "ERROR",
+	[GRAB_MSG_RESET] = "RESET",
+	[GRAB_MSG_STATS_REQ] = "STATS_REQ",
+	[GRAB_MSG_STATS] = "STATS",
+	[GRAB_MSG_CONTROLS_REQ] = "CONTROLS_REQ",
+	[GRAB_MSG_CONTROL] = "CONTROL",
+	[GRAB_MSG_SET_CONTROL] = "SET_CONTROL",
 };
 
 const char *grab_msg_type_name(uint32_t type)
@@ -53,6 +60,52 @@ int grab_stream_name_valid(const char *name)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
 		      c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+int grab_ctrl_name_normalise(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+	int gap = 0;
+
+	for (; *in; in++) {
+		char c = *in;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+			gap = n > 0; /* none at the start */
+			continue;
+		}
+		if (n + gap + 1 >= size)
+			return -1;
+		if (gap)
+			out[n++] = '_';
+		gap = 0;
+		out[n++] = c;
+	}
+	if (!n || !size)
+		return -1;
+	out[n] = 0;
+	return (int)n;
+}
+
+int grab_ctrl_name_valid(const char *name)
+{
+	size_t i, n = strnlen(name, GRAB_CTRL_NAME_MAX);
+
+	if (n == 0 || n >= GRAB_CTRL_NAME_MAX || name[0] == '_' ||
+	    name[n - 1] == '_')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return 0;
+		if (c == '_' && name[i + 1] == '_')
 			return 0;
 	}
 	return 1;
@@ -104,6 +157,36 @@ static int tail_zero(const struct grab_msg *m, size_t used)
 		*ret_why = (why); \
 		return -EBADMSG;  \
 	} while (0)
+
+/* A CONTROL: one entry of a list, or the empty list (count 0, all zero). */
+static int check_control(const struct grab_msg *m, const char **ret_why)
+{
+	const struct grab_msg_control *c = &m->u.control;
+
+	if (!tail_zero(m, sizeof(*c)) || c->reserved)
+		BAD("reserved bytes not zero");
+	if (c->count == 0) {
+		if (!zero(c, sizeof(*c)))
+			BAD("an empty control list with fields set");
+		return 0;
+	}
+	if (c->count > GRAB_CTRL_COUNT_MAX || c->index >= c->count)
+		BAD("control index or count out of range");
+	if (c->type == 0 || c->type > GRAB_CTRL_TYPE_MAX)
+		BAD("unknown control type");
+	if (c->flags & ~GRAB_CTRL_FLAGS_ALL)
+		BAD("unknown control flags");
+	if (!text_ok(c->name, sizeof(c->name)) ||
+	    !grab_ctrl_name_valid(c->name))
+		BAD("control name empty or not lower-case [a-z0-9_]");
+	if (!text_ok(c->label, sizeof(c->label)) ||
+	    !text_ok(c->menu, sizeof(c->menu)))
+		BAD("control label or menu not terminated or not printable");
+	if (c->type != GRAB_CTRL_STRING && c->type != GRAB_CTRL_OTHER &&
+	    c->type != GRAB_CTRL_BUTTON && c->minimum > c->maximum)
+		BAD("control minimum above its maximum");
+	return 0;
+}
 
 static int check_body(const struct grab_msg *m, const char **ret_why)
 {
@@ -163,6 +246,36 @@ static int check_body(const struct grab_msg *m, const char **ret_why)
 		if (m->u.stats.reserved || !tail_zero(m, sizeof(m->u.stats)))
 			BAD("reserved bytes not zero");
 		return 0;
+	case GRAB_MSG_CONTROLS_REQ:
+		if (!text_ok(m->u.hello.stream, sizeof(m->u.hello.stream)) ||
+		    !grab_stream_name_valid(m->u.hello.stream))
+			BAD("stream name empty or not [A-Za-z0-9_.-]");
+		if (m->u.hello.flags)
+			BAD("unknown flags");
+		if (!zero(m->u.hello.reserved, sizeof(m->u.hello.reserved)) ||
+		    !tail_zero(m, sizeof(m->u.hello)))
+			BAD("reserved bytes not zero");
+		return 0;
+	case GRAB_MSG_CONTROL:
+		return check_control(m, ret_why);
+	case GRAB_MSG_SET_CONTROL: {
+		const struct grab_msg_set_control *sc = &m->u.set_control;
+
+		if (!text_ok(sc->stream, sizeof(sc->stream)) ||
+		    !grab_stream_name_valid(sc->stream))
+			BAD("stream name empty or not [A-Za-z0-9_.-]");
+		if (!text_ok(sc->name, sizeof(sc->name)) ||
+		    !grab_ctrl_name_valid(sc->name))
+			BAD("control name empty or not lower-case [a-z0-9_]");
+		if (!text_ok(sc->value, sizeof(sc->value)) || !sc->value[0])
+			BAD("control value empty, not terminated or not printable");
+		if (sc->flags)
+			BAD("unknown flags");
+		if (!zero(sc->reserved, sizeof(sc->reserved)) ||
+		    !tail_zero(m, sizeof(*sc)))
+			BAD("reserved bytes not zero");
+		return 0;
+	}
 	default:
 		BAD("unknown message type");
 	}

@@ -21,6 +21,23 @@
  *   STATS_REQ {version, stream} as the first message of a connection
  *                            <---  STATS {...}, then close
  *
+ *   CONTROLS_REQ {stream} as the first message of a connection
+ *                            <---  CONTROL {index, count, ...} for each of
+ *                                  the camera's controls (one CONTROL with
+ *                                  count 0 if it has none), then close
+ *                                  or ERROR {EOPNOTSUPP: the source has no
+ *                                  controls; ENODATA: it is not running}
+ *   SET_CONTROL {stream, name, value} as the first message of a connection
+ *                            <---  CONTROL {index 0, count 1}: the control
+ *                                  as the camera now reports it, then close
+ *                                  or ERROR {EPERM: the peer's uid is not in
+ *                                  control_uids/control_groups; EINVAL: no
+ *                                  such control or a bad value; ...}
+ *
+ * New message types are added without a new protocol version: an older
+ * daemon answers a type it does not know with ERROR {EBADMSG, "unknown
+ * message type"}, and nothing that an older peer sends changes meaning.
+ *
  * A client whose socket is full is not buffered for: it gets the newest
  * frame when it drains, with the number of frames it missed.
  */
@@ -53,7 +70,10 @@ enum grab_msg_type {
 	GRAB_MSG_RESET = 6, /* daemon: stream changed, say HELLO again */
 	GRAB_MSG_STATS_REQ = 7, /* client: counters of a stream */
 	GRAB_MSG_STATS = 8, /* daemon: the counters */
-	GRAB_MSG_TYPE_MAX = GRAB_MSG_STATS,
+	GRAB_MSG_CONTROLS_REQ = 9, /* client: list the camera's controls */
+	GRAB_MSG_CONTROL = 10, /* daemon: one control */
+	GRAB_MSG_SET_CONTROL = 11, /* client: change a control */
+	GRAB_MSG_TYPE_MAX = GRAB_MSG_SET_CONTROL,
 };
 
 /* Header of every message. */
@@ -113,6 +133,58 @@ struct grab_msg_stats {
 	char error[64]; /* why the source failed, "" if it did not */
 };
 
+/* Controls (V4L2's, by name): see grab-controls in the README. */
+#define GRAB_CTRL_NAME_MAX 32u /* normalised names, NUL included */
+#define GRAB_CTRL_VALUE_MAX 64u /* a value as text, NUL included */
+#define GRAB_CTRL_MENU_MAX 256u /* "0=name,1=name,..." NUL included */
+#define GRAB_CTRL_COUNT_MAX 256u /* controls one source lists at most */
+
+/* Types of a control; the same numbers as libgrab's GRAB_CONTROL_*. */
+enum grab_ctrl_type {
+	GRAB_CTRL_INTEGER = 1,
+	GRAB_CTRL_BOOLEAN = 2,
+	GRAB_CTRL_MENU = 3,
+	GRAB_CTRL_BUTTON = 4,
+	GRAB_CTRL_INTEGER64 = 5,
+	GRAB_CTRL_INTEGER_MENU = 6,
+	GRAB_CTRL_BITMASK = 7,
+	GRAB_CTRL_STRING = 8,
+	GRAB_CTRL_OTHER = 9, /* listed, not settable */
+	GRAB_CTRL_TYPE_MAX = GRAB_CTRL_OTHER,
+};
+
+/* Flags of a control. */
+#define GRAB_CTRL_FLAG_READ_ONLY (1u << 0)
+#define GRAB_CTRL_FLAG_INACTIVE (1u << 1) /* another control overrides it */
+#define GRAB_CTRL_FLAG_VOLATILE (1u << 2) /* the camera changes it itself */
+#define GRAB_CTRL_FLAG_GRABBED (1u << 3) /* busy while streaming */
+#define GRAB_CTRL_FLAGS_ALL 0xfu
+
+struct grab_msg_control { /* CONTROL */
+	uint32_t index; /* 0..count-1 */
+	uint32_t count; /* controls in the answer */
+	uint32_t id; /* the V4L2 control id */
+	uint32_t type; /* enum grab_ctrl_type */
+	uint32_t flags; /* GRAB_CTRL_FLAG_* */
+	uint32_t reserved;
+	int64_t minimum;
+	int64_t maximum;
+	int64_t step;
+	int64_t default_value;
+	int64_t value; /* current */
+	char name[GRAB_CTRL_NAME_MAX]; /* normalised: "white_balance_automatic" */
+	char label[GRAB_CTRL_NAME_MAX]; /* the camera's: "White Balance, Automatic" */
+	char menu[GRAB_CTRL_MENU_MAX]; /* menus: "0=disabled,1=50_hz,..." */
+};
+
+struct grab_msg_set_control { /* SET_CONTROL */
+	char stream[GRAB_NAME_MAX];
+	char name[GRAB_CTRL_NAME_MAX]; /* normalised */
+	char value[GRAB_CTRL_VALUE_MAX]; /* "10", "true", "50_hz" */
+	uint32_t flags; /* zero */
+	uint32_t reserved[3];
+};
+
 struct grab_msg {
 	struct grab_msg_hdr hdr;
 	union {
@@ -121,6 +193,8 @@ struct grab_msg {
 		struct grab_msg_frame frame;
 		struct grab_msg_error error;
 		struct grab_msg_stats stats;
+		struct grab_msg_control control;
+		struct grab_msg_set_control set_control;
 		uint8_t raw[GRAB_MSG_SIZE - sizeof(struct grab_msg_hdr)];
 	} u;
 };
@@ -148,6 +222,18 @@ int grab_msg_decode(const void *buf, size_t len, struct grab_msg *ret_msg,
 
 /* A stream name: 1..63 of [A-Za-z0-9_.-].  Returns true if good. */
 int grab_stream_name_valid(const char *name);
+
+/*
+ * A control's name as grab spells it, from V4L2's ("White Balance,
+ * Automatic") or a user's: lower case, every run of characters other than
+ * [a-z0-9] one '_', none at either end ("white_balance_automatic").
+ * Returns the length, or -1 if nothing is left or it does not fit @size.
+ */
+int grab_ctrl_name_normalise(const char *in, char *out, size_t size);
+
+/* A normalised control name: 1..31 of [a-z0-9_], no '_' at either end and
+ * none doubled.  Returns true if good. */
+int grab_ctrl_name_valid(const char *name);
 
 #ifdef __cplusplus
 }

@@ -112,3 +112,13 @@ bool access_allowed(const struct access_rules *rules, int fd, uid_t *ret_uid)
 			return true;
 	return false;
 }
+
+bool access_control_allowed(const struct access_rules *rules, int fd,
+			    uid_t *ret_uid)
+{
+	bool allowed = access_allowed(rules, fd, ret_uid);
+
+	if (!rules->nuids && !rules->ngids)
+		return allowed && *ret_uid == 0;
+	return allowed;
+}

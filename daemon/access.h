@@ -42,4 +42,12 @@ int access_parse(struct access_rules *rules, bool groups, const char *list,
  */
 bool access_allowed(const struct access_rules *rules, int fd, uid_t *ret_uid);
 
+/*
+ * May the peer of @fd change a camera's controls (control_uids /
+ * control_groups)?  Like access_allowed(), except that empty lists allow
+ * root only: a control changes the picture for every client.
+ */
+bool access_control_allowed(const struct access_rules *rules, int fd,
+			    uid_t *ret_uid);
+
 #endif /* GRABBERD_ACCESS_H */

@@ -414,6 +414,82 @@ static void send_stats(struct client *c, struct stream *s)
 	send_msg(c, &m, -1);
 }
 
+/* The controls of @s, one CONTROL each (one empty CONTROL if none), or
+ * ERROR; then close. */
+static void send_controls(struct client *c, struct stream *s)
+{
+	static struct grab_msg_control list[GRAB_CTRL_COUNT_MAX];
+	char why[GRAB_TEXT_MAX];
+	struct grab_msg m;
+	int i, n, r, sndbuf;
+
+	n = stream_list_controls(s, list, GRAB_CTRL_COUNT_MAX, why,
+				 sizeof(why));
+	if (n < 0) {
+		refuse(c, -n, why);
+		return;
+	}
+	if (n > (int)GRAB_CTRL_COUNT_MAX)
+		n = GRAB_CTRL_COUNT_MAX;
+	/* Room for the whole list at once (the kernel charges some 2 KB per
+	 * message); a list the buffer still cannot hold is cut short, and
+	 * the client, seeing fewer than count, says so. */
+	sndbuf = (n + 2) * 2048;
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	grab_msg_init(&m, GRAB_MSG_CONTROL);
+	if (n == 0)
+		send_msg(c, &m, -1);
+	for (i = 0; i < n; i++) {
+		m.u.control = list[i];
+		r = send_msg(c, &m, -1);
+		if (r) {
+			log_warn(
+				"client %u (pid %d): control list cut after %d of %d: %s",
+				c->id, c->pid, i, n, strerror(-r));
+			break;
+		}
+	}
+	client_drop(c, "controls sent");
+}
+
+/* SET_CONTROL: only for control_uids / control_groups (root if none). */
+static void set_control(struct client *c, struct stream *s,
+			const struct grab_msg_set_control *sc)
+{
+	const struct access_rules *rules =
+		config_control_access(&c->d->cfg, stream_config(s));
+	char why[GRAB_TEXT_MAX];
+	struct grab_msg m;
+	uid_t uid;
+	int r;
+
+	if (!access_control_allowed(rules, c->fd, &uid)) {
+		snprintf(
+			why, sizeof(why),
+			"permission denied: uid %d may not change the controls of stream %s (control_uids, control_groups)",
+			(int)uid, stream_name(s));
+		refuse(c, EPERM, why);
+		return;
+	}
+	grab_msg_init(&m, GRAB_MSG_CONTROL);
+	r = stream_set_control(s, sc->name, sc->value, &m.u.control, why,
+			       sizeof(why));
+	if (r) {
+		log_info("client %u (pid %d, uid %d): %s", c->id, c->pid,
+			 (int)uid, why);
+		refuse(c, -r, why);
+		return;
+	}
+	log_info(
+		"stream %s: control %s set to %s by uid %d (pid %d); it reads back %lld",
+		stream_name(s), sc->name, sc->value, (int)uid, c->pid,
+		(long long)m.u.control.value);
+	m.u.control.index = 0;
+	m.u.control.count = 1;
+	send_msg(c, &m, -1);
+	client_drop(c, "control set");
+}
+
 static void handle_msg(struct client *c, const struct grab_msg *m)
 {
 	struct stream *s;
@@ -459,6 +535,38 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 		c->state = CLIENT_HELLO;
 		stream_attach(s, &c->consumer);
 		return;
+	case GRAB_MSG_CONTROLS_REQ:
+	case GRAB_MSG_SET_CONTROL: {
+		const char *name = m->hdr.type == GRAB_MSG_SET_CONTROL ?
+					   m->u.set_control.stream :
+					   m->u.hello.stream;
+
+		if (c->state != CLIENT_HELLO) {
+			client_drop(c, "%s after HELLO",
+				    grab_msg_type_name(m->hdr.type));
+			return;
+		}
+		if (c->denied) {
+			snprintf(
+				why, sizeof(why),
+				"permission denied: uid %d is not in allowed_uids or allowed_groups",
+				c->uid);
+			refuse(c, EACCES, why);
+			return;
+		}
+		s = daemon_find_stream(c->d, name);
+		if (!s) {
+			snprintf(why, sizeof(why), "no stream named \"%s\"",
+				 name);
+			refuse(c, ENOENT, why);
+			return;
+		}
+		if (m->hdr.type == GRAB_MSG_CONTROLS_REQ)
+			send_controls(c, s);
+		else
+			set_control(c, s, &m->u.set_control);
+		return;
+	}
 	default:
 		snprintf(why, sizeof(why),
 			 "unexpected %s message from a client",

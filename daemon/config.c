@@ -4,9 +4,10 @@
  * file, the line and the key, and nothing starts with a bad file.
  *
  *   [grabberd]            socket, socket_mode, socket_group, log_level, linger_ms,
- *                         listen_http, http_auth, http_max_connections
+ *                         listen_http, http_auth, http_max_connections,
+ *                         control_uids, control_groups
  *   [stream NAME]         source, width, height, format, fps, slots, linger_ms,
- *                         quality
+ *                         quality, control.NAME, control_uids, control_groups
  */
 #include <errno.h>
 #include <limits.h>
@@ -308,6 +309,40 @@ static int section_start(struct parse_ctx *c, const char *section)
 	return 1;
 }
 
+/*
+ * The control keys of a [stream] section: control.NAME = VALUE (checked
+ * here as far as can be without the camera: the name's spelling and the
+ * value's length; the camera checks the rest when it opens), and
+ * control_uids / control_groups.  Returns 1 if @key was one of them (an
+ * error is in c->err), 0 if not.
+ */
+static int stream_control_key(struct parse_ctx *c, const char *section,
+			      const char *key, const char *value)
+{
+	struct stream_config *s = c->cur;
+	char bad[128];
+
+	if (!strncmp(key, "control.", 8)) {
+		if (control_settings_put(&s->controls, key + 8, value, bad,
+					 sizeof(bad)))
+			fail(c, "[%s] %s = %s: %s", section, key, value, bad);
+		return 1;
+	}
+	if (!strcmp(key, "control_uids") || !strcmp(key, "control_groups")) {
+		/* The section's lists replace [grabberd]'s: both start empty
+		 * at the first of them. */
+		if (!s->control_access_set)
+			memset(&s->control_access, 0,
+			       sizeof(s->control_access));
+		s->control_access_set = true;
+		if (access_parse(&s->control_access, key[8] == 'g', value, bad,
+				 sizeof(bad)))
+			fail(c, "[%s] %s: %s", section, key, bad);
+		return 1;
+	}
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -349,6 +384,15 @@ static int handler(void *user, const char *section, const char *key,
 
 			if (access_parse(&cfg->access, key[8] == 'g', value,
 					 bad, sizeof(bad))) {
+				fail(c, "[grabberd] %s: %s", key, bad);
+				return 0;
+			}
+		} else if (!strcmp(key, "control_uids") ||
+			   !strcmp(key, "control_groups")) {
+			char bad[128];
+
+			if (access_parse(&cfg->control_access, key[8] == 'g',
+					 value, bad, sizeof(bad))) {
 				fail(c, "[grabberd] %s: %s", key, bad);
 				return 0;
 			}
@@ -405,6 +449,8 @@ static int handler(void *user, const char *section, const char *key,
 		fail(c, "%s: key outside of any section", key);
 		return 0;
 	}
+	if (stream_control_key(c, section, key, value))
+		return !c->err[0];
 	why = stream_key(c->cur, key, value);
 	if (why) {
 		fail(c, "[%s] %s = %s: %s", section, key, value, why);
@@ -480,6 +526,16 @@ static int finish_stream(struct stream_config *s, char *err, size_t errlen,
 			s->format.height, grab_format_name(s->format.fourcc),
 			grab_format_name(s->format.fourcc),
 			fi ? fi->align_w : 1, fi ? fi->align_h : 1);
+		return -1;
+	}
+	/* Only a camera has controls; their names and values are checked
+	 * against it when it opens. */
+	if (s->controls.n && strncmp(s->source, "v4l2:", 5)) {
+		snprintf(
+			err, errlen,
+			"%s:%d: [stream %s]: control.%s: source %s has no controls (only v4l2: sources have)",
+			file, s->line, s->name, s->controls.v[0].name,
+			s->source);
 		return -1;
 	}
 	return 0;
@@ -651,7 +707,15 @@ bool stream_config_equal(const struct stream_config *a,
 	       a->format.height == b->format.height &&
 	       a->format.fourcc == b->format.fourcc &&
 	       a->format_auto == b->format_auto && a->fps_num == b->fps_num &&
-	       a->fps_den == b->fps_den && a->slots == b->slots;
+	       a->fps_den == b->fps_den && a->slots == b->slots &&
+	       control_settings_equal(&a->controls, &b->controls);
+}
+
+const struct access_rules *config_control_access(const struct config *cfg,
+						 const struct stream_config *s)
+{
+	return s->control_access_set ? &s->control_access :
+				       &cfg->control_access;
 }
 
 const struct stream_config *config_find_stream(const struct config *cfg,

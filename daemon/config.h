@@ -11,6 +11,7 @@
 #include <linux/grab.h>
 
 #include "access.h"
+#include "control.h"
 #include "grab-proto.h"
 #include "log.h"
 
@@ -39,6 +40,10 @@
  * @linger_ms: how long the source keeps running after its last client left
  * @quality:   JPEG quality (1-100) of the HTTP live view
  * @line:      line of the section header (0: not from a file)
+ * @controls:  control.NAME = VALUE, applied in this order when the source
+ *             opens (v4l2: only; other sources refuse them at start)
+ * @control_access: control_uids / control_groups of the section, used
+ *             instead of [grabberd]'s when @control_access_set
  */
 struct stream_config {
 	char name[GRAB_NAME_MAX];
@@ -51,6 +56,9 @@ struct stream_config {
 	uint32_t linger_ms;
 	uint32_t quality;
 	int line;
+	struct control_settings controls;
+	struct access_rules control_access;
+	bool control_access_set;
 };
 
 /**
@@ -67,6 +75,8 @@ struct stream_config {
  * @http_auth:   "user:password" for HTTP Basic authentication, "" for none
  * @http_max_connections: HTTP connections open at once; more wait in the
  *               listen backlog
+ * @control_access: who may change controls at run time (control_uids /
+ *               control_groups); empty: root only
  * @streams:     the streams
  */
 struct config {
@@ -81,6 +91,7 @@ struct config {
 	bool listen_http_set; /* asked for (file or --http), not the default */
 	char http_auth[256];
 	unsigned int http_max_connections; /* open HTTP connections at most */
+	struct access_rules control_access;
 	size_t nstreams;
 	struct stream_config streams[CONFIG_MAX_STREAMS];
 };
@@ -123,5 +134,10 @@ int config_parse_listen(const char *v, char *host, size_t hostlen,
 
 const struct stream_config *config_find_stream(const struct config *cfg,
 					       const char *name);
+
+/* Who may change @s's controls: its own control_uids/control_groups if it
+ * has any, else [grabberd]'s. */
+const struct access_rules *config_control_access(const struct config *cfg,
+						 const struct stream_config *s);
 
 #endif

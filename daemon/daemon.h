@@ -123,6 +123,20 @@ struct source_ops {
 	void (*stall)(struct source *src, bool on);
 	/* What it says of its device (NULL: nothing to say). */
 	void (*describe)(const struct source *src, struct source_info *ret);
+	/* Controls (NULL for sources without any: the client is told
+	 * EOPNOTSUPP).  start() applies src->cfg.controls itself. */
+	/* Up to @max controls into @ret, as the camera reports them now.
+	 * The number the camera has (may be more than @max), or -errno
+	 * with why in @why. */
+	int (*list_controls)(struct source *src, struct grab_msg_control *ret,
+			     size_t max, char *why, size_t whylen);
+	/* Set control @name (normalised) to @value (text, as in the
+	 * config) and read it back into @ret.  0, or -errno with why in
+	 * @why: EINVAL (no such control, bad value), EACCES (read only),
+	 * or what the camera said. */
+	int (*set_control)(struct source *src, const char *name,
+			   const char *value, struct grab_msg_control *ret,
+			   char *why, size_t whylen);
 };
 
 /**
@@ -164,6 +178,8 @@ void source_publish(struct source *src, uint64_t sequence, uint32_t slot,
 		    uint64_t timestamp_ns, uint32_t bytesused, uint32_t flags);
 /* Called by sources: it broke (the stream stops it later and retries). */
 void source_failed(struct source *src, int err, const char *why);
+/* Has the kind of source @source names ("v4l2:/dev/video0") controls? */
+bool source_has_controls(const char *source);
 
 extern const struct source_ops source_test_ops;
 extern const struct source_ops source_grab_ops;
@@ -276,6 +292,17 @@ bool stream_source_info(const struct stream *s, struct source_info *ret);
 /* Replace the configuration; consumers are reset if the source changes. */
 void stream_reconfigure(struct stream *s, const struct stream_config *cfg);
 struct stream *daemon_find_stream(struct daemon *d, const char *name);
+
+/* The running source's controls (see source_ops.list_controls): their
+ * number, or -EOPNOTSUPP (the source has none), -ENODATA (not running),
+ * or the source's -errno; why in @why. */
+int stream_list_controls(struct stream *s, struct grab_msg_control *ret,
+			 size_t max, char *why, size_t whylen);
+/* Set a control of the running source (source_ops.set_control).  The
+ * value is also remembered and applied after the config's each time the
+ * source starts again, until the configuration is reloaded. */
+int stream_set_control(struct stream *s, const char *name, const char *value,
+		       struct grab_msg_control *ret, char *why, size_t whylen);
 
 /* Attached consumers keep the source running (plus a linger after the last
  * one leaves) and hear of everything through their ops.  Attaching tells

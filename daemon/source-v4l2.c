@@ -29,6 +29,7 @@
 #include "grab-format.h"
 #include "log.h"
 #include "memring.h"
+#include "v4l2-controls.h"
 #include "v4l2-frame.h"
 #include "v4l2-mode.h"
 
@@ -544,6 +545,9 @@ static int v4l2_start(struct source *src, struct source_geometry *ret_geo,
 			 src->cfg.name, dev, width, height, fmt->width,
 			 fmt->height);
 	set_rate(v, ret_geo);
+	ret = v4l2_controls_apply(v->fd, &src->cfg, why, whylen);
+	if (ret)
+		goto err;
 	ret = map_buffers(v, why, whylen);
 	if (ret)
 		goto err;
@@ -618,10 +622,30 @@ static void v4l2_describe(const struct source *src, struct source_info *ret)
 	ret->errors = v->errors;
 }
 
+static int v4l2_src_list_controls(struct source *src,
+				  struct grab_msg_control *ret, size_t max,
+				  char *why, size_t whylen)
+{
+	struct v4l2_source *v = src->priv;
+
+	return v4l2_controls_list(v->fd, ret, max, why, whylen);
+}
+
+static int v4l2_src_set_control(struct source *src, const char *name,
+				const char *value, struct grab_msg_control *ret,
+				char *why, size_t whylen)
+{
+	struct v4l2_source *v = src->priv;
+
+	return v4l2_controls_set(v->fd, name, value, ret, why, whylen);
+}
+
 const struct source_ops source_v4l2_ops = {
 	.prefix = "v4l2:",
 	.start = v4l2_start,
 	.stop = v4l2_stop,
 	.stall = v4l2_stall,
 	.describe = v4l2_describe,
+	.list_controls = v4l2_src_list_controls,
+	.set_control = v4l2_src_set_control,
 };

@@ -24,6 +24,13 @@ static const struct source_ops *find_kind(const char *source)
 	return NULL;
 }
 
+bool source_has_controls(const char *source)
+{
+	const struct source_ops *ops = find_kind(source);
+
+	return ops && ops->set_control && ops->list_controls;
+}
+
 struct source *source_start(struct event_base *base, struct stream *stream,
 			    const struct stream_config *cfg, bool stall,
 			    int *ret_err, char *why, size_t whylen)
@@ -36,6 +43,13 @@ struct source *source_start(struct event_base *base, struct stream *stream,
 	if (!ops) {
 		*ret_err = EINVAL;
 		snprintf(why, whylen, "unknown source kind");
+		return NULL;
+	}
+	if (cfg->controls.n && !ops->set_control) {
+		*ret_err = EOPNOTSUPP;
+		snprintf(why, whylen,
+			 "stream %s: control.%s: source %s has no controls",
+			 cfg->name, cfg->controls.v[0].name, cfg->source);
 		return NULL;
 	}
 	src = calloc(1, sizeof(*src));

@@ -9,6 +9,10 @@
  *                    "frames", "dropped", "missed", "client_count",
  *                    "encoding", "quality", "jpeg": {...},
  *                    "capture": {...} or null,
+ *                    "controls": [ { "name", "label", "type", "minimum",
+ *                                    "maximum", "step", "default", "value",
+ *                                    "flags": [...], "menu" } ],
+ *                    "controls_error",
  *                    "clients": [ { "id", "kind", "frames", "missed",
  *                                   "lag", ... } ] } ] }
  *
@@ -25,12 +29,16 @@
  * and "errors" (buffers it delivered unusable).  The stream's "dropped" is
  * "gaps" plus "errors".
  * "lag" is how many frames its newest delivered frame is behind the
- * stream's newest.  Strings never hold a '<' (written \u003c), so the
+ * stream's newest.  "controls" are the camera's as it reports them now
+ * (empty while the source is not running, or has none: "controls_error"
+ * says which).  Strings never hold a '<' (written \u003c), so the
  * page can inline this JSON in a <script>.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "control.h"
 #include "grab-format.h"
 #include "http.h"
 
@@ -153,6 +161,51 @@ static void one_capture(struct evbuffer *out, const struct stream *s,
 			    (unsigned long long)in.errors);
 }
 
+/* "controls":[...],"controls_error":"..." */
+static void controls(struct evbuffer *out, struct stream *s)
+{
+	static struct grab_msg_control list[GRAB_CTRL_COUNT_MAX];
+	static const char *const flag_names[] = { "read_only", "inactive",
+						  "volatile", "grabbed" };
+	char why[GRAB_TEXT_MAX] = "";
+	int i, n, f;
+
+	n = stream_list_controls(s, list, GRAB_CTRL_COUNT_MAX, why,
+				 sizeof(why));
+	if (n > (int)GRAB_CTRL_COUNT_MAX)
+		n = GRAB_CTRL_COUNT_MAX;
+	evbuffer_add_printf(out, ",\"controls\":[");
+	for (i = 0; i < n; i++) {
+		const struct grab_msg_control *c = &list[i];
+		bool first = true;
+
+		evbuffer_add_printf(out, "%s{\"name\":", i ? "," : "");
+		json_string(out, c->name);
+		evbuffer_add_printf(out, ",\"label\":");
+		json_string(out, c->label);
+		evbuffer_add_printf(out,
+				    ",\"type\":\"%s\",\"minimum\":%" PRId64
+				    ",\"maximum\":%" PRId64 ",\"step\":%" PRId64
+				    ",\"default\":%" PRId64
+				    ",\"value\":%" PRId64 ",\"flags\":[",
+				    control_type_name(c->type), c->minimum,
+				    c->maximum, c->step, c->default_value,
+				    c->value);
+		for (f = 0; f < 4; f++) {
+			if (!(c->flags & (1u << f)))
+				continue;
+			evbuffer_add_printf(out, "%s\"%s\"", first ? "" : ",",
+					    flag_names[f]);
+			first = false;
+		}
+		evbuffer_add_printf(out, "],\"menu\":");
+		json_string(out, c->menu);
+		evbuffer_add(out, "}", 1);
+	}
+	evbuffer_add_printf(out, "],\"controls_error\":");
+	json_string(out, n < 0 ? why : "");
+}
+
 static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 {
 	const struct stream_config *cfg = stream_config(s);
@@ -208,6 +261,7 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 		evbuffer_add_printf(out, ",\"jpeg\":null");
 	}
 	one_capture(out, s, geo);
+	controls(out, s);
 	evbuffer_add_printf(out, ",\"clients\":[");
 	ctx.out = out;
 	ctx.first = true;

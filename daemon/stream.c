@@ -12,6 +12,7 @@
  * last consumer leaving only arm timers, whose callbacks stop it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,9 @@ struct stream {
 	uint64_t frames, missed, last_frame_ns;
 	uint64_t mark_frames, mark_ns;
 	double fps;
+	/* Controls set by clients, applied after the config's at each start
+	 * until the configuration is reloaded. */
+	struct control_settings runtime_controls;
 };
 
 static void arm_ms(struct event *ev, uint32_t ms)
@@ -85,6 +89,24 @@ static void stop_source(struct stream *s)
 	s->src = NULL;
 }
 
+/* The source, with the controls clients set over the config's. */
+static struct source *start_with_controls(struct stream *s, int *ret_err,
+					  char *why, size_t whylen)
+{
+	static struct stream_config cfg; /* large: not on the stack */
+	char junk[8];
+	uint32_t i;
+
+	cfg = s->cfg;
+	for (i = 0; i < s->runtime_controls.n; i++)
+		control_settings_put(&cfg.controls,
+				     s->runtime_controls.v[i].name,
+				     s->runtime_controls.v[i].value, junk,
+				     sizeof(junk));
+	return source_start(s->d->base, s, &cfg, s->stall, ret_err, why,
+			    whylen);
+}
+
 static void try_start(struct stream *s)
 {
 	const struct source_geometry *geo;
@@ -96,8 +118,7 @@ static void try_start(struct stream *s)
 	if (s->src)
 		return;
 	why[0] = 0;
-	s->src = source_start(s->d->base, s, &s->cfg, s->stall, &err, why,
-			      sizeof(why));
+	s->src = start_with_controls(s, &err, why, sizeof(why));
 	if (!s->src) {
 		/* Log a failure once, not at every retry. */
 		if (!was_failed || strcmp(s->error, why))
@@ -277,6 +298,9 @@ void stream_reconfigure(struct stream *s, const struct stream_config *cfg)
 	bool same = stream_config_equal(&s->cfg, cfg);
 
 	s->cfg = *cfg;
+	/* A reload starts over from the file's controls (the camera keeps
+	 * what it was set to until the source restarts). */
+	s->runtime_controls.n = 0;
 	if (same)
 		return;
 	log_info("stream %s: configuration changed: restarting its source",
@@ -303,6 +327,57 @@ struct stream *daemon_find_stream(struct daemon *d, const char *name)
 		if (!strcmp(d->streams[i]->cfg.name, name))
 			return d->streams[i];
 	return NULL;
+}
+
+int stream_list_controls(struct stream *s, struct grab_msg_control *ret,
+			 size_t max, char *why, size_t whylen)
+{
+	if (!source_has_controls(s->cfg.source)) {
+		snprintf(why, whylen, "stream %s: source %s has no controls",
+			 s->cfg.name, s->cfg.source);
+		return -EOPNOTSUPP;
+	}
+	if (!s->src) {
+		snprintf(
+			why, whylen,
+			"stream %s: source %s is not running (controls are there while a client watches)",
+			s->cfg.name, s->cfg.source);
+		return -ENODATA;
+	}
+	return s->src->ops->list_controls(s->src, ret, max, why, whylen);
+}
+
+int stream_set_control(struct stream *s, const char *name, const char *value,
+		       struct grab_msg_control *ret, char *why, size_t whylen)
+{
+	char junk[8], reason[GRAB_TEXT_MAX];
+	int r;
+
+	if (!source_has_controls(s->cfg.source)) {
+		snprintf(why, whylen, "stream %s: source %s has no controls",
+			 s->cfg.name, s->cfg.source);
+		return -EOPNOTSUPP;
+	}
+	if (!s->src) {
+		snprintf(
+			why, whylen,
+			"stream %s: source %s is not running (controls are set while a client watches)",
+			s->cfg.name, s->cfg.source);
+		return -ENODATA;
+	}
+	r = s->src->ops->set_control(s->src, name, value, ret, reason,
+				     sizeof(reason));
+	if (r) {
+		snprintf(why, whylen, "stream %s: %s", s->cfg.name, reason);
+		return r;
+	}
+	/* Full: the camera has it, it is just not re-applied. */
+	if (control_settings_put(&s->runtime_controls, name, value, junk,
+				 sizeof(junk)))
+		log_warn(
+			"stream %s: control %s set, but more than %d were set at run time: not re-applied after a restart",
+			s->cfg.name, name, CONTROL_MAX);
+	return 0;
 }
 
 void stream_attach(struct stream *s, struct consumer *c)

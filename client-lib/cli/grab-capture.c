@@ -68,6 +68,8 @@ struct options {
 	bool history;
 	bool info;
 	bool json;
+	const char *sets[32]; /* --set NAME=VALUE, in order */
+	unsigned int nsets;
 	bool quiet;
 	int verbose;
 };
@@ -122,6 +124,8 @@ static void usage(FILE *f)
 	      "  -d, --device PATH    read a grab device (/dev/grab0) without the daemon\n"
 	      "  -i, --info           print the stream's geometry, rate and counters, then exit\n"
 	      "  -j, --json           with --info: print JSON\n"
+	      "      --set NAME=VALUE set a camera control (repeatable, in order), then\n"
+	      "                       exit, or print --info; needs control_uids/groups\n"
 	      "  -T, --timeout SEC    give up after SEC seconds without a frame (default 5)\n"
 	      "  -q, --quiet          no progress line, no summary\n"
 	      "  -v, --verbose        a line per frame on stderr\n"
@@ -238,6 +242,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "device", required_argument, NULL, 'd' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "set", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -303,6 +308,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'C':
+			if (!strchr(optarg, '=') || optarg[0] == '=' ||
+			    !strchr(optarg, '=')[1])
+				return usage_error(
+					"--set: '%s' is not NAME=VALUE (such as brightness=10)",
+					optarg);
+			if (o->nsets == sizeof(o->sets) / sizeof(o->sets[0]))
+				return usage_error("--set: more than %zu",
+						   sizeof(o->sets) /
+							   sizeof(o->sets[0]));
+			o->sets[o->nsets++] = optarg;
+			break;
 		case 'T':
 			if (!parse_seconds(optarg, &o->timeout))
 				return usage_error(
@@ -345,6 +362,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->info && (o->output || o->count || o->duration || o->history))
 		return usage_error(
 			"--info prints and exits: it does not capture");
+	if (o->nsets && (o->output || o->count || o->duration || o->history))
+		return usage_error(
+			"--set changes controls and exits: it does not capture");
+	if (o->nsets && o->device)
+		return usage_error(
+			"--set goes through grabberd: a grab device has no controls");
 	if (o->quiet && o->verbose)
 		return usage_error(
 			"--quiet and --verbose contradict each other");
@@ -507,6 +530,141 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
+/* ---- controls -------------------------------------------------------- */
+
+static const char *control_type(uint32_t t)
+{
+	static const char *const names[] = {
+		"?",	     "integer",	     "boolean", "menu",	  "button",
+		"integer64", "integer_menu", "bitmask", "string", "other",
+	};
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+static const char *const control_flags[] = { "read_only", "inactive",
+					     "volatile", "grabbed" };
+
+/*
+ * "name = value  (integer 0..255 step 1, default 128)"; a bitmask in hex;
+ * a button, a string or another kind has no value to show.
+ */
+static void print_control(const struct grab_control *c)
+{
+	bool valued = c->type != GRAB_CONTROL_BUTTON &&
+		      c->type != GRAB_CONTROL_STRING &&
+		      c->type != GRAB_CONTROL_OTHER;
+	unsigned int f;
+
+	if (!valued)
+		printf("  %s  (%s", c->name, control_type(c->type));
+	else if (c->type == GRAB_CONTROL_BITMASK)
+		printf("  %s = 0x%" PRIx64 "  (bitmask 0x%" PRIx64
+		       ", default 0x%" PRIx64,
+		       c->name, (uint64_t)c->value, (uint64_t)c->maximum,
+		       (uint64_t)c->default_value);
+	else if (c->type == GRAB_CONTROL_MENU ||
+		 c->type == GRAB_CONTROL_INTEGER_MENU)
+		printf("  %s = %" PRId64 "  (%s %s, default %" PRId64, c->name,
+		       c->value, control_type(c->type), c->menu,
+		       c->default_value);
+	else
+		printf("  %s = %" PRId64 "  (%s %" PRId64 "..%" PRId64
+		       " step %" PRId64 ", default %" PRId64,
+		       c->name, c->value, control_type(c->type), c->minimum,
+		       c->maximum, c->step, c->default_value);
+	for (f = 0; f < 4; f++)
+		if (c->flags & (1u << f))
+			printf(", %s", control_flags[f]);
+	printf(")\n");
+}
+
+static void print_controls(struct grab *g, bool json)
+{
+	static struct grab_control list[256];
+	const char *why = NULL;
+	int i, n, f;
+
+	n = grab_stream_controls(g, list, 256);
+	if (n > 256)
+		n = 256;
+	if (n == -EOPNOTSUPP)
+		why = "the source has no controls";
+	else if (n == -ENODATA)
+		why = "the source is not running";
+	else if (n < 0)
+		why = strerror(-n);
+	if (json) {
+		printf(",\"controls\":[");
+		for (i = 0; i < n; i++) {
+			const struct grab_control *c = &list[i];
+			bool first = true;
+
+			printf("%s{\"name\":", i ? "," : "");
+			json_string(c->name);
+			printf(",\"label\":");
+			json_string(c->label);
+			printf(",\"type\":\"%s\",\"minimum\":%" PRId64
+			       ",\"maximum\":%" PRId64 ",\"step\":%" PRId64
+			       ",\"default\":%" PRId64 ",\"value\":%" PRId64
+			       ",\"flags\":[",
+			       control_type(c->type), c->minimum, c->maximum,
+			       c->step, c->default_value, c->value);
+			for (f = 0; f < 4; f++) {
+				if (!(c->flags & (1u << f)))
+					continue;
+				printf("%s\"%s\"", first ? "" : ",",
+				       control_flags[f]);
+				first = false;
+			}
+			printf("],\"menu\":");
+			json_string(c->menu);
+			printf("}");
+		}
+		printf("],\"controls_error\":");
+		json_string(why ? why : "");
+		return;
+	}
+	if (why) {
+		printf("controls: none (%s)\n", why);
+		return;
+	}
+	printf("controls: %d\n", n);
+	for (i = 0; i < n; i++)
+		print_control(&list[i]);
+}
+
+/* --set NAME=VALUE, in order; the first refusal ends it. */
+static int set_controls(struct grab *g, const struct options *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nsets; i++) {
+		char name[64], reason[256];
+		const char *eq = strchr(o->sets[i], '=');
+		struct grab_control c;
+		int r;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->sets[i]),
+			 o->sets[i]);
+		r = grab_set_control(g, name, eq + 1, &c, reason,
+				     sizeof(reason));
+		if (r == -EINVAL && !reason[0]) {
+			err("--set %s: not a control name and value",
+			    o->sets[i]);
+			return EXIT_USAGE;
+		}
+		if (r < 0) {
+			err("--set %s: %s (%s)", o->sets[i],
+			    reason[0] ? reason : strerror(-r), strerror(-r));
+			return EXIT_ERROR;
+		}
+		if (!o->quiet && !o->info)
+			printf("%s = %" PRId64 "\n", c.name, c.value);
+	}
+	return EXIT_OK;
+}
+
 static int print_info(struct grab *g, const struct options *o)
 {
 	struct grab_stream_info info;
@@ -545,6 +703,7 @@ static int print_info(struct grab *g, const struct options *o)
 		       ",\"error\":",
 		       st.clients, st.frames, st.dropped, st.missed);
 		json_string(st.error);
+		print_controls(g, true);
 		printf("}\n");
 	} else {
 		printf("stream:   %s\n", info.name);
@@ -565,6 +724,7 @@ static int print_info(struct grab *g, const struct options *o)
 		printf("frames:   %" PRIu64 "\n", st.frames);
 		printf("dropped:  %" PRIu64 "\n", st.dropped);
 		printf("missed:   %" PRIu64 "\n", st.missed);
+		print_controls(g, false);
 	}
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		err("stdout: %s", strerror(errno));
@@ -1044,7 +1204,7 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 
-	if (!o.info) {
+	if (!o.info && !o.nsets) {
 		if (!o.output) {
 			if (isatty(STDOUT_FILENO))
 				return usage_error(
@@ -1094,7 +1254,16 @@ int main(int argc, char **argv)
 		output_free(&out);
 		return r;
 	}
-	if (o.info) {
+	if (o.nsets) {
+		struct grab_stream_info info;
+
+		/* Attached, the source runs: its controls are there. */
+		r = get_info(g, &o, &info);
+		if (!r)
+			r = set_controls(g, &o);
+		if (!r && o.info)
+			r = print_info(g, &o);
+	} else if (o.info) {
 		r = print_info(g, &o);
 	} else {
 		r = capture(g, &o, &out, format);

@@ -48,7 +48,7 @@ static int send_hello(struct grab *g, enum grab_msg_type type, int fd)
 	return send_msg(fd, &m);
 }
 
-static int open_socket(const char *path)
+int grab_open_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -113,7 +113,7 @@ static int try_connect(struct grab *g)
 	struct epoll_event ev = { .events = EPOLLIN };
 	int fd, ret;
 
-	fd = open_socket(g->socket_path);
+	fd = grab_open_socket(g->socket_path);
 	if (fd < 0)
 		return fd;
 	ret = send_hello(g, GRAB_MSG_HELLO, fd);
@@ -786,7 +786,7 @@ API int grab_stream_stats(struct grab *g, struct grab_stream_stats *ret_stats)
 		return -EINVAL;
 	if (g->mode == MODE_DEVICE)
 		return grab_device_stats(g, st);
-	fd = open_socket(g->socket_path);
+	fd = grab_open_socket(g->socket_path);
 	if (fd < 0)
 		return fd;
 	ret = send_hello(g, GRAB_MSG_STATS_REQ, fd);

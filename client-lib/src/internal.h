@@ -82,6 +82,8 @@ uint64_t grab_now_ms(void);
 void grab_map_unref(struct grab_map *map);
 struct grab_map *grab_map_new(int fd, size_t size, const char **ret_why);
 void grab_free(struct grab *g);
+/* A non-blocking connection to grabberd at @path: the fd, or -errno. */
+int grab_open_socket(const char *path);
 
 /* device.c */
 int grab_device_next_event(struct grab *g, int timeout_ms,

@@ -464,9 +464,10 @@ d=$tmp/nm.diag
 	diff "$tmp/nm.txt" "$tmp/map.txt" && diff "$tmp/h.txt" "$tmp/map.txt" &&
 	nm -D --defined-only "$build/libgrab.so.1" | grep -q ' grab_connect@@GRAB_1$' &&
 	nm -D --defined-only "$build/libgrab.so.1" | grep -q ' grab_frame_layout@@GRAB_2$' &&
+	nm -D --defined-only "$build/libgrab.so.1" | grep -q ' grab_set_control@@GRAB_3$' &&
 	[ "$(wc -l <"$tmp/nm.txt")" -ge 19 ]
 } >"$d" 2>&1
-result "nm -D --defined-only libgrab.so.1 equals the version script and the header's functions (GRAB_1, and GRAB_2 for 1.1's)" $? "$d"
+result "nm -D --defined-only libgrab.so.1 equals the version script and the header's functions (GRAB_1, GRAB_2 for 1.1's, GRAB_3 for 1.2's)" $? "$d"
 head -1 "$d" | sed 's/^/# /'
 
 # ---- make install, then the example against the installed copy --------

@@ -25,7 +25,7 @@ FUZZ_SRCS_fuzz-proto := common/grab-proto.c
 FUZZ_SRCS_fuzz-ring := common/grab-ring.c
 FUZZ_SRCS_fuzz-client := $(LIBGRAB_SRCS) common/grab-ring.c common/grab-proto.c \
 	common/grab-socket-path.c
-FUZZ_SRCS_fuzz-config := daemon/config.c daemon/access.c daemon/log.c common/grab-proto.c \
+FUZZ_SRCS_fuzz-config := daemon/config.c daemon/access.c daemon/log.c daemon/control.c common/grab-proto.c \
 	common/grab-socket-path.c
 FUZZ_SRCS_fuzz-http := daemon/http-route.c common/grab-proto.c
 FUZZ_LIBS_fuzz-client := -lpthread

@@ -95,6 +95,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(
 			terminated(m.u.stats.error, sizeof(m.u.stats.error)));
 		break;
+	case GRAB_MSG_CONTROLS_REQ:
+		FUZZ_CHECK(
+			terminated(m.u.hello.stream, sizeof(m.u.hello.stream)));
+		FUZZ_CHECK(grab_stream_name_valid(m.u.hello.stream));
+		break;
+	case GRAB_MSG_SET_CONTROL:
+		/* The daemon looks the control up by name, prints the value
+		 * and reads it. */
+		FUZZ_CHECK(grab_stream_name_valid(m.u.set_control.stream));
+		FUZZ_CHECK(terminated(m.u.set_control.name,
+				      sizeof(m.u.set_control.name)) &&
+			   grab_ctrl_name_valid(m.u.set_control.name));
+		FUZZ_CHECK(terminated(m.u.set_control.value,
+				      sizeof(m.u.set_control.value)) &&
+			   m.u.set_control.value[0]);
+		snprintf(text, sizeof(text), "control.%s = %s",
+			 m.u.set_control.name, m.u.set_control.value);
+		break;
+	case GRAB_MSG_CONTROL:
+		/* libgrab stores entry index of count, prints name, label
+		 * and menu. */
+		if (!m.u.control.count)
+			break;
+		FUZZ_CHECK(m.u.control.index < m.u.control.count &&
+			   m.u.control.count <= GRAB_CTRL_COUNT_MAX);
+		FUZZ_CHECK(grab_ctrl_name_valid(m.u.control.name));
+		FUZZ_CHECK(
+			terminated(m.u.control.label,
+				   sizeof(m.u.control.label)) &&
+			terminated(m.u.control.menu, sizeof(m.u.control.menu)));
+		FUZZ_CHECK(m.u.control.type >= 1 &&
+			   m.u.control.type <= GRAB_CTRL_TYPE_MAX);
+		break;
 	default:
 		FUZZ_CHECK(!"decoded a message of an unknown type");
 	}

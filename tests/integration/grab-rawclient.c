@@ -5,7 +5,9 @@
  *
  *   grab-rawclient SOCKET MODE [ARG]
  *     garbage | short | big | version | unknown | badname | reserved |
- *     wrongtype | fd | hello | noread SECONDS | nohello
+ *     wrongtype | fd | hello | noread SECONDS | nohello |
+ *     ctl-list STREAM | ctl-set STREAM NAME VALUE | ctl-badname |
+ *     ctl-fromclient
  *
  * Prints "REPLY type=T errno=E reason=R" for each message received, then
  * "EOF" when the daemon closes the connection, or "OPEN" if it is still
@@ -103,6 +105,25 @@ int main(int argc, char **argv)
 		sleep(argc > 3 ? atoi(argv[3]) : 5);
 		printf("SLEPT\n");
 		return 0;
+	} else if (!strcmp(mode, "ctl-list") && argc > 3) {
+		grab_msg_init(&m, GRAB_MSG_CONTROLS_REQ);
+		grab_msg_set_text(m.u.hello.stream, sizeof(m.u.hello.stream),
+				  argv[3]);
+	} else if (!strcmp(mode, "ctl-set") && argc > 5) {
+		grab_msg_init(&m, GRAB_MSG_SET_CONTROL);
+		grab_msg_set_text(m.u.set_control.stream,
+				  sizeof(m.u.set_control.stream), argv[3]);
+		grab_msg_set_text(m.u.set_control.name,
+				  sizeof(m.u.set_control.name), argv[4]);
+		grab_msg_set_text(m.u.set_control.value,
+				  sizeof(m.u.set_control.value), argv[5]);
+	} else if (!strcmp(mode, "ctl-badname")) {
+		grab_msg_init(&m, GRAB_MSG_SET_CONTROL);
+		strcpy(m.u.set_control.stream, "default");
+		strcpy(m.u.set_control.name, "Bright ness");
+		strcpy(m.u.set_control.value, "1");
+	} else if (!strcmp(mode, "ctl-fromclient")) {
+		grab_msg_init(&m, GRAB_MSG_CONTROL);
 	} else if (!strcmp(mode, "nohello")) {
 		len = 0;
 		wait_ms = 8000;
@@ -137,6 +158,12 @@ int main(int argc, char **argv)
 				printf("OPEN\n");
 				break;
 			}
+			continue;
+		}
+		if (r.hdr.type == GRAB_MSG_CONTROL) {
+			printf("REPLY type=CONTROL index=%u count=%u name=%s value=%lld\n",
+			       r.u.control.index, r.u.control.count,
+			       r.u.control.name, (long long)r.u.control.value);
 			continue;
 		}
 		printf("REPLY type=%s errno=%d reason=%s\n",

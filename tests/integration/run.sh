@@ -425,4 +425,81 @@ stop_daemon
 t "access: an unknown group in allowed_groups is a config error naming it" \
 	check_bad group "allowed_groups: no such group 'nosuchgroup'" '[grabberd]\nallowed_groups = nosuchgroup\n'
 
+# --- 10. camera controls: the paths that need no camera -----------------------
+# (the camera's own are in the system tier, on vivid: tests/system/guest-controls.sh)
+t "controls: --check-config refuses control.NAME on a test: source" \
+	check_bad ctltest "[stream a]: control.brightness: source test: has no controls" \
+	'[stream a]\nsource = test:\ncontrol.brightness = 1\n'
+t "controls: --check-config refuses an unknown user in control_uids" \
+	check_bad ctluid "[stream a] control_uids: no such user 'nosuchuser'" \
+	'[stream a]\nsource = v4l2:/dev/video0\ncontrol_uids = nosuchuser\n'
+cat >"$tmp/controls.conf" <<CONF
+[grabberd]
+socket = $tmp/controls.sock
+socket_mode = 0666
+listen_http = 127.0.0.1:0
+[stream default]
+source = test:
+width = 64
+height = 48
+[stream cam]
+source = v4l2:$tmp/no-such-camera
+control.brightness = 5
+control_uids = root
+CONF
+SOCK=$tmp/controls.sock
+start_daemon controls -c "$tmp/controls.conf"
+out=$("$capture" -s "$SOCK" --info 2>&1)
+note "$(grep controls <<<"$out")"
+t "controls: --info on a test: stream says it has no controls" \
+	grep -qx "controls: none (the source has no controls)" <<<"$out"
+out=$("$capture" -s "$SOCK" --info --json 2>&1)
+t "controls: --info --json gives an empty list and why" \
+	grep -qF '"controls":[],"controls_error":"the source has no controls"}' <<<"$out"
+out=$("$capture" -s "$SOCK" --set brightness=1 2>&1)
+status=$?
+note "root --set on test: status $status: $out"
+t "controls: --set on a test: stream fails: no controls (EOPNOTSUPP)" \
+	[ "$status" -eq 1 -a -n "$(grep -F 'stream default: source test: has no controls (Operation not supported)' <<<"$out")" ]
+out=$(runuser -u "$user" -- "$capture" -s "$SOCK" --set brightness=1 2>&1)
+status=$?
+note "$user --set: status $status: $out"
+t "controls: a user not in control_uids gets EPERM, told why" \
+	[ "$status" -eq 1 -a -n "$(grep -F "permission denied: uid $(id -u "$user") may not change the controls of stream default (control_uids, control_groups) (Operation not permitted)" <<<"$out")" ]
+t "controls: the refusal is logged" \
+	grep -q "refused: permission denied: uid $(id -u "$user") may not change the controls" "$tmp/controls.log"
+ctlt() { # ctlt [runuser -u USER --] ... : raw client, then like rawt
+	local want=$1 text=$2 out; shift 2
+	out=$("$@")
+	note "$*: $(tr '\n' ' ' <<<"$out")"
+	grep -q "^REPLY type=ERROR errno=$want reason=.*$text" <<<"$out" && grep -q '^EOF' <<<"$out"
+}
+t "controls: CONTROLS_REQ on a test: stream: EOPNOTSUPP" \
+	ctlt 95 "stream default: source test: has no controls" "$raw" "$SOCK" ctl-list default
+t "controls: CONTROLS_REQ for an unknown stream: ENOENT" \
+	ctlt 2 'no stream named "nope"' "$raw" "$SOCK" ctl-list nope
+t "controls: SET_CONTROL on a camera stream nobody watches: ENODATA, not running" \
+	ctlt 61 "stream cam: source v4l2:.* is not running" "$raw" "$SOCK" ctl-set cam brightness 1
+t "controls: the stream's own control_uids (root) keep $user out: EPERM" \
+	ctlt 1 "uid $(id -u "$user") may not change the controls of stream cam" \
+	runuser -u "$user" -- "$raw" "$SOCK" ctl-set cam brightness 1
+t "controls: SET_CONTROL with a name not normalised: refused as malformed" \
+	ctlt 74 "control name" "$raw" "$SOCK" ctl-badname
+t "controls: a CONTROL message from a client: refused" \
+	ctlt 71 "unexpected CONTROL" "$raw" "$SOCK" ctl-fromclient
+port=$(sed -n 's|.*HTTP live view on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/controls.log" | head -1)
+state=$(curl -s "http://127.0.0.1:$port/state")
+t "controls: /state lists no controls for the test: stream, and why" \
+	grep -qF '"controls":[],"controls_error":"stream default: source test: has no controls"' <<<"$state"
+t "controls: /state says the camera stream's source is not running" \
+	grep -qF '"controls_error":"stream cam: source v4l2:' <<<"$state"
+sed -i "s/^\[stream cam\]/control_uids = $user\n[stream cam]/" "$tmp/controls.conf"
+kill -HUP "$DPID"
+sleep 0.5
+out=$(runuser -u "$user" -- "$capture" -s "$SOCK" --set brightness=1 2>&1)
+note "$user --set after the reload: $out"
+t "controls: after a reload naming $user in control_uids, it is let in (and told: no controls)" \
+	grep -qF "has no controls (Operation not supported)" <<<"$out"
+stop_daemon
+
 exit $failed

@@ -104,6 +104,10 @@ check "systemctl reload grabberd" systemctl reload grabberd.service
 check "the reload applied the new fps (pattern stream at 20)" \
 	sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do grab-capture -S pattern --info --json -T 10 | grep -q "\"fps_num\": *20" && exit 0; sleep 1; done; exit 1'
 
+# --- camera controls (control.NAME, --set, EPERM, re-applied after a rebind) ---
+# shellcheck source=tests/system/guest-controls.sh
+. /payload/guest-controls.sh
+
 # --- watchdog --------------------------------------------------------------------------
 old_pid=$(systemctl show -p MainPID --value grabberd.service)
 grab-capture -q -S pattern -t 25 -T 40 -f raw -o /tmp/watchdog.raw &

@@ -80,6 +80,7 @@ vm_payload() {
 	cp "$top/tests/system/guest.sh" "$payload/"
 	cp "$top/tests/system/guest-v4l2-formats.sh" "$payload/"
 	cp "$checks" "$payload/checks.sh"
+	cp "$top/tests/system/guest-controls.sh" "$payload/"
 }
 
 # vm_boot KVER IMAGE PAYLOAD TIMEOUT: boot, the serial console into

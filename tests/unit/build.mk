@@ -15,9 +15,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBGRAB_A) $(IMAGE_LIB) $(COMMON_LIB)
 # any http file, and with its own fake sources instead of source-kinds.c:
 # that it links at all is the proof that the stream knows its consumers
 # and sources only through their ops tables.
-UNIT_STREAM_OBJS := $(addprefix $(BUILD)/daemon/,stream.o source.o clock.o \
+UNIT_STREAM_OBJS := $(addprefix $(BUILD)/daemon/,stream.o source.o clock.o control.o \
 	log.o config.o access.o)
-UNIT_CONFIG_OBJS := $(addprefix $(BUILD)/daemon/,config.o access.o log.o)
+UNIT_CONFIG_OBJS := $(addprefix $(BUILD)/daemon/,config.o access.o log.o control.o)
 UNIT_DAEMON_CFLAGS := -Idaemon $(shell pkg-config --cflags libevent inih 2>/dev/null)
 
 $(BUILD)/tests/unit/test-stream: tests/unit/test-stream.c $(UNIT_STREAM_OBJS) $(COMMON_LIB)
@@ -30,6 +30,11 @@ $(BUILD)/tests/unit/test-config: tests/unit/test-config.c $(UNIT_CONFIG_OBJS) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(GRAB_CFLAGS) $(UNIT_DAEMON_CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(shell pkg-config --libs inih 2>/dev/null || echo -linih) $(GRAB_LDLIBS)
+
+# test-controls: names and values without a camera (control.c).
+$(BUILD)/tests/unit/test-controls: tests/unit/test-controls.c $(BUILD)/daemon/control.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(GRAB_CFLAGS) $(UNIT_DAEMON_CFLAGS) $(LDFLAGS) -o $@ $^ $(GRAB_LDLIBS)
 
 ALL_TARGETS += $(UNIT_BINS)
 

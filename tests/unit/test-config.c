@@ -322,6 +322,106 @@ static void test_overrides(void)
 	   "--http must be HOST:PORT (%s)", err);
 }
 
+/* control.NAME = VALUE, control_uids / control_groups. */
+static void test_controls(void)
+{
+	const struct stream_config *s;
+	int ret;
+
+	ret = load("[grabberd]\ncontrol_uids = 0, 12345\n"
+		   "[stream cam]\nsource = v4l2:/dev/video0\n"
+		   "control.Brightness = 10\n"
+		   "control.white balance, automatic = false\n"
+		   "control.power_line_frequency = 50 Hz\n"
+		   "control.brightness = 20\n"
+		   "[stream other]\nsource = v4l2:/dev/video1\n"
+		   "control_groups = 0\n");
+	s = ret ? NULL : config_find_stream(&cfg, "cam");
+	ok(s && s->controls.n == 3,
+	   "control.NAME keys are kept, one per control (%s)",
+	   ret ? err : "loaded");
+	if (s && s->controls.n == 3) {
+		ok(!strcmp(s->controls.v[0].name, "brightness") &&
+			   !strcmp(s->controls.v[0].value, "20"),
+		   "names are normalised (Brightness -> brightness); a later value replaces an earlier one in its place (%s = %s)",
+		   s->controls.v[0].name, s->controls.v[0].value);
+		ok(!strcmp(s->controls.v[1].name, "white_balance_automatic") &&
+			   !strcmp(s->controls.v[1].value, "false"),
+		   "'white balance, automatic' is white_balance_automatic (%s)",
+		   s->controls.v[1].name);
+		ok(!strcmp(s->controls.v[2].value, "50 Hz"),
+		   "a value is kept as written, for the camera to read (%s)",
+		   s->controls.v[2].value);
+	}
+	ok(s && !s->control_access_set &&
+		   config_control_access(&cfg, s) == &cfg.control_access &&
+		   cfg.control_access.nuids == 2 &&
+		   cfg.control_access.uids[1] == 12345,
+	   "[grabberd] control_uids apply to a stream without its own");
+	s = ret ? NULL : config_find_stream(&cfg, "other");
+	ok(s && s->control_access_set &&
+		   config_control_access(&cfg, s) == &s->control_access &&
+		   s->control_access.ngids == 1 && s->control_access.nuids == 0,
+	   "a stream's control_groups replace [grabberd]'s lists for it");
+
+	refused("control on a test: source",
+		"[stream a]\nsource = test:\ncontrol.brightness = 1\n", 1,
+		"[stream a]", "control.brightness",
+		"source test: has no controls", NULL);
+	refused("control name of punctuation only",
+		"[stream a]\nsource = v4l2:/dev/video0\ncontrol., = 1\n", 3,
+		"[stream a] control., = 1", "not a control name", NULL);
+	refused("control name too long",
+		"[stream a]\nsource = v4l2:/dev/video0\n"
+		"control.a_very_long_control_name_beyond_31 = 1\n",
+		3, "control.a_very_long", "not a control name", NULL);
+	refused("control without a value",
+		"[stream a]\nsource = v4l2:/dev/video0\ncontrol.brightness =\n",
+		3, "[stream a] control.brightness", "needs a value", NULL);
+	refused("unknown user in control_uids",
+		"[stream a]\nsource = v4l2:/dev/video0\n"
+		"control_uids = nosuchuser\n",
+		3, "[stream a] control_uids", "no such user 'nosuchuser'",
+		NULL);
+	refused("unknown group in [grabberd] control_groups",
+		"[grabberd]\ncontrol_groups = nosuchgroup\n", 2,
+		"[grabberd] control_groups", "no such group 'nosuchgroup'",
+		NULL);
+	{
+		static char text[4096];
+		size_t n = 0;
+		int i;
+
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "[stream a]\nsource = v4l2:/dev/v\n");
+		for (i = 0; i <= CONTROL_MAX; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "control.c%d = 1\n", i);
+		refused("more controls than fit", text, CONTROL_MAX + 3,
+			"control.c32", "more than 32 controls", NULL);
+	}
+}
+
+/* A reload that changes only a control restarts the source. */
+static void test_controls_equal(void)
+{
+	static struct stream_config a;
+	int ret;
+
+	ret = load("[stream cam]\nsource = v4l2:/dev/video0\n"
+		   "control.brightness = 10\n");
+	if (!ret)
+		a = cfg.streams[0];
+	ret |= load("[stream cam]\nsource = v4l2:/dev/video0\n"
+		    "control.brightness = 11\n");
+	ok(!ret && !stream_config_equal(&a, &cfg.streams[0]),
+	   "a changed control value is a changed stream (its source restarts)");
+	ret = load("[stream cam]\nsource = v4l2:/dev/video0\n"
+		   "control.Brightness = 10\n");
+	ok(!ret && stream_config_equal(&a, &cfg.streams[0]),
+	   "the same control spelled differently is the same stream");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -332,6 +432,8 @@ int main(void)
 	test_errors();
 	test_good();
 	test_overrides();
+	test_controls();
+	test_controls_equal();
 	unlink(path);
 	rmdir(dir);
 	return done_testing();

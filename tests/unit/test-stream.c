@@ -73,9 +73,52 @@ static const struct source_ops fake_ops = {
 	.stop = fake_stop,
 };
 
+/* A fake camera: the fake source with controls.  It records the controls
+ * each start was given and answers set_control itself. */
+static struct {
+	struct control_settings started_with;
+	int sets;
+	int set_err; /* set_control fails with this, 0: works */
+} cam;
+
+static int cam_start(struct source *src, struct source_geometry *ret_geo,
+		     char *why, size_t whylen)
+{
+	cam.started_with = src->cfg.controls;
+	return fake_start(src, ret_geo, why, whylen);
+}
+
+static int cam_list(struct source *src, struct grab_msg_control *ret,
+		    size_t max, char *why, size_t whylen)
+{
+	return 0;
+}
+
+static int cam_set(struct source *src, const char *name, const char *value,
+		   struct grab_msg_control *ret, char *why, size_t whylen)
+{
+	cam.sets++;
+	if (cam.set_err) {
+		snprintf(why, whylen, "control.%s = %s: out of range 0..255",
+			 name, value);
+		return -cam.set_err;
+	}
+	snprintf(ret->name, sizeof(ret->name), "%s", name);
+	ret->value = atoi(value);
+	return 0;
+}
+
+static const struct source_ops cam_ops = {
+	.prefix = "fakecam:",
+	.start = cam_start,
+	.stop = fake_stop,
+	.list_controls = cam_list,
+	.set_control = cam_set,
+};
+
 /* This program's kinds of source, instead of daemon/source-kinds.c. */
-const struct source_ops *const source_kinds[] = { &fake_ops };
-const size_t source_nkinds = 1;
+const struct source_ops *const source_kinds[] = { &fake_ops, &cam_ops };
+const size_t source_nkinds = 2;
 
 /* --- fake consumers ----------------------------------------------------------- */
 
@@ -518,6 +561,71 @@ static void test_destroy(void)
 	   "destroy without a reason says \"stream removed\"");
 }
 
+/* The controls seam: no ops, not running, set, remembered, re-applied. */
+static void test_controls(void)
+{
+	struct stream_config cfg = config("cam", "fakecam:/dev/video9");
+	struct fake_consumer *a = fc_new("a");
+	struct grab_msg_control c;
+	struct stream *s, *t;
+	char why[GRAB_TEXT_MAX], junk[8];
+	int r;
+
+	t = new_stream("plain", "fake:");
+	r = stream_set_control(t, "brightness", "1", &c, why, sizeof(why));
+	ok(r == -EOPNOTSUPP &&
+		   strstr(why, "stream plain: source fake: has no controls"),
+	   "a source without control ops: EOPNOTSUPP (%s)", why);
+	r = stream_list_controls(t, &c, 1, why, sizeof(why));
+	ok(r == -EOPNOTSUPP, "... and nothing to list (%d)", r);
+	stream_destroy(t, NULL);
+
+	control_settings_put(&cfg.controls, "brightness", "10", junk,
+			     sizeof(junk));
+	s = stream_create(&d, &cfg);
+	fake.stream = s;
+	r = stream_set_control(s, "contrast", "77", &c, why, sizeof(why));
+	ok(r == -ENODATA && strstr(why, "is not running"),
+	   "a camera nobody watches: ENODATA (%s)", why);
+	fake.starts = 0;
+	stream_attach(s, &a->consumer);
+	ok(fake.starts == 1 && cam.started_with.n == 1 &&
+		   !strcmp(cam.started_with.v[0].name, "brightness"),
+	   "the camera starts with the config's controls");
+	r = stream_set_control(s, "contrast", "77", &c, why, sizeof(why));
+	ok(r == 0 && cam.sets == 1 && c.value == 77,
+	   "a control set through the stream reaches the source (%d)", r);
+	cam.set_err = EINVAL;
+	r = stream_set_control(s, "brightness", "300", &c, why, sizeof(why));
+	ok(r == -EINVAL &&
+		   !strcmp(why,
+			   "stream cam: control.brightness = 300: out of range 0..255"),
+	   "a refusal names the stream: %s", why);
+	cam.set_err = 0;
+
+	/* The camera goes away and comes back. */
+	stream_source_failed(s, ENODEV, "fake: gone");
+	RUN_UNTIL(fake.starts == 2, 1000);
+	ok(fake.starts == 2 && cam.started_with.n == 2 &&
+		   !strcmp(cam.started_with.v[0].name, "brightness") &&
+		   !strcmp(cam.started_with.v[0].value, "10") &&
+		   !strcmp(cam.started_with.v[1].name, "contrast") &&
+		   !strcmp(cam.started_with.v[1].value, "77"),
+	   "when it comes back: the config's controls, then the one set at run time (not the refused one) (%u)",
+	   cam.started_with.n);
+
+	/* A reload starts over from the file. */
+	stream_reconfigure(s, &cfg);
+	stream_source_failed(s, ENODEV, "fake: gone again");
+	RUN_UNTIL(fake.starts == 3, 1000);
+	ok(fake.starts == 3 && cam.started_with.n == 1,
+	   "after a reload, only the config's controls are applied (%u)",
+	   cam.started_with.n);
+	stream_detach(s, &a->consumer);
+	free(a);
+	stream_destroy(s, NULL);
+}
+
 int main(void)
 {
 	struct event_config *ec = event_config_new();
@@ -538,6 +646,7 @@ int main(void)
 	test_backoff();
 	test_reconfigure();
 	test_destroy();
+	test_controls();
 	event_base_free(d.base);
 	return done_testing();
 }

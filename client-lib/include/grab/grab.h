@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define GRAB_VERSION_MAJOR 1
-#define GRAB_VERSION_MINOR 1
+#define GRAB_VERSION_MINOR 2
 
 /* Where grabberd listens when grab_connect() is given NULL. */
 #define GRAB_DEFAULT_SOCKET "/run/grabberd/grabberd.sock"
@@ -243,6 +243,70 @@ int grab_image_layout(const struct grab_image_format *format,
 /* The fourcc a name means, in any case ("yuyv", "YUY2", "I420", "rgb24",
  * "MJPEG"...), or 0 if none. */
 uint32_t grab_pixfmt_from_name(const char *name);
+
+/* Since 1.2 (symbol version GRAB_3): a camera's controls. */
+
+/* grab_control.type */
+enum grab_control_type {
+	GRAB_CONTROL_INTEGER = 1,
+	GRAB_CONTROL_BOOLEAN = 2,
+	GRAB_CONTROL_MENU = 3, /* items by index and name, see menu */
+	GRAB_CONTROL_BUTTON = 4, /* an action: setting it presses it */
+	GRAB_CONTROL_INTEGER64 = 5,
+	GRAB_CONTROL_INTEGER_MENU = 6, /* items are numbers */
+	GRAB_CONTROL_BITMASK = 7,
+	GRAB_CONTROL_STRING = 8, /* listed, not settable */
+	GRAB_CONTROL_OTHER = 9, /* listed, not settable */
+};
+
+/* grab_control.flags */
+#define GRAB_CONTROL_READ_ONLY (1u << 0)
+#define GRAB_CONTROL_INACTIVE (1u << 1) /* another control overrides it */
+#define GRAB_CONTROL_VOLATILE (1u << 2) /* the camera changes it itself */
+#define GRAB_CONTROL_GRABBED (1u << 3) /* cannot change while streaming */
+
+/* One control of the camera behind a stream, as it reports it now. */
+struct grab_control {
+	char name[32]; /* as grab spells it: "white_balance_automatic" */
+	char label[32]; /* as the camera does: "White Balance, Automatic" */
+	uint32_t id; /* the V4L2 control id */
+	uint32_t type; /* enum grab_control_type */
+	uint32_t flags; /* GRAB_CONTROL_* */
+	uint32_t reserved0;
+	int64_t minimum;
+	int64_t maximum;
+	int64_t step;
+	int64_t default_value;
+	int64_t value; /* current */
+	char menu[256]; /* menus: "0=disabled,1=50_hz,2=60_hz" */
+	uint32_t reserved[8];
+};
+
+/*
+ * The controls of the stream's camera: up to @max of them into @ret (NULL
+ * with @max 0 just counts).  Returns how many the camera has (more than
+ * @max if they did not all fit), or -EOPNOTSUPP (the source has no
+ * controls: test:, grab:, or a device opened with grab_open_device()),
+ * -ENODATA (the source is not running: nobody watches the stream),
+ * -ENOENT, -EPROTO, -ETIMEDOUT, ...
+ */
+int grab_stream_controls(struct grab *grab, struct grab_control *ret,
+			 size_t max);
+
+/*
+ * Set control @name (V4L2's name or grab's spelling of it:
+ * "Brightness", "white_balance_automatic") to @value ("10", "true",
+ * "50_hz" or a menu item's index).  The daemon allows it only to users in
+ * its control_uids / control_groups (root if those are empty).  Returns 0
+ * and, if @ret_control is not NULL, the control as the camera reports it
+ * afterwards; or -EPERM (not allowed), -EINVAL (no such control, or a bad
+ * value), -EOPNOTSUPP, -ENODATA, -EBUSY, ...  When @reason is not NULL it
+ * gets the daemon's explanation ("stream camera: control.brightness =
+ * 300: out of range 0..255"), "" on success.
+ */
+int grab_set_control(struct grab *grab, const char *name, const char *value,
+		     struct grab_control *ret_control, char *reason,
+		     size_t reason_size);
 
 #ifdef __cplusplus
 }
