@@ -89,10 +89,11 @@ sleep 3
 vcapture() {
 	grab-capture -s $vsock -S "$1" -n "$2" -f raw -T 30 -v -o "$out/v4l2-$1.raw" 2>"$out/v4l2-$1.log"
 }
-# The frames' timestamps (-v lines) increase, each interval under 2 s.
+# The frames' timestamps (-v lines) increase (no bound on the interval:
+# a loaded host stalls the guest for seconds).
 vtimes() {
 	awk '/ ts / { for (i = 1; i < NF; i++) if ($i == "ts") t = $(i + 1) + 0
-			if (n++ && (t <= prev || t - prev > 2)) { print "frame " n ": " prev " then " t; bad = 1 }
+			if (n++ && t <= prev) { print "frame " n ": " prev " then " t; bad = 1 }
 			prev = t }
 		END { if (n < 2) { print "only " n " frames"; bad = 1 }; exit bad }' "$1"
 }
@@ -126,9 +127,10 @@ done
 # sequence numbers, which grabberd must count as dropped, no more, no less.
 check "vivid: drop 25% of the buffers (percentage_of_dropped_buffers=25)" \
 	v4l2-ctl -d "$camera" -c percentage_of_dropped_buffers=25
-grab-capture -s $vsock -S f_YUYV -n 60 -f raw -T 30 -v -o /tmp/vdrop.raw 2>"$out/v4l2-drop.log" &
+grab-capture -s $vsock -S f_YUYV -t 120 -f raw -T 30 -v -o /dev/null 2>"$out/v4l2-drop.log" &
 vclient=$!
 vj=$(vrunning f_YUYV 30)
+kill $vclient
 wait $vclient
 v4l2-ctl -d "$camera" -c percentage_of_dropped_buffers=0
 echo "# /state f_YUYV: $vj"
