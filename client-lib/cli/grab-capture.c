@@ -389,6 +389,7 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 	const char *stream = o->stream ? o->stream : GRAB_DEFAULT_STREAM;
 	char path[108], why[512];
 	struct stat st;
+	double until;
 	int r;
 
 	if (o->device) {
@@ -418,7 +419,13 @@ static int open_source(const struct options *o, struct grab **ret_grab)
 			return EXIT_NODAEMON;
 		}
 	}
-	r = grab_connect(path, stream, 0, ret_grab);
+	/* libgrab gives a handshake 5 s; a daemon that its socket unit is
+	 * starting on a loaded machine may need longer: ask again until
+	 * the timeout. */
+	until = now_s() + o->timeout;
+	do
+		r = grab_connect(path, stream, 0, ret_grab);
+	while (r == -ETIMEDOUT && now_s() < until && !stop_signal);
 	if (r >= 0)
 		return EXIT_OK;
 	switch (r) {

@@ -59,7 +59,8 @@ check "the daemon is not running before a client comes" \
 	sh -c '! systemctl is-active --quiet grabberd.service'
 check "a client's connection starts grabberd (socket activation)" \
 	grab-capture --info -S pattern -T 20
-check "systemctl is-active grabberd is active" systemctl is-active grabberd.service ||
+check "systemctl is-active grabberd is active" \
+	sh -c 'for i in $(seq 30); do systemctl is-active --quiet grabberd.service && exit 0; sleep 1; done; systemctl is-active grabberd.service' ||
 	journalctl -u grabberd.service --no-pager | tail -20 | sed 's/^/# journal: /'
 main_pid=$(systemctl show -p MainPID --value grabberd.service)
 check "grabberd runs as the grabberd user, not root" \
@@ -110,7 +111,7 @@ check "the reload applied the new fps (pattern stream at 20)" \
 
 # --- watchdog --------------------------------------------------------------------------
 old_pid=$(systemctl show -p MainPID --value grabberd.service)
-grab-capture -q -S pattern -t 25 -T 40 -f raw -o /tmp/watchdog.raw &
+grab-capture -v -S pattern -t 25 -T 40 -f raw -o /tmp/watchdog.raw 2>/tmp/watchdog.log &
 client=$!
 sleep 2
 kill -STOP "$old_pid"
@@ -121,10 +122,13 @@ wait $client
 check "the waiting client resumed on its own after the restart (exit 0)" test $? -eq 0
 check "the client's frames verify byte for byte" \
 	$bin/verify-frames $W $H YUYV /tmp/watchdog.raw
-# Before the stop it had 2 s of frames at 20 fps; many more came after.
+# The restarted daemon numbers its frames from 0 again: the frames after
+# the client's sequence went back are the new daemon's (a count, not a
+# rate: the machine may be loaded).
 frames=$($bin/verify-frames $W $H YUYV /tmp/watchdog.raw 2>/dev/null | awk '{print $2}')
-echo "# watchdog client: $frames frames in all"
-check "the client got frames from the restarted daemon" test "${frames:-0}" -ge 100
+after=$(awk '$2 == "frame" && $4 == "seq" { s = $5 + 0; if (seen && s < prev) r = 1; if (r) n++; prev = s; seen = 1 } END { print n + 0 }' /tmp/watchdog.log)
+echo "# watchdog client: $frames frames in all, $after from the restarted daemon"
+check "the client got frames from the restarted daemon ($after)" test "${after:-0}" -ge 5
 
 # --- hot-unplug --------------------------------------------------------------------------
 # Unbinding the driver is what a USB unplug does: the device goes away under
@@ -135,7 +139,9 @@ check "unplug the vivid camera while streaming (driver unbind)" \
 	sh -c 'echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind'
 check "rmmod vivid once the daemon let go of it" \
 	sh -c 'for i in $(seq 20); do modprobe -r vivid 2>/dev/null && exit 0; sleep 1; done; modprobe -r vivid'
-check "the daemon is still active after the camera vanished" systemctl is-active grabberd.service
+check "the daemon is still active after the camera vanished (restarts so far: $(systemctl show -p NRestarts --value grabberd.service))" \
+	sh -c 'for i in $(seq 30); do systemctl is-active --quiet grabberd.service && exit 0; sleep 1; done; systemctl is-active grabberd.service' ||
+	journalctl -u grabberd.service --no-pager | tail -20 | sed 's/^/# journal: /'
 check "the kernel stream keeps serving" \
 	grab-capture -q -S kernel -n 10 -f raw -T 10 -o /tmp/after-unplug.raw
 check "the daemon logged the vanished camera" \
