@@ -135,6 +135,9 @@ check "the camera stream recovers after the camera is back" \
 	sh -c 'for i in $(seq 15); do grab-capture -q -S camera -n 5 -f raw -T 5 -o /tmp/back.raw && exit 0; sleep 2; done; exit 1'
 wait
 
+# --- MJPEG from a real V4L2 device (v4l2loopback) ------------------------------------
+. /payload/guest-mjpeg.sh
+
 # --- hardening ---------------------------------------------------------------------------
 systemd-analyze security grabberd.service 2>&1 | grep '✗' | sed 's/^/# security: /'
 security=$(systemd-analyze security grabberd.service 2>&1 | tail -1)

@@ -3,7 +3,9 @@
 #
 # System tier: a Debian rootfs with real systemd booted under QEMU (TCG), the
 # project's Debian packages (make deb) installed into it with apt, grab.ko built for the booted
-# kernel, the kernel's own vivid camera.  tests/system/guest.sh runs inside
+# kernel, the kernel's own vivid camera, and v4l2loopback (Debian's
+# v4l2loopback-dkms, built here for each kernel) fed JPEG frames as an MJPEG
+# camera (tests/system/guest-mjpeg.sh).  tests/system/guest.sh runs inside
 # (started by a unit at boot), prints TAP lines on the serial console and
 # leaves frames in a 9p share for the host to check with ffprobe.
 #
@@ -18,7 +20,7 @@ build=${BUILD:-build}
 fail() { echo "not ok - system: $*"; exit 1; }
 
 . tests/lib/harness.sh
-require qemu-system-x86_64 mmdebstrap mke2fs ffprobe dpkg-buildpackage dh dh_dkms depmod
+require qemu-system-x86_64 mmdebstrap mke2fs ffprobe ffmpeg dpkg-buildpackage dh dh_dkms depmod apt-get apt-cache dpkg-deb
 
 . tests/system/vm.sh
 trap vm_cleanup EXIT
