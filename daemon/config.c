@@ -128,7 +128,7 @@ static const char *format_error(void)
 	char names[192];
 
 	grab_format_names(names, sizeof(names));
-	snprintf(msg, sizeof(msg), "must be one of %s", names);
+	snprintf(msg, sizeof(msg), "must be one of %s, or auto", names);
 	return msg;
 }
 
@@ -189,7 +189,10 @@ static const char *stream_key(struct stream_config *s, const char *key,
 			      &s->format.height))
 			return "must be a number from 16 to 8192";
 	} else if (!strcmp(key, "format")) {
-		if (parse_format(v, &s->format.fourcc))
+		s->format_auto = !strcasecmp(v, "auto");
+		if (s->format_auto)
+			s->format.fourcc = GRAB_FMT_YUYV;
+		else if (parse_format(v, &s->format.fourcc))
 			return format_error();
 	} else if (!strcmp(key, "fps")) {
 		if (parse_fps(v, &s->fps_num, &s->fps_den))
@@ -462,6 +465,13 @@ static int finish_stream(struct stream_config *s, char *err, size_t errlen,
 {
 	const struct grab_format_info *fi = grab_format_info(s->format.fourcc);
 
+	if (s->format_auto && strncmp(s->source, "v4l2:", 5)) {
+		snprintf(
+			err, errlen,
+			"%s:%d: [stream %s]: format = auto needs a v4l2: source (%s has one format)",
+			file, s->line, s->name, s->source);
+		return -1;
+	}
 	if (grab_format_complete(&s->format)) {
 		snprintf(
 			err, errlen,
@@ -640,8 +650,8 @@ bool stream_config_equal(const struct stream_config *a,
 	       a->format.width == b->format.width &&
 	       a->format.height == b->format.height &&
 	       a->format.fourcc == b->format.fourcc &&
-	       a->fps_num == b->fps_num && a->fps_den == b->fps_den &&
-	       a->slots == b->slots;
+	       a->format_auto == b->format_auto && a->fps_num == b->fps_num &&
+	       a->fps_den == b->fps_den && a->slots == b->slots;
 }
 
 const struct stream_config *config_find_stream(const struct config *cfg,

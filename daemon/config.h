@@ -31,6 +31,9 @@
  * @name:      stream name clients ask for
  * @source:    "test:", "grab:/dev/grabN" or "v4l2:/dev/videoN"
  * @format:    requested geometry (completed)
+ * @format_auto: format = auto: a v4l2: source picks the camera's best mode
+ *             for the size and rate (its fourcc stays YUYV here, only so
+ *             @format completes)
  * @fps_num:   frames per second is @fps_num / @fps_den
  * @slots:     frames in the ring
  * @linger_ms: how long the source keeps running after its last client left
@@ -41,6 +44,7 @@ struct stream_config {
 	char name[GRAB_NAME_MAX];
 	char source[GRAB_SOURCE_MAX];
 	struct grab_format format;
+	bool format_auto;
 	uint32_t fps_num;
 	uint32_t fps_den;
 	uint32_t slots;

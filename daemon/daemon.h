@@ -78,6 +78,39 @@ struct source_geometry {
 	uint64_t ring_size;
 };
 
+/**
+ * struct source_info - what a source says of the device it captures from,
+ * for /state and the log (sources without a device have no describe op)
+ * @driver, @card:     the device's, as VIDIOC_QUERYCAP says
+ * @native_fourcc:     the format the device delivers
+ * @converted:         libv4l2 converts @native_fourcc to the ring's format
+ * @format_auto:       format = auto chose the mode; @auto_why says why
+ * @rate_set:          the device took the rate asked (VIDIOC_S_PARM); the
+ *                     rate it set is the geometry's
+ * @device_timestamps: frames carry the device's timestamps (monotonic),
+ *                     not the daemon's
+ * @any_frame:         @seq_first and @seq_last are valid
+ * @seq_first:         the device's sequence number of its first frame
+ * @seq_last:          of its newest frame
+ * @seq_gaps:          frames the device numbered but never delivered
+ * @errors:            buffers delivered but not usable (error flag, short)
+ */
+struct source_info {
+	char driver[32];
+	char card[48];
+	uint32_t native_fourcc;
+	bool converted;
+	bool format_auto;
+	char auto_why[128];
+	bool rate_set;
+	bool device_timestamps;
+	bool any_frame;
+	uint32_t seq_first;
+	uint32_t seq_last;
+	uint64_t seq_gaps;
+	uint64_t errors;
+};
+
 struct source_ops {
 	const char *prefix; /* "test:", "grab:", "v4l2:" */
 	/* Open the device (or memfd) named by src->arg, start producing, and
@@ -88,6 +121,8 @@ struct source_ops {
 	void (*stop)(struct source *src);
 	/* Test hook: stop or resume producing while staying "running". */
 	void (*stall)(struct source *src, bool on);
+	/* What it says of its device (NULL: nothing to say). */
+	void (*describe)(const struct source *src, struct source_info *ret);
 };
 
 /**
@@ -236,6 +271,8 @@ const struct stream_config *stream_config(const struct stream *s);
 void stream_get_stats(const struct stream *s, struct stream_stats *ret);
 /* The running source's geometry and ring, or NULL. */
 const struct source_geometry *stream_geometry(const struct stream *s);
+/* What the running source says of its device: false if nothing. */
+bool stream_source_info(const struct stream *s, struct source_info *ret);
 /* Replace the configuration; consumers are reset if the source changes. */
 void stream_reconfigure(struct stream *s, const struct stream_config *cfg);
 struct stream *daemon_find_stream(struct daemon *d, const char *name);

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"      --stream NAME    the stream the options below change (default: the only\n"
 		"                       stream, else \"default\"; created if missing)\n"
 		"      --source SRC     test:, grab:/dev/grabN or v4l2:/dev/videoN\n"
-		"      --width N, --height N, --format YUYV|GREY|RGB24\n"
+		"      --width N, --height N, --format FMT (a name of the format table,\n"
+		"                       or auto for a v4l2: source's best mode)\n"
 		"      --fps RATE       frames per second: N, N.NNN or N/D\n"
 		"      --slots N        frames in the ring (2-256)\n"
 		"      --linger MS      keep a source running MS ms after its last client\n"
@@ -303,8 +304,9 @@ static void print_banner(struct daemon *d)
 		log_info(
 			"stream %s: %s, %ux%u %s, %u/%u fps (starts with its first client)",
 			s->name, s->source, s->format.width, s->format.height,
-			grab_format_name(s->format.fourcc), s->fps_num,
-			s->fps_den);
+			s->format_auto ? "auto" :
+					 grab_format_name(s->format.fourcc),
+			s->fps_num, s->fps_den);
 	}
 	if (d->socket_activated)
 		return;

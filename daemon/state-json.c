@@ -8,12 +8,22 @@
  *                    "fps": { "configured", "measured" },
  *                    "frames", "dropped", "missed", "client_count",
  *                    "encoding", "quality", "jpeg": {...},
+ *                    "capture": {...} or null,
  *                    "clients": [ { "id", "kind", "frames", "missed",
  *                                   "lag", ... } ] } ] }
  *
  * "clients" are the stream's consumers, each as it describes itself: "kind"
  * is "socket" (libgrab over the unix socket), "mjpeg" (an HTTP
  * stream viewer) or "snapshot" (an HTTP snapshot waiting for its frame);
+ * "capture" is what a camera source says of its device (v4l2:): driver and
+ * card, "native_format" (what the camera delivers), "converted" (libv4l2
+ * converts it to "format"), "auto" and "auto_choice" (format = auto),
+ * "fps_asked" and "fps_set" (the rate VIDIOC_S_PARM set, read back; null if
+ * the driver sets none), "timestamps" ("device": the camera's monotonic
+ * ones; "daemon": dequeue times), "sequence" {"first", "last", "gaps"} (the
+ * camera's frame numbers: "gaps" frames it numbered but never delivered)
+ * and "errors" (buffers it delivered unusable).  The stream's "dropped" is
+ * "gaps" plus "errors".
  * "lag" is how many frames its newest delivered frame is behind the
  * stream's newest.  Strings never hold a '<' (written \u003c), so the
  * page can inline this JSON in a <script>.
@@ -99,6 +109,50 @@ static void one_client(const struct consumer_info *c, void *arg)
 	x->first = false;
 }
 
+static void one_capture(struct evbuffer *out, const struct stream *s,
+			const struct source_geometry *geo)
+{
+	const struct stream_config *cfg = stream_config(s);
+	struct source_info in;
+
+	if (!geo || !stream_source_info(s, &in)) {
+		evbuffer_add_printf(out, ",\"capture\":null");
+		return;
+	}
+	evbuffer_add_printf(out, ",\"capture\":{\"driver\":");
+	json_string(out, in.driver);
+	evbuffer_add_printf(out, ",\"card\":");
+	json_string(out, in.card);
+	evbuffer_add_printf(out, ",\"native_format\":\"%.4s\"",
+			    (const char *)&in.native_fourcc);
+	evbuffer_add_printf(out, ",\"converted\":%s,\"auto\":%s",
+			    in.converted ? "true" : "false",
+			    in.format_auto ? "true" : "false");
+	if (in.format_auto) {
+		evbuffer_add_printf(out, ",\"auto_choice\":");
+		json_string(out, in.auto_why);
+	}
+	evbuffer_add_printf(out, ",\"fps_asked\":%.3f,\"fps_set\":",
+			    (double)cfg->fps_num / cfg->fps_den);
+	if (in.rate_set && geo->fps_den)
+		evbuffer_add_printf(out, "%.3f",
+				    (double)geo->fps_num / geo->fps_den);
+	else
+		evbuffer_add_printf(out, "null");
+	evbuffer_add_printf(out, ",\"timestamps\":\"%s\"",
+			    in.device_timestamps ? "device" : "daemon");
+	if (in.any_frame)
+		evbuffer_add_printf(
+			out,
+			",\"sequence\":{\"first\":%u,\"last\":%u,\"gaps\":%llu}",
+			in.seq_first, in.seq_last,
+			(unsigned long long)in.seq_gaps);
+	else
+		evbuffer_add_printf(out, ",\"sequence\":null");
+	evbuffer_add_printf(out, ",\"errors\":%llu}",
+			    (unsigned long long)in.errors);
+}
+
 static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 {
 	const struct stream_config *cfg = stream_config(s);
@@ -153,6 +207,7 @@ static void one_stream(struct http *h, struct evbuffer *out, struct stream *s)
 	} else {
 		evbuffer_add_printf(out, ",\"jpeg\":null");
 	}
+	one_capture(out, s, geo);
 	evbuffer_add_printf(out, ",\"clients\":[");
 	ctx.out = out;
 	ctx.first = true;

@@ -240,6 +240,15 @@ const struct source_geometry *stream_geometry(const struct stream *s)
 	return s->src ? &s->src->geo : NULL;
 }
 
+bool stream_source_info(const struct stream *s, struct source_info *ret)
+{
+	if (!s->src || !s->src->ops->describe)
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	s->src->ops->describe(s->src, ret);
+	return true;
+}
+
 void stream_get_stats(const struct stream *s, struct stream_stats *ret)
 {
 	const struct consumer *c;
