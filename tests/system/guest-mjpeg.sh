@@ -11,6 +11,12 @@
 # byte, one of the files fed, and /state and /metrics must count no encode.
 # Helpers: check, ok, not_ok, wait_for; $out is the 9p share, $bin the
 # host's programs.
+#
+# grabberd.service's DeviceAllow=char-video4linux is resolved from
+# /proc/devices when the service starts: videodev (which v4l2loopback
+# shares with vivid) is loaded by then, so the service may open the new
+# device; a daemon started before any V4L2 driver was loaded would get
+# EPERM here until restarted.
 : "${out:?}" "${bin:?}" "${conf:?}"
 lb_dev=/dev/video42
 lb_frames=/payload/frames/mjpeg-640x480
@@ -130,6 +136,10 @@ jpeg=$(printf '%s' "$state" | grep -o '"name":"mjpeg".*' | grep -o '"jpeg":{"enc
 echo "# /state of mjpeg: $jpeg"
 check "/state: the mjpeg stream's frames went out with zero encodes (jpeg.encoded 0, jpeg.passed > 0)" \
 	sh -c "echo '$jpeg' | grep -qE '\"encoded\":0,\"passed\":[1-9]'"
+capture=$(printf '%s' "$state" | grep -o '"name":"mjpeg".*' | grep -o '"capture":{[^}]*}' | head -1)
+echo "# /state capture of mjpeg: $capture"
+check "/state: the camera's own MJPEG, not converted by libv4l2 (capture.native_format MJPG, converted false)" \
+	sh -c "echo '$capture' | grep -q '\"native_format\":\"MJPG\",\"converted\":false'"
 check "/metrics: grabberd_stream_jpeg_frames_total{stream=\"mjpeg\"} is 0" \
 	sh -c "curl -sf --max-time 10 $lb_http/metrics | grep -qx 'grabberd_stream_jpeg_frames_total{stream=\"mjpeg\"} 0'"
 journalctl -u grabberd.service --no-pager | grep -i 'mjpeg\|video42' | tail -8 | sed 's/^/# journal: /'
