@@ -12,9 +12,14 @@
 # download, this machine's apt lists, nothing installed) and unpacked into
 # a cache named by its version; on a hit nothing is downloaded.
 #
-# The one change to Debian's source: strlcpy() left the kernel in 6.8;
-# strscpy() (there since 4.3) takes the same arguments, and the module
-# never uses the return value.
+# Two changes to Debian's source, both of upstream's own later releases:
+# - strlcpy() left the kernel in 6.8; strscpy() (there since 4.3) takes
+#   the same arguments, and the module never uses the return value.
+# - a reader's poll() calls poll_wait() only when no frame is ready, so a
+#   reader that registers with epoll while one is (grabberd, on a camera
+#   already fed) is never woken again: it got 4 frames, then nothing.
+#   poll_wait() must be called on the first poll whatever the state
+#   (upstream's issue 601, fixed in late 2024); it now always is.
 #
 #   v4l2loopback.sh KERNEL_VERSION OUTDIR    builds OUTDIR/v4l2loopback.ko
 set -euo pipefail
@@ -46,6 +51,10 @@ fi
 rm -rf "$out" && mkdir -p "$out"
 cp -r "$src/." "$out/"
 sed -i 's/\bstrlcpy(/strscpy(/' "$out/v4l2loopback.c"
+perl -0pi -e 's/(case READER:\n)\t\tif \(!can_read\(dev, opener\)\) \{\n\t\t\tif \(ret_mask\)\n\t\t\t\treturn ret_mask;\n\t\t\tpoll_wait\(file, &dev->read_event, pts\);\n\t\t\}\n/$1\t\tpoll_wait(file, &dev->read_event, pts);\n/' \
+	"$out/v4l2loopback.c"
+grep -qP '^\t\tpoll_wait\(file, &dev->read_event, pts\);$' "$out/v4l2loopback.c" ||
+	die "v4l2loopback $version: the reader's poll is not the one this script fixes (see above)"
 if ! make -C "/lib/modules/$kver/build" M="$(cd "$out" && pwd)" modules >"$out/build.log" 2>&1; then
 	tail -20 "$out/build.log" >&2
 	die "v4l2loopback $version does not build for $kver"
