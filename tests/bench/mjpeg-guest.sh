@@ -7,7 +7,10 @@
 # side (same load, same clock), one on each, each with VIEWERS MJPEG viewers
 # (curl to /dev/null).  Each daemon's CPU time (every thread's schedstat)
 # is read over the same SECS seconds, with its /state before and after.
-# Prints one BENCH line per daemon.
+# Prints one BENCH line per daemon: its CPU over the frames fed to its
+# camera in the window (both fed at the same rate: the ratio of the two is
+# the ratio of CPU per camera frame), and what /state counted (frames
+# published, encoded, passed through).
 SECS=${SECS:-20}
 VIEWERS=${VIEWERS:-4}
 W=640 H=480 FPS=15
@@ -26,8 +29,9 @@ pids="$pids $!"
 check "the feeders run" wait_for 20 sh -c 'grep -q ^feeding /tmp/feed-mjpeg.log && grep -q ^feeding /tmp/feed-yuyv.log'
 cat /tmp/feed-mjpeg.log /tmp/feed-yuyv.log | sed 's/^/# /'
 
-# Nanoseconds on CPU of every thread of a process so far.
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ n += $1 } END { printf "%d\n", n }'; }
+# Microseconds on CPU of every thread of a process so far (%.0f: mawk's
+# %d stops at 2^31).
+cpu_us() { cat /proc/"$1"/task/*/schedstat | awk '{ n += $1 } END { printf "%.0f\n", n / 1000 }'; }
 # A number from a stream's /state: state_num PORT KEY (frames, encoded, passed).
 state_num() {
 	curl -sf --max-time 10 "http://127.0.0.1:$1/state" | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2
@@ -67,16 +71,16 @@ check "both streams publish frames to their viewers" \
 		[ "$(curl -sf http://127.0.0.1:8082/state | grep -o "\"encoded\":[0-9]*" | cut -d: -f2)" -gt 5 ]'
 sleep 3
 
-# snap PID PORT: "cpu_ns frames encoded passed" of a daemon now.
+# snap PID PORT: "cpu_us frames encoded passed" of a daemon now.
 snap() {
-	echo "$(cpu_ns "$1") $(state_num "$2" frames) $(state_num "$2" encoded) $(state_num "$2" passed)"
+	echo "$(cpu_us "$1") $(state_num "$2" frames) $(state_num "$2" encoded) $(state_num "$2" passed)"
 }
 # report NAME BEFORE AFTER: the BENCH line.
 report() {
 	name=$1
 	# shellcheck disable=SC2086 # four numbers each
 	set -- $2 $3
-	echo "BENCH name=$name cpu_us=$((($5 - $1) / 1000)) frames=$(($6 - $2)) encoded=$(($7 - $3)) passed=$(($8 - $4)) viewers=$VIEWERS seconds=$SECS size=${W}x$H fps=$FPS"
+	echo "BENCH name=$name cpu_us=$(($5 - $1)) fed=$((SECS * FPS)) frames=$(($6 - $2)) encoded=$(($7 - $3)) passed=$(($8 - $4)) viewers=$VIEWERS seconds=$SECS size=${W}x$H fps=$FPS"
 }
 a0=$(snap $pid_mjpeg 8081) b0=$(snap $pid_yuyv 8082)
 sleep "$SECS"

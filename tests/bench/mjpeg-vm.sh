@@ -35,18 +35,18 @@ vm_frames "$payload/frames/yuyv-640x480" YUYV 640 480 10 || exit 1
 	mv "$payload/checks.tmp" "$payload/checks.sh"
 vm_boot "$kver" "$image" "$payload" 900
 status=$?
-tr -d '\r' <"$payload/serial.log" | grep -aE '^(BENCH|not ok|# (grabberd|feeding))' | tee "$payload/bench.txt"
+tr -d '\r' <"$payload/serial.log" | grep -aE '^(BENCH|not ok|# (grabberd|feeding|state))' | tee "$payload/bench.txt"
 [ "$status" -eq 1 ] || { echo "mjpeg-vm: the guest failed (qemu status $status)" >&2; exit 1; }
 awk '
 /^BENCH/ {
 	delete v
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	n = v["name"]
-	per[n] = v["frames"] ? v["cpu_us"] / v["frames"] : 0
+	per[n] = v["fed"] ? v["cpu_us"] / v["fed"] : 0
 	enc[n] = v["frames"] ? v["encoded"] / v["frames"] : 0
-	printf "%-6s camera %s at %s fps, %d MJPEG viewers: %6d ms CPU for %5d frames (%d encoded, %d passed through): %8.1f us per frame\n",
-		toupper(n), v["size"], v["fps"], v["viewers"], v["cpu_us"] / 1000, v["frames"],
-		v["encoded"], v["passed"], per[n]
+	printf "%-6s camera %s at %s fps, %d MJPEG viewers: %6d ms CPU for %5d frames fed (%d published, %d encoded, %d passed through): %8.1f us per frame fed\n",
+		toupper(n), v["size"], v["fps"], v["viewers"], v["cpu_us"] / 1000, v["fed"],
+		v["frames"], v["encoded"], v["passed"], per[n]
 }
 END {
 	if (per["mjpeg"] > 0 && per["yuyv"] > 0)
