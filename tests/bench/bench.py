@@ -707,6 +707,40 @@ def ustreamer_scenario():
             "ratio": float(m.group(1)) if p.returncode == 0 and m else None}
 
 
+def mjpeg_scenario():
+    """tests/bench/mjpeg-vm.sh boots the system-test VM: two v4l2loopback
+    cameras of the same size and rate, one MJPEG and one YUYV, each under its
+    own grabberd with 4 MJPEG viewers, side by side; the daemons' CPU per
+    frame.  One run (a VM boot).  Under emulation only the ratio means
+    anything.  BENCH_MJPEG=0 leaves it out."""
+    if os.environ.get("BENCH_MJPEG", "1") == "0":
+        log("MJPEG camera: left out (BENCH_MJPEG=0)")
+        return {"available": False}
+    script = os.path.join(ROOT, "tests", "bench", "mjpeg-vm.sh")
+    secs = max(10, int(SECS) * 5)
+    log("MJPEG camera against a YUYV camera, HTTP viewers, in the system-test VM (%d s)" % secs)
+    try:
+        p = subprocess.run(["bash", script, str(secs)], capture_output=True,
+                           text=True, cwd=ROOT, timeout=900)
+    except subprocess.TimeoutExpired:
+        log("  timed out")
+        return {"available": True, "ratio": None}
+    for line in (p.stdout + p.stderr).splitlines():
+        if not line.startswith(("build-image", "Creating")):
+            log("  " + line)
+    runs = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH "):
+            kv = dict(f.split("=", 1) for f in line.split()[1:])
+            runs[kv["name"]] = {k: (int(v) if v.isdigit() else v) for k, v in kv.items()}
+    m = re.search(r"MJPEG / YUYV camera: ([0-9.]+)x", p.stdout)
+    e = re.search(r"encodes per frame MJPEG camera: ([0-9.]+)", p.stdout)
+    ok = p.returncode == 0
+    return {"available": True, "seconds": secs, "runs": runs,
+            "ratio": float(m.group(1)) if ok and m else None,
+            "encodes_per_frame": float(e.group(1)) if ok and e else None}
+
+
 def write_cdf(series):
     dat = os.path.join(OUT, "latency-cdf.dat")
     png = os.path.join(OUT, "latency-cdf.png")
@@ -891,6 +925,7 @@ def main():
     http = http_scenario()
     rtsp = rtsp_scenario() if not only or re.search(only, "grab-rtsp") else {"available": False}
     ustreamer = ustreamer_scenario()
+    mjpeg = mjpeg_scenario() if not only or re.search(only, "mjpeg-camera") else {"available": False}
 
     # The table.
     cols = [("lat p50 us", "lat_p50_us", 0), ("lat p99 us", "lat_p99_us", 0),
@@ -1030,6 +1065,12 @@ def main():
     r = ustreamer.get("ratio")
     goal("  for information: uStreamer's CPU per delivered frame over grabberd's, same vivid camera, 4 readers each (in the VM)"
          + ("" if ustreamer.get("available") else " [left out]"), r, None, None)
+    r = mjpeg.get("ratio")
+    goal("HTTP: daemon CPU per frame, MJPEG viewers of an MJPEG camera at most 0.25x that of a YUYV camera of the same size (MJPEG / YUYV, 640x480 15 fps, in the VM)"
+         + ("" if mjpeg.get("available") else " [left out]"), r, 0.25, r is not None and r <= 0.25)
+    r = mjpeg.get("encodes_per_frame")
+    goal("HTTP: JPEG encodes per frame of the MJPEG camera: none (its bytes as they came)"
+         + ("" if mjpeg.get("available") else " [left out]"), r, 0.0, r is not None and r == 0)
     readers = readers_table(runs, http, rtsp, med)
     for line in readers:
         log(line)
@@ -1067,6 +1108,7 @@ def main():
         "http": http,
         "rtsp": rtsp,
         "ustreamer": ustreamer,
+        "mjpeg_camera": mjpeg,
         "goals": goals,
         "errors": errors,
         "wall_s": round(wall, 1),

@@ -7,6 +7,7 @@
 #   BENCH_SECS=2 BENCH_REPEATS=1 make bench        a quick look
 #   BENCH_ONLY='grab-1080p|memsink' make bench     some scenarios (a regex)
 #   BENCH_USTREAMER=0 make bench       without the uStreamer VM (2.5 minutes)
+#   BENCH_MJPEG=0 make bench           without the MJPEG-camera VM
 #   BENCH_GRABBERD=... BENCH_GRABBERD_DMA=...      measure another build of
 #                                      grabberd (a prototype) against the floor
 #

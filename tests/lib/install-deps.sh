@@ -106,6 +106,8 @@ bench=(
 	ustreamer
 	qemu-system-x86 mmdebstrap e2fsprogs kmod linux-image-amd64
 	linux-headers-amd64 "${deb[@]}"
+	# the MJPEG-camera VM: ffmpeg makes the frames fed to v4l2loopback
+	ffmpeg
 )
 
 list() {

@@ -3,13 +3,17 @@
 #
 # System tier: a Debian rootfs with real systemd booted under QEMU (TCG), the
 # project's Debian packages (make deb) installed into it with apt, grab.ko built for the booted
-# kernel, the kernel's own vivid camera.  tests/system/guest.sh runs inside
+# kernel, the kernel's own vivid camera, and v4l2loopback (Debian's
+# v4l2loopback-dkms, built here for each kernel) fed JPEG frames as an MJPEG
+# camera (tests/system/guest-mjpeg.sh).  tests/system/guest.sh runs inside
 # (started by a unit at boot), prints TAP lines on the serial console and
 # leaves frames in a 9p share for the host to check with ffprobe.
 #
 # SYSTEM_KERNELS="6.1.0-56-amd64" picks the kernels (default: every kernel
 # whose headers and image are installed; a 6.1 one is required).  Missing
-# QEMU, kernels or mmdebstrap are failures, not skips.
+# QEMU, kernels or mmdebstrap are failures, not skips.  The long checks
+# (every format of the vivid camera, the v4l2loopback MJPEG camera) run on
+# the first kernel only; SYSTEM_FULL=all runs them on every kernel.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
@@ -18,7 +22,7 @@ build=${BUILD:-build}
 fail() { echo "not ok - system: $*"; exit 1; }
 
 . tests/lib/harness.sh
-require qemu-system-x86_64 mmdebstrap mke2fs ffprobe dpkg-buildpackage dh dh_dkms depmod
+require qemu-system-x86_64 mmdebstrap mke2fs ffprobe ffmpeg dpkg-buildpackage dh dh_dkms depmod apt-get apt-cache dpkg-deb
 
 . tests/system/vm.sh
 trap vm_cleanup EXIT
@@ -42,6 +46,11 @@ for kver in "${kernels[@]}"; do
 	trap 'rm -rf "$payload"; vm_cleanup' EXIT
 	vm_payload "$kver" "$payload" tests/system/guest-checks.sh 2> >(sed 's/^/# /') ||
 		fail "[$kver] the guest's payload could not be made"
+	# The long checks (every camera format, the MJPEG camera) on the
+	# first kernel, or on all with SYSTEM_FULL=all.
+	if [ "$kver" = "${kernels[0]}" ] || [ "${SYSTEM_FULL:-}" = all ]; then
+		touch "$payload/full"
+	fi
 
 	start=$(date +%s)
 	# 20 minutes: the guest runs 12 minutes on a loaded host (the v4l2

@@ -43,9 +43,11 @@ vm_cleanup() {
 }
 
 # vm_payload KVER PAYLOAD CHECKS: fill the 9p share: the project's Debian
-# packages under PAYLOAD/debs (guest.sh installs them with apt), grab.ko and
-# its module index for KVER under PAYLOAD/root, verify-frames, and guest.sh,
-# which runs CHECKS (a shell file sourced in the guest).  Returns non-zero
+# packages under PAYLOAD/debs (guest.sh installs them with apt), grab.ko,
+# v4l2loopback.ko and their module index for KVER under PAYLOAD/root,
+# verify-frames and loopback-feed under PAYLOAD/bin, 30 JPEG frames under
+# PAYLOAD/frames/mjpeg-640x480, and guest.sh, which runs CHECKS (a shell
+# file sourced in the guest; the system tier's sources guest-mjpeg.sh).  Returns non-zero
 # with the reason on stderr.
 vm_payload() {
 	local kver=$1 payload=$2 checks=$3 kb stage p
@@ -66,6 +68,13 @@ vm_payload() {
 		return 1
 	fi
 	install -D -m 0644 "$kb/grab.ko" "$payload/root/usr/lib/modules/$kver/updates/grab.ko"
+	# v4l2loopback from Debian's v4l2loopback-dkms, built here for the same
+	# reason (tests/system/v4l2loopback.sh says why not by DKMS), and the
+	# feeder that plays frames into it.
+	tests/system/v4l2loopback.sh "$kver" "$top/$build/system-v4l2loopback-$kver" >/dev/null ||
+		return 1
+	install -D -m 0644 "$top/$build/system-v4l2loopback-$kver/v4l2loopback.ko" \
+		"$payload/root/usr/lib/modules/$kver/updates/v4l2loopback.ko"
 	# The module index with grab.ko in it, made here in a second rather than
 	# by depmod in the emulated guest in half a minute: the image's module
 	# tree is a copy of this machine's.
@@ -73,14 +82,33 @@ vm_payload() {
 	mkdir -p "$stage/lib/modules"
 	cp -rs "/lib/modules/$kver" "$stage/lib/modules/"
 	install -D -m 0644 "$kb/grab.ko" "$stage/lib/modules/$kver/updates/grab.ko"
+	install -D -m 0644 "$payload/root/usr/lib/modules/$kver/updates/v4l2loopback.ko" \
+		"$stage/lib/modules/$kver/updates/v4l2loopback.ko"
 	depmod -b "$stage" "$kver" || { echo "depmod for $kver failed" >&2; return 1; }
 	cp -L "$stage/lib/modules/$kver"/modules.* "$payload/root/usr/lib/modules/$kver/"
 	rm -rf "$stage"
-	cp "$top/$build/tests/verify-frames" "$payload/bin/"
-	cp "$top/tests/system/guest.sh" "$payload/"
-	cp "$top/tests/system/guest-v4l2-formats.sh" "$payload/"
+	cp "$top/$build/tests/verify-frames" "$top/$build/tests/loopback-feed" "$payload/bin/"
+	vm_frames "$payload/frames/mjpeg-640x480" MJPEG 640 480 30 || return 1
+	cp "$top/tests/system/guest.sh" "$top/tests/system/guest-mjpeg.sh" \
+		"$top/tests/system/guest-v4l2-formats.sh" "$payload/"
 	cp "$checks" "$payload/checks.sh"
 	cp "$top/tests/system/guest-controls.sh" "$payload/"
+}
+
+# vm_frames DIR MJPEG|YUYV WIDTH HEIGHT N: N frames of ffmpeg's testsrc2
+# (a moving picture with a frame counter: no two alike), one file each, for
+# loopback-feed: JPEGs by ffmpeg's own encoder (so bytes served unchanged
+# cannot have come from grabberd's), or raw YUYV frames.
+vm_frames() {
+	local dir=$1 fmt=$2 w=$3 h=$4 n=$5
+	mkdir -p "$dir"
+	case "$fmt" in
+	MJPEG) set -- -c:v mjpeg -q:v 5 "$dir/%02d.jpg" ;;
+	YUYV) set -- -c:v rawvideo -pix_fmt yuyv422 -f image2 "$dir/%02d.yuv" ;;
+	*) echo "vm_frames: $fmt: MJPEG or YUYV" >&2; return 1 ;;
+	esac
+	ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=${w}x$h:rate=30" \
+		-frames:v "$n" "$@" || { echo "vm_frames: ffmpeg failed" >&2; return 1; }
 }
 
 # vm_boot KVER IMAGE PAYLOAD TIMEOUT: boot, the serial console into
