@@ -156,7 +156,7 @@ ktest refuse 0
 ktest perm 1
 ktest fmtread 1
 ktest sfmt-ro 1
-ktest fuzz 0 100000
+ktest fuzz 0 ${GRAB_FUZZ_CALLS:-100000}
 ktest rmmod
 grep -q '^grab ' /proc/modules
 tap $((!$?)) "grab is unloaded after the rmmod test"
@@ -213,9 +213,10 @@ tap $? "rmmod after the stress run"
 # ~120 kB, so the tolerance is 1 MiB: a leaked ring or a leaked page
 # reference per mapped page (>= 4.8 MiB a cycle, 216 MiB in all) fails by
 # far, and so does any leak above 6 pages a cycle.
+cycles=${GRAB_CYCLES:-50}
 cycles_ok=0
 i=0
-while [ $i -lt 50 ]; do
+while [ $i -lt "$cycles" ]; do
 	if [ $i -eq 5 ]; then
 		settle
 		free0=$(memfree) vm0=$(vmalloc) all0=$(allfree)
@@ -225,17 +226,17 @@ while [ $i -lt 50 ]; do
 	rmmod grab || { cycles_ok=1; break; }
 	i=$((i + 1))
 done
-tap $cycles_ok "50 load/map/produce/unload cycles ($i done)"
+tap $cycles_ok "$cycles load/map/produce/unload cycles ($i done)"
 settle
 free1=$(memfree) vm1=$(vmalloc) all1=$(allfree)
 echo "# MemFree $free0 -> $free1 kB, free incl. per-cpu lists $all0 -> $all1 kB" >&3
 delta=$((all0 - all1))
 [ "$delta" -lt 1024 ]
-tap $? "free memory after 45 more cycles within 1 MiB: $all0 -> $all1 kB (lost $delta kB)"
-echo "# before stress -> after stress and 50 cycles: MemFree $sfree0 -> $free1 kB, free incl. per-cpu lists $sall0 -> $all1 kB" >&3
+tap $? "free memory after $((cycles - 5)) more cycles within 1 MiB: $all0 -> $all1 kB (lost $delta kB)"
+echo "# before stress -> after stress and $cycles cycles: MemFree $sfree0 -> $free1 kB, free incl. per-cpu lists $sall0 -> $all1 kB" >&3
 sdelta=$((sall0 - all1))
 [ "$sdelta" -lt 1024 ]
-tap $? "free memory after the stress run and 50 cycles within 1 MiB of before the stress: $sall0 -> $all1 kB (lost $sdelta kB)"
+tap $? "free memory after the stress run and $cycles cycles within 1 MiB of before the stress: $sall0 -> $all1 kB (lost $sdelta kB)"
 [ $((vm1 - vm0)) -lt 1024 ]
 tap $? "VmallocUsed back: $vm0 -> $vm1 kB"
 
