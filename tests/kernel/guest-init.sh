@@ -36,7 +36,31 @@ tap() { # status name
 ktest() { # grab-ktest arguments; its TAP lines go to the TAP port
 	/grab-ktest "$@" >&3 2>&1 || failed=1
 }
+# The debug kernel's checkers, at the end of a boot: still on (lockdep
+# turns itself off after its first report, the DMA API debugger when it
+# runs out of entries), silent, and used (they saw this boot's locks,
+# allocations and DMA mappings).  Only kernels with lockdep have
+# /proc/lockdep_stats.
+checkers() {
+	[ -r /proc/lockdep_stats ] || return 0
+	v=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)
+	c=$(sed -n 's/^ *lock-classes: *//p' /proc/lockdep_stats)
+	[ "$v" = 1 ]
+	tap $? "lockdep still validating at the end (debug_locks $v, lock classes $c)"
+	d=/sys/kernel/debug/dma-api
+	v=$(cat $d/disabled) e=$(cat $d/error_count)
+	used=$(($(cat $d/nr_total_entries) - $(cat $d/min_free_entries)))
+	[ "$v" = N ] && [ "$e" = 0 ] && [ "$used" -gt 0 ]
+	tap $? "DMA API debugging on, $e errors, up to $used mappings tracked at once"
+	k=/sys/kernel/debug/kfence/stats
+	v=$(sed -n 's/^enabled: //p' $k)
+	a=$(sed -n 's/^total allocations: //p' $k)
+	b=$(sed -n 's/^total bugs: //p' $k)
+	[ "$v" = 1 ] && [ "$b" = 0 ] && [ "${a:-0}" -gt 0 ]
+	tap $? "KFENCE on, $a allocations guarded, $b bugs"
+}
 leave() {
+	checkers
 	echo "# guest: $(cat /proc/uptime | cut -d' ' -f1) s since boot" >&3
 	echo "GRAB-GUEST-DONE failed=$failed" >&3
 	sync

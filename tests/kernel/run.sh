@@ -211,6 +211,22 @@ boot_guest() { # kernel-index mode
 		echo "# $label: the reports ($kb/console-$tag.log):"
 		printf '%s\n' "$reports" | sed 's/^/#   /'
 	fi
+	# The debug kernel's checkers came up (a silent console proves
+	# nothing if they did not); the guest checked they stayed on.
+	case "$ver" in *-grab-debug)
+		local line missing=
+		for line in 'KernelAddressSanitizer initialized' \
+			'kfence: initialized' 'Lock dependency validator' \
+			'DMA-API: debugging enabled by kernel config'; do
+			grep -aq "$line" "$kb/console-$tag.log" || missing="$missing '$line'"
+		done
+		if [ -z "$missing" ]; then
+			pass "$label: KASAN, KFENCE, lockdep and the DMA API debugger initialised"
+		else
+			fail "$label: KASAN, KFENCE, lockdep and the DMA API debugger initialised (console lacks$missing)"
+		fi
+		;;
+	esac
 	# QEMU's own view of the edu device: a DMA address beyond its mask
 	# (clamped) or outside its buffer.
 	if grep -a 'EDU' "$kb/qemu-$tag.log" >"$kb/edu-errors-$tag.log" 2>/dev/null; then
