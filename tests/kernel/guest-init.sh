@@ -214,10 +214,10 @@ allfree() {
 vmalloc() { sed -n 's/^VmallocUsed: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 settle() { sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
 
-# Stress on a load of its own: 8 threads for 30 s mixing mmap/munmap, fork
-# with the mapping live, madvise(MADV_DONTNEED) and touching again,
-# read/poll, every ioctl, close/reopen, on a 640x480 x 8 slot ring
-# (4.8 MiB).  Free memory is sampled before the load and again after the
+# Stress on a load of its own: 8 threads for 30 s (GRAB_STRESS_SECS)
+# mixing mmap/munmap, fork with the mapping live, madvise(MADV_DONTNEED)
+# and touching again, read/poll, every ioctl, close/reopen, on a 640x480
+# x 8 slot ring (4.8 MiB).  Free memory is sampled before the load and again after the
 # load/unload cycles below: a ring or page reference leaked by any of it
 # shows there.
 settle
@@ -231,7 +231,8 @@ tap $? "rmmod after the stress run"
 # Load/unload cycles: each maps and faults in every ring page of two
 # devices (2 x 8 slots of 640x480 YUYV, 4.8 MiB each) and produces frames.
 # Free memory is sampled after 5 warm-up cycles (slab caches settle) and
-# again after 45 more.  MemFree alone swings by +-10 MiB between samples on
+# again after 45 more (GRAB_CYCLES, 50 in all; run.sh gives the debug
+# kernel fewer).  MemFree alone swings by +-10 MiB between samples on
 # 6.12: freed pages park on the per-cpu free lists, which MemFree does not
 # count.  Counting them too (/proc/zoneinfo "count:"), runs drift by at most
 # ~120 kB, so the tolerance is 1 MiB: a leaked ring or a leaked page
