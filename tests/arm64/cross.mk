@@ -36,8 +36,11 @@ BUILD ?= build-arm64
 AR := $(CROSS)ar
 # make module and make clean need no sysroot.
 # ARM64_SYSROOT= names one already made (debian/rules passes it on).
+# Otherwise fetch.sh once (:=, not ?=, which would run it at every use).
 ifneq ($(filter-out module clean,$(or $(MAKECMDGOALS),all)),)
-ARM64_SYSROOT ?= $(shell bash tests/arm64/fetch.sh sysroot)
+ifeq ($(ARM64_SYSROOT),)
+ARM64_SYSROOT := $(shell bash tests/arm64/fetch.sh sysroot)
+endif
 ifeq ($(ARM64_SYSROOT),)
 $(error the arm64 sysroot could not be built (run: bash tests/arm64/fetch.sh sysroot))
 endif
