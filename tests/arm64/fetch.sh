@@ -125,6 +125,28 @@ host_versions() {
 	apt-cache policy "${@%:arm64}" 2>/dev/null | sed -nE 's/^([^ ].*):$/\1/p; s/^ *Candidate: //p'
 }
 
+# On a cache hit the answer depends only on the host's apt lists, yet
+# apt-cache takes seconds (minutes on a loaded machine) to say so: each
+# answer is remembered with a stamp of the lists (names and mtimes) and of
+# this script (its package lists and cache versions), and given again while
+# those and the cache directory are unchanged.
+lists_stamp() {
+	{ cat tests/arm64/fetch.sh
+	  find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -printf '%T@ %p\n' 2>/dev/null | sort
+	} | sha256sum | cut -c1-16
+}
+memo_get() { # what
+	local f=$cache/.arm64-fetch-$1 stamp dir
+	[ -f "$f" ] || return 1
+	read -r stamp dir <"$f" || return 1
+	[ "$stamp" = "$(lists_stamp)" ] && [ -f "$dir/.complete" ] || return 1
+	echo "$dir"
+}
+memo_put() { # what dir
+	local f=$cache/.arm64-fetch-$1
+	echo "$(lists_stamp) $2" >"$f.$$" && mv -f "$f.$$" "$f"
+}
+
 publish() { # built-dir final-dir
 	chmod 755 "$1"
 	if ! mv -T "$1" "$2" 2>/dev/null; then
@@ -237,7 +259,18 @@ do_kernel() {
 }
 
 case "${1:-}" in
-sysroot) do_sysroot ;;
-kernel) do_kernel "${2:-}" ;;
+sysroot) what=sysroot ;;
+kernel)
+	case "${2:-}" in 6.1 | 6.12) ;; *) die "kernel series '${2:-}' is not 6.1 or 6.12" ;; esac
+	what=kernel-$2
+	;;
 *) die "usage: fetch.sh sysroot | kernel 6.1|6.12" ;;
 esac
+memo_get "$what" && exit 0
+case "$1" in
+sysroot) dir=$(do_sysroot) ;;
+kernel) dir=$(do_kernel "$2") ;;
+esac
+[ -n "$dir" ] || exit 1
+memo_put "$what" "$dir" 2>/dev/null || true
+echo "$dir"

@@ -18,7 +18,7 @@
 #     qemu-system-aarch64 (virt, TCG) running the kernel tier's guest tests
 #     (tests/kernel/guest-init.sh) with the TAP lines on a virtio console;
 #  6. the arm64 Debian packages (make deb-arm64): built, aarch64 inside,
-#     Depends naming the arm64 libraries.
+#     Depends naming the arm64 libraries (not rebuilt for an unchanged tree).
 #
 # Caches under /var/cache/grab-test (sysroot, kernels) make a second run
 # download nothing; build-arm64/ keeps the cross build and each kernel's
@@ -50,7 +50,7 @@ cleanup() {
 trap cleanup EXIT
 
 require ${cross}gcc ${cross}strip ${cross}readelf $qemu_user qemu-system-aarch64 clang \
-	sparse cpio gzip make dpkg-deb apt-get dpkg-buildpackage dh file xargs
+	sparse cpio gzip make dpkg-deb apt-get dpkg-buildpackage dh file xargs git
 tier_start=$(date +%s)
 secs() { echo $(($(date +%s) - $1)); }
 
@@ -300,10 +300,22 @@ kernel_leg() { # series
 # members included) must be aarch64, and the Depends must name the arm64
 # libraries' packages as a native build would (the sysroot's dpkg database).
 deb_leg() {
-	local s status p deb x n bad elf
+	local s status p deb x n bad elf key
 	s=$(date +%s)
-	nice -n 10 make --no-print-directory BUILD="$build" deb-arm64 >"$tmp/deb.log" 2>&1
-	status=$?
+	# The packages of this very tree (every file make deb copies), this
+	# sysroot and compiler are not built again.
+	key=$( (echo "$sysroot"; ${cross}gcc --version; dpkg-buildpackage --version | head -1
+		git ls-files -co --exclude-standard -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+	if [ "$(cat "$build/deb/.key" 2>/dev/null)" = "$key" ] &&
+		ls "$build"/deb/grabberd_*_arm64.deb >/dev/null 2>&1; then
+		note "arm64 packages: this tree's (key $key), not rebuilt"
+		status=0
+		: >"$tmp/deb.log"
+	else
+		nice -n 10 make --no-print-directory BUILD="$build" deb-arm64 >"$tmp/deb.log" 2>&1
+		status=$?
+		[ $status -ne 0 ] || echo "$key" >"$build/deb/.key"
+	fi
 	{ tail -20 "$tmp/deb.log"; tail -20 "$build/deb-src/build.log"; } >"$tmp/deb-tail.log" 2>/dev/null
 	result "arm64 Debian packages build (make deb-arm64: dpkg-buildpackage -a arm64 -B -d)" $status \
 		"$tmp/deb-tail.log"
