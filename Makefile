@@ -9,6 +9,7 @@
 #   make bench      run the benchmarks side by side
 #   make install    install (DESTDIR=, PREFIX=, SYSCONFDIR=)
 #   make deb        Debian packages into build/deb/
+#   make deb-arm64  the arm64 ones into build-arm64/deb/ (tests/arm64/cross.mk)
 #   make clean
 #
 # Each component adds its own rules in <component>/build.mk, included below,
@@ -51,7 +52,7 @@ UNINSTALL_TARGETS :=
 # `make bench` theirs.
 deps_stamp = $(BUILD)/.deps-$(1)
 
-.PHONY: all deps module run check bench deb install uninstall clean
+.PHONY: all deps module run check bench deb deb-arm64 install uninstall clean
 all: $(call deps_stamp,build)
 	@$(MAKE) --no-print-directory build-all
 
@@ -130,6 +131,9 @@ bench: $(call deps_stamp,bench) all
 # $(BUILD)/deb-src so nothing lands beside the checkout; the .debs go to
 # $(BUILD)/deb/.
 DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+# Cross builds (tests/arm64/cross.mk) set their own.
+DEB_BUILD_OPTS ?= -b
+DEB_BUILD_ENV ?=
 deb: $(call deps_stamp,deb)
 	rm -rf $(BUILD)/deb-src $(BUILD)/deb
 	mkdir -p $(BUILD)/deb-src/grab-$(DEB_VERSION) $(BUILD)/deb
@@ -143,12 +147,18 @@ deb: $(call deps_stamp,deb)
 	@# Without this make's variables (BUILD=, PREFIX=): debian/rules sets its own.
 	cd $(BUILD)/deb-src/grab-$(DEB_VERSION) && \
 		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u PREFIX -u DESTDIR \
-			-u SYSCONFDIR -u LIBDIR dpkg-buildpackage -us -uc -b -j$(or $(DEB_JOBS),2) >../build.log 2>&1 || \
+			-u SYSCONFDIR -u LIBDIR -u ARCH -u CROSS_COMPILE -u PKG_CONFIG_LIBDIR \
+			-u PKG_CONFIG_SYSROOT_DIR $(DEB_BUILD_ENV) \
+			dpkg-buildpackage -us -uc $(DEB_BUILD_OPTS) -j$(or $(DEB_JOBS),2) >../build.log 2>&1 || \
 		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed, log: $(BUILD)/deb-src/build.log" >&2; exit 1; }
 	mv $(BUILD)/deb-src/*.deb $(BUILD)/deb-src/*.changes $(BUILD)/deb-src/*.buildinfo $(BUILD)/deb/
 	@ls -1 $(BUILD)/deb/*.deb
 
-install: build-all $(INSTALL_TARGETS)
+# make deb CROSS=aarch64-linux-gnu-: the arm64 packages (README).
+deb-arm64:
+	@$(MAKE) --no-print-directory deb CROSS=aarch64-linux-gnu-
+
+install: build-all $(filter-out $(CROSS_SKIP),$(INSTALL_TARGETS))
 uninstall: $(UNINSTALL_TARGETS)
 
 clean:

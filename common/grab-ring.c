@@ -8,6 +8,9 @@
  *             seq = even (release); head = n + 1 (release)
  *   reader:   head (acquire); seq (acquire); descriptor; pixels;
  *             acquire fence; seq and sequence again (relaxed)
+ *   attach:   head (acquire); every header field (relaxed) into a copy
+ * Each fence, acquire and release below names its pair; relaxed accesses
+ * that pair with nothing (statistics) say so.
  * x86 would pass the tests without any of this; weaker CPUs would not.
  */
 #include <errno.h>
@@ -111,6 +114,7 @@ void grab_ring_commit(struct grab_ring_producer *p, uint32_t bytesused,
 
 void grab_ring_add_dropped(struct grab_ring_producer *p, uint64_t n)
 {
+	/* Statistics: pairs with nothing (grab_ring_dropped() loads it). */
 	STORE_RELAXED(&p->hdr->dropped, p->hdr->dropped + n);
 }
 
@@ -119,6 +123,7 @@ void grab_ring_set_streaming(struct grab_ring_producer *p, bool on)
 	uint32_t flags = p->hdr->flags;
 
 	flags = on ? flags | GRAB_RING_STREAMING : flags & ~GRAB_RING_STREAMING;
+	/* State for statistics: pairs with nothing (grab_ring_flags()). */
 	STORE_RELAXED(&p->hdr->flags, flags);
 }
 
@@ -157,16 +162,82 @@ static const char *check_header(const struct grab_ring_header *h, size_t size)
 	return NULL;
 }
 
+static void copy_format(struct grab_format *c, const struct grab_format *f)
+{
+	unsigned int i;
+
+	c->width = LOAD_RELAXED(&f->width);
+	c->height = LOAD_RELAXED(&f->height);
+	c->fourcc = LOAD_RELAXED(&f->fourcc);
+	c->bytesperline = LOAD_RELAXED(&f->bytesperline);
+	c->sizeimage = LOAD_RELAXED(&f->sizeimage);
+	c->nplanes = LOAD_RELAXED(&f->nplanes);
+	for (i = 0; i < GRAB_MAX_PLANES; i++) {
+		c->planes[i].offset = LOAD_RELAXED(&f->planes[i].offset);
+		c->planes[i].stride = LOAD_RELAXED(&f->planes[i].stride);
+	}
+	for (i = 0; i < sizeof(c->reserved) / sizeof(c->reserved[0]); i++)
+		c->reserved[i] = LOAD_RELAXED(&f->reserved[i]);
+}
+
+/*
+ * A private copy of the shared header, field by field.  The producer stores
+ * head, dropped and flags atomically while readers look (a memcpy() racing
+ * those stores is a data race in the C11 model, and may tear a field), and a
+ * hostile producer may store anything anywhere: each field is loaded once,
+ * relaxed, and only the copy is validated and used.  The loads order
+ * nothing: what makes the header's initial stores visible is the caller's
+ * acquire load of head (see grab_ring_reader_attach()).
+ */
+static void copy_header(struct grab_ring_header *c,
+			const struct grab_ring_header *h)
+{
+	unsigned int i;
+
+	c->magic = LOAD_RELAXED(&h->magic);
+	c->abi_version = LOAD_RELAXED(&h->abi_version);
+	c->header_size = LOAD_RELAXED(&h->header_size);
+	c->desc_offset = LOAD_RELAXED(&h->desc_offset);
+	c->desc_size = LOAD_RELAXED(&h->desc_size);
+	c->nslots = LOAD_RELAXED(&h->nslots);
+	c->slot_stride = LOAD_RELAXED(&h->slot_stride);
+	c->data_offset = LOAD_RELAXED(&h->data_offset);
+	c->ring_size = LOAD_RELAXED(&h->ring_size);
+	copy_format(&c->format, &h->format);
+	c->format_gen = LOAD_RELAXED(&h->format_gen);
+	c->flags = LOAD_RELAXED(&h->flags);
+	c->head = LOAD_RELAXED(&h->head);
+	c->dropped = LOAD_RELAXED(&h->dropped);
+	c->fps_num = LOAD_RELAXED(&h->fps_num);
+	c->fps_den = LOAD_RELAXED(&h->fps_den);
+	for (i = 0; i < sizeof(c->reserved) / sizeof(c->reserved[0]); i++)
+		c->reserved[i] = LOAD_RELAXED(&h->reserved[i]);
+}
+
 int grab_ring_reader_attach(struct grab_ring_reader *r, const void *mem,
 			    size_t size, const char **ret_why)
 {
 	const struct grab_ring_header *h = mem;
 	struct grab_ring_header copy;
 	const char *why;
+	uint64_t head = 0;
 
-	/* Validate a private copy: the shared one may change under us. */
-	if (size >= sizeof(copy))
-		memcpy(&copy, h, sizeof(copy));
+	memset(&copy, 0, sizeof(copy));
+	if (size >= sizeof(copy)) {
+		/*
+		 * head first, acquire: pairs with the release store of head
+		 * in grab_ring_commit() (kernel: smp_store_release() in
+		 * grab_frame_publish()), and through it with the release
+		 * fence in grab_ring_producer_init(): once a frame is
+		 * published, the header read below is the initialised one.
+		 * Before the first frame the mapping's hand-over (the fd
+		 * passed over the socket, mmap() of /dev/grabN, a thread's
+		 * creation) is what orders the header's stores before us.
+		 */
+		head = LOAD_ACQUIRE(&h->head);
+		copy_header(&copy, h);
+	}
+	/* Validate the private copy: the shared one may change under us. */
 	why = check_header(&copy, size);
 	if (why) {
 		if (ret_why)
@@ -182,7 +253,8 @@ int grab_ring_reader_attach(struct grab_ring_reader *r, const void *mem,
 	r->slot_stride = copy.slot_stride;
 	r->data_offset = copy.data_offset;
 	r->format = copy.format;
-	r->next = grab_ring_head(r);
+	/* The newest frame published when we looked (acquired above). */
+	r->next = head;
 	return 0;
 }
 
@@ -200,6 +272,15 @@ uint64_t grab_ring_dropped(const struct grab_ring_reader *r)
 {
 	/* A counter for statistics: orders nothing, pairs with nothing. */
 	return LOAD_RELAXED(&r->hdr->dropped);
+}
+
+uint32_t grab_ring_flags(const struct grab_ring_reader *r)
+{
+	/*
+	 * State for statistics (GRAB_RING_STREAMING): orders nothing, pairs
+	 * with nothing; the producer stores it relaxed (kernel: WRITE_ONCE()).
+	 */
+	return LOAD_RELAXED(&r->hdr->flags);
 }
 
 int grab_ring_read(const struct grab_ring_reader *r, uint64_t want,

@@ -124,6 +124,9 @@ uint64_t grab_ring_head(const struct grab_ring_reader *r);
 /* Frames the producer lost so far. */
 uint64_t grab_ring_dropped(const struct grab_ring_reader *r);
 
+/* The header's GRAB_RING_* flags as the producer last stored them. */
+uint32_t grab_ring_flags(const struct grab_ring_reader *r);
+
 /*
  * Read frame number @want.  Returns 0, -EAGAIN if it is not published yet,
  * -ESTALE if it was (or is being) overwritten, -EPROTO if the producer wrote

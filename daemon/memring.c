@@ -53,6 +53,12 @@ int memring_create(struct memring *m, const char *name,
 	m->ro_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (m->ro_fd < 0)
 		goto fail;
+	/*
+	 * No client has the ring yet: the header's stores reach a client
+	 * through the hand-over of ro_fd (sendmsg, then its mmap()), system
+	 * calls that order them; later frames through grab_ring_commit()'s
+	 * release of head (common/grab-ring.c names each pair).
+	 */
 	ret = grab_ring_producer_init(&m->prod, m->mem, m->size, fmt, nslots,
 				      fps_num, fps_den);
 	if (ret) {

@@ -352,6 +352,7 @@ void grab_device_add_dropped(struct grab_dev *gd, u64 count)
 
 	spin_lock_irqsave(&gd->irqlock, irqflags);
 	gd->dropped += count;
+	/* Statistics: pairs with nothing (grab_ring_dropped(), relaxed). */
 	WRITE_ONCE(gd->ring->hdr->dropped, gd->ring->hdr->dropped + count);
 	spin_unlock_irqrestore(&gd->irqlock, irqflags);
 }
@@ -362,6 +363,7 @@ static void grab_set_ring_streaming(struct grab_dev *gd, bool on)
 	u32 flags = gd->ring->hdr->flags;
 
 	WRITE_ONCE(gd->streaming, on);
+	/* State for statistics: pairs with nothing (grab_ring_flags()). */
 	WRITE_ONCE(gd->ring->hdr->flags, on ? flags | GRAB_RING_STREAMING :
 					      flags & ~GRAB_RING_STREAMING);
 }

@@ -150,7 +150,7 @@ int grab_device_stats(struct grab *g, struct grab_stream_stats *st)
 	if (ioctl(g->sock, GRAB_IOC_STATS, &ks) < 0)
 		return -errno;
 	memset(st, 0, sizeof(*st));
-	st->state = (r->hdr->flags & GRAB_RING_STREAMING) ?
+	st->state = (grab_ring_flags(r) & GRAB_RING_STREAMING) ?
 			    GRAB_SOURCE_RUNNING :
 			    GRAB_SOURCE_STOPPED;
 	st->clients = ks.open_files;

@@ -6,7 +6,10 @@
 # host's dpkg: no foreign architecture is added, nothing is installed.
 #
 #   fetch.sh sysroot        an arm64 sysroot of libc and every -dev package
-#                           user space links against; prints its path
+#                           user space links against, with a dpkg database
+#                           of them in var/lib/dpkg (for dpkg-shlibdeps
+#                           --admindir: the arm64 .debs' Depends); prints
+#                           its path
 #   fetch.sh kernel SERIES  SERIES 6.1 or 6.12: Debian's arm64 kernel image,
 #                           the modules the guest needs, the headers (with
 #                           the -common tree they include redirected to the
@@ -66,7 +69,10 @@ apt_closure() {
 		{ cat "$tmp/closure.err" >&2; die "cannot resolve the arm64 packages $*"; }
 }
 
-# Download the packages (arm64) and unpack each into $1.
+# Download the packages (arm64) and unpack each into $1.  With db_final
+# set (the directory $1 will be renamed to), each is also recorded in $1's
+# dpkg database (record_deb).
+db_final=
 unpack_into() { # dir package...
 	local dir=$1; shift
 	mkdir -p "$dir" "$tmp/debs"
@@ -75,8 +81,32 @@ unpack_into() { # dir package...
 	local deb
 	for deb in "$tmp"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$dir"
+		[ -z "$db_final" ] || record_deb "$deb" "$dir"
 	done
 	rm -f "$tmp"/debs/*.deb
+}
+
+# What dpkg would know had it installed the package, in root/var/lib/dpkg:
+# its status entry, its file list (named by the sysroot's own paths, so
+# dpkg-query --search finds the library dpkg-shlibdeps -l found there) and
+# its shlibs and symbols files.  Nothing outside the sysroot reads it.
+record_deb() { # deb root
+	local deb=$1 db=$2/var/lib/dpkg name key f
+	mkdir -p "$db/info" "$db/updates" "$tmp/ctrl"
+	# info/format 1: multiarch names (libc6:arm64.list), as dpkg's own.
+	[ -f "$db/arch" ] || { printf 'amd64\narm64\n' >"$db/arch"; echo 1 >"$db/info/format"; }
+	name=$(dpkg-deb -f "$deb" Package)
+	key=$name
+	[ "$(dpkg-deb -f "$deb" Multi-Arch)" != same ] ||
+		key=$name:$(dpkg-deb -f "$deb" Architecture)
+	{ dpkg-deb -f "$deb"; echo "Status: install ok installed"; echo; } >>"$db/status"
+	dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -nE "s|^\./(.*[^/])/?$|$db_final/\1|p" \
+		>"$db/info/$key.list"
+	rm -rf "${tmp:?}/ctrl"/*
+	dpkg-deb -e "$deb" "$tmp/ctrl"
+	for f in shlibs symbols; do
+		[ ! -f "$tmp/ctrl/$f" ] || cp "$tmp/ctrl/$f" "$db/info/$key.$f"
+	done
 }
 
 # Absolute symlinks point into the host: make them relative to the root.
@@ -95,6 +125,28 @@ host_versions() {
 	apt-cache policy "${@%:arm64}" 2>/dev/null | sed -nE 's/^([^ ].*):$/\1/p; s/^ *Candidate: //p'
 }
 
+# On a cache hit the answer depends only on the host's apt lists, yet
+# apt-cache takes seconds (minutes on a loaded machine) to say so: each
+# answer is remembered with a stamp of the lists (names and mtimes) and of
+# this script (its package lists and cache versions), and given again while
+# those and the cache directory are unchanged.
+lists_stamp() {
+	{ cat tests/arm64/fetch.sh
+	  find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -printf '%T@ %p\n' 2>/dev/null | sort
+	} | sha256sum | cut -c1-16
+}
+memo_get() { # what
+	local f=$cache/.arm64-fetch-$1 stamp dir
+	[ -f "$f" ] || return 1
+	read -r stamp dir <"$f" || return 1
+	[ "$stamp" = "$(lists_stamp)" ] && [ -f "$dir/.complete" ] || return 1
+	echo "$dir"
+}
+memo_put() { # what dir
+	local f=$cache/.arm64-fetch-$1
+	echo "$(lists_stamp) $2" >"$f.$$" && mv -f "$f.$$" "$f"
+}
+
 publish() { # built-dir final-dir
 	chmod 755 "$1"
 	if ! mv -T "$1" "$2" 2>/dev/null; then
@@ -105,14 +157,17 @@ publish() { # built-dir final-dir
 
 do_sysroot() {
 	local key dir
-	key=$( (echo v1; host_versions "${sysroot_packages[@]}") | sha256sum | cut -c1-16)
+	# v3: with the dpkg database (record_deb).
+	key=$( (echo v3; host_versions "${sysroot_packages[@]}") | sha256sum | cut -c1-16)
 	dir=$cache/arm64-sysroot-$key
 	if [ ! -f "$dir/.complete" ]; then
 		mkdir -p "$cache"
 		apt_setup
 		mapfile -t pkgs < <(apt_closure "${sysroot_packages[@]}")
 		[ ${#pkgs[@]} -gt 0 ] || die "no arm64 packages resolved for the sysroot"
+		db_final=$dir
 		unpack_into "$tmp/root" "${pkgs[@]}"
+		db_final=
 		relink_absolute "$tmp/root"
 		printf '%s\n' "${pkgs[@]}" >"$tmp/root/.packages"
 		touch "$tmp/root/.complete"
@@ -204,7 +259,18 @@ do_kernel() {
 }
 
 case "${1:-}" in
-sysroot) do_sysroot ;;
-kernel) do_kernel "${2:-}" ;;
+sysroot) what=sysroot ;;
+kernel)
+	case "${2:-}" in 6.1 | 6.12) ;; *) die "kernel series '${2:-}' is not 6.1 or 6.12" ;; esac
+	what=kernel-$2
+	;;
 *) die "usage: fetch.sh sysroot | kernel 6.1|6.12" ;;
 esac
+memo_get "$what" && exit 0
+case "$1" in
+sysroot) dir=$(do_sysroot) ;;
+kernel) dir=$(do_kernel "$2") ;;
+esac
+[ -n "$dir" ] || exit 1
+memo_put "$what" "$dir" 2>/dev/null || true
+echo "$dir"

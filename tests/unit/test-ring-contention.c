@@ -7,6 +7,7 @@
  * count of frames rejected as overwritten proves the test reached the race.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -126,11 +127,43 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Attaching while the producer publishes: every attach must validate (the
+ * header's constant fields never tear, whatever head and dropped do) and
+ * start no earlier than the previous one.  Under ThreadSanitizer this is
+ * what races the header copy against the producer's stores of head.
+ */
+static void *attacher_main(void *arg)
+{
+	uint64_t *bad = arg, last = 0, n = 0;
+
+	while (!__atomic_load_n(&producer_done, __ATOMIC_ACQUIRE) || n == 0) {
+		struct grab_ring_reader r;
+		const char *why = NULL;
+
+		n++;
+		if (grab_ring_reader_attach(&r, mem, layout.ring_size, &why)) {
+			diag("attach %llu: %s", (unsigned long long)n, why);
+			(*bad)++;
+		} else if (r.next < last || r.nslots != NSLOTS) {
+			diag("attach %llu: head went back or wrong slot count",
+			     (unsigned long long)n);
+			(*bad)++;
+		} else {
+			last = r.next;
+		}
+		sched_yield(); /* the readers and producer need the CPUs more */
+	}
+	diag("attacher: %llu attaches while the producer ran",
+	     (unsigned long long)n);
+	return NULL;
+}
+
 int main(void)
 {
 	struct reader_result res[NREADERS];
-	pthread_t producer, readers[NREADERS];
-	uint64_t accepted = 0, bad = 0, torn = 0, disorder = 0,
+	pthread_t producer, attacher, readers[NREADERS];
+	uint64_t attach_bad = 0, accepted = 0, bad = 0, torn = 0, disorder = 0,
 		 accounted_ok = 1;
 	int i;
 
@@ -143,8 +176,10 @@ int main(void)
 
 	for (i = 0; i < NREADERS; i++)
 		pthread_create(&readers[i], NULL, reader_main, &res[i]);
+	pthread_create(&attacher, NULL, attacher_main, &attach_bad);
 	pthread_create(&producer, NULL, producer_main, NULL);
 	pthread_join(producer, NULL);
+	pthread_join(attacher, NULL);
 	for (i = 0; i < NREADERS; i++) {
 		pthread_join(readers[i], NULL);
 		diag("reader %d: accepted %llu, rejected torn %llu, skipped %llu",
@@ -171,6 +206,9 @@ int main(void)
 	   "the race was reached: %llu frames rejected as overwritten",
 	   (unsigned long long)torn);
 	ok(accepted > 0, "readers accepted frames");
+	ok(attach_bad == 0,
+	   "attaching while the producer runs always validates (%llu failed)",
+	   (unsigned long long)attach_bad);
 	ok(disorder == 0, "accepted frames arrive in increasing order");
 	ok(accounted_ok, "no reader counts more frames than were published");
 	free(mem);
