@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Debian's arm64 pieces grab needs on an x86-64 host, unpacked into caches
-# under /var/cache/grab-test (or $GRAB_TEST_CACHE) without touching the
+# under /var/cache/grab-test (or $GRAB_CACHE) without touching the
 # host's dpkg: no foreign architecture is added, nothing is installed.
 #
 #   fetch.sh sysroot        an arm64 sysroot of libc and every -dev package
@@ -26,7 +26,7 @@
 # line only: -o APT::Architectures::=amd64 -o APT::Architectures::=arm64.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cache=${GRAB_TEST_CACHE:-/var/cache/grab-test}
+cache=${GRAB_CACHE:-/var/cache/grab-test}
 
 die() { echo "fetch.sh: $*" >&2; exit 1; }
 

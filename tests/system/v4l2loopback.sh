@@ -23,7 +23,7 @@
 #
 #   v4l2loopback.sh KERNEL_VERSION OUTDIR    builds OUTDIR/v4l2loopback.ko
 set -euo pipefail
-cache=${GRAB_CACHE:-${GRAB_TEST_CACHE:-/var/cache/grab-test}}
+cache=${GRAB_CACHE:-/var/cache/grab-test}
 [ $# -eq 2 ] || { echo "usage: $0 KERNEL_VERSION OUTDIR" >&2; exit 2; }
 kver=$1 out=$2
 die() { echo "v4l2loopback.sh: $*" >&2; exit 1; }
