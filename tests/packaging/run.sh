@@ -223,9 +223,10 @@ for p in "${packages[@]}"; do cp "$debs/${p}"_*.deb "$r/debs/"; done
 d=$tmp/r-install.log
 start=$(date +%s)
 in_root "$r" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	--no-install-recommends -o DPkg::Lock::Timeout=300 ./debs/*.deb gcc libc6-dev pkg-config linux-headers-amd64' \
+	--no-install-recommends -o DPkg::Lock::Timeout=300 ./debs/*.deb gcc libc6-dev pkg-config \
+	linux-headers-amd64 linux-headers-6.12-amd64' \
 	>"$d" 2>&1
-result "apt install ./*.deb (with gcc, pkg-config and kernel headers) in a fresh root" $? "$d"
+result "apt install ./*.deb (with gcc, pkg-config and the 6.1 and 6.12 kernel headers) in a fresh root" $? "$d"
 note "apt install of the packages: $(($(date +%s) - start)) s"
 t "grab-capture --version answers" in_root "$r" grab-capture --version
 libs=$(in_root "$r" pkg-config --libs libgrab 2>&1)
@@ -247,10 +248,26 @@ t "installing grabberd created the grabberd user (sysusers)" in_root "$r" getent
 t "installing grabberd enabled grabberd.socket" test -L "$r/etc/systemd/system/sockets.target.wants/grabberd.socket"
 t "installing grabberd did not enable grabberd.service (the socket starts it)" \
 	sh -c "! ls '$r'/etc/systemd/system/*.wants/grabberd.service 2>/dev/null | grep -q ."
+# DKMS on both kernels: whatever the package's install built, every kernel
+# with headers must end with grab.ko (dkms install for any it left out, as
+# a new kernel's headers would trigger).
 d=$tmp/r-dkms.log
-{ in_root "$r" dkms status; ls "$r"/lib/modules/*/updates/dkms/grab.ko*; } >"$d" 2>&1
-result "DKMS built and installed grab.ko for the root's kernel headers" $? "$d"
-head -3 "$d" | sed 's/^/# /'
+(
+	ver=$(basename "$(compgen -G "$r/usr/src/grab-*" | head -1)") && ver=${ver#grab-}
+	n=0
+	for k in $(cd "$r/lib/modules" && ls); do
+		[ -e "$r/lib/modules/$k/build" ] || continue
+		in_root "$r" dkms status -k "$k" "grab/$ver" | grep -q installed ||
+			in_root "$r" dkms install "grab/$ver" -k "$k" || exit 1
+		ls "$r/lib/modules/$k/updates/dkms/"grab.ko* || exit 1
+		n=$((n + 1))
+	done
+	in_root "$r" dkms status
+	echo "kernels with grab.ko: $n"
+	[ "$n" -ge 2 ]
+) >"$d" 2>&1
+result "DKMS built and installed grab.ko for both kernels' headers (6.1 and 6.12)" $? "$d"
+grep -E 'grab|kernels' "$d" | head -4 | sed 's/^/# /'
 
 d=$tmp/r-purge.log
 {
