@@ -490,6 +490,29 @@ static void set_control(struct client *c, struct stream *s,
 	client_drop(c, "control set");
 }
 
+/* The stream @name for a client allowed to connect; NULL once the client
+ * is refused (not allowed, no such stream). */
+static struct stream *allowed_stream(struct client *c, const char *name)
+{
+	char why[GRAB_TEXT_MAX];
+	struct stream *s;
+
+	if (c->denied) {
+		snprintf(
+			why, sizeof(why),
+			"permission denied: uid %d is not in allowed_uids or allowed_groups",
+			c->uid);
+		refuse(c, EACCES, why);
+		return NULL;
+	}
+	s = daemon_find_stream(c->d, name);
+	if (!s) {
+		snprintf(why, sizeof(why), "no stream named \"%s\"", name);
+		refuse(c, ENOENT, why);
+	}
+	return s;
+}
+
 static void handle_msg(struct client *c, const struct grab_msg *m)
 {
 	struct stream *s;
@@ -503,21 +526,9 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 				    grab_msg_type_name(m->hdr.type));
 			return;
 		}
-		if (c->denied) {
-			snprintf(
-				why, sizeof(why),
-				"permission denied: uid %d is not in allowed_uids or allowed_groups",
-				c->uid);
-			refuse(c, EACCES, why);
+		s = allowed_stream(c, m->u.hello.stream);
+		if (!s)
 			return;
-		}
-		s = daemon_find_stream(c->d, m->u.hello.stream);
-		if (!s) {
-			snprintf(why, sizeof(why), "no stream named \"%s\"",
-				 m->u.hello.stream);
-			refuse(c, ENOENT, why);
-			return;
-		}
 		if (m->hdr.type == GRAB_MSG_STATS_REQ) {
 			if (c->state != CLIENT_HELLO) {
 				client_drop(c, "STATS_REQ after HELLO");
@@ -546,21 +557,9 @@ static void handle_msg(struct client *c, const struct grab_msg *m)
 				    grab_msg_type_name(m->hdr.type));
 			return;
 		}
-		if (c->denied) {
-			snprintf(
-				why, sizeof(why),
-				"permission denied: uid %d is not in allowed_uids or allowed_groups",
-				c->uid);
-			refuse(c, EACCES, why);
+		s = allowed_stream(c, name);
+		if (!s)
 			return;
-		}
-		s = daemon_find_stream(c->d, name);
-		if (!s) {
-			snprintf(why, sizeof(why), "no stream named \"%s\"",
-				 name);
-			refuse(c, ENOENT, why);
-			return;
-		}
 		if (m->hdr.type == GRAB_MSG_CONTROLS_REQ)
 			send_controls(c, s);
 		else

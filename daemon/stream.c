@@ -329,8 +329,10 @@ struct stream *daemon_find_stream(struct daemon *d, const char *name)
 	return NULL;
 }
 
-int stream_list_controls(struct stream *s, struct grab_msg_control *ret,
-			 size_t max, char *why, size_t whylen)
+/* 0 if @s's source has controls and runs, else -errno with why: the
+ * controls are @what ("there", "set") while a client watches. */
+static int controls_at_hand(const struct stream *s, const char *what, char *why,
+			    size_t whylen)
 {
 	if (!source_has_controls(s->cfg.source)) {
 		snprintf(why, whylen, "stream %s: source %s has no controls",
@@ -340,11 +342,20 @@ int stream_list_controls(struct stream *s, struct grab_msg_control *ret,
 	if (!s->src) {
 		snprintf(
 			why, whylen,
-			"stream %s: source %s is not running (controls are there while a client watches)",
-			s->cfg.name, s->cfg.source);
+			"stream %s: source %s is not running (controls are %s while a client watches)",
+			s->cfg.name, s->cfg.source, what);
 		return -ENODATA;
 	}
-	return s->src->ops->list_controls(s->src, ret, max, why, whylen);
+	return 0;
+}
+
+int stream_list_controls(struct stream *s, struct grab_msg_control *ret,
+			 size_t max, char *why, size_t whylen)
+{
+	int r = controls_at_hand(s, "there", why, whylen);
+
+	return r ? r :
+		   s->src->ops->list_controls(s->src, ret, max, why, whylen);
 }
 
 int stream_set_control(struct stream *s, const char *name, const char *value,
@@ -353,18 +364,9 @@ int stream_set_control(struct stream *s, const char *name, const char *value,
 	char junk[8], reason[GRAB_TEXT_MAX];
 	int r;
 
-	if (!source_has_controls(s->cfg.source)) {
-		snprintf(why, whylen, "stream %s: source %s has no controls",
-			 s->cfg.name, s->cfg.source);
-		return -EOPNOTSUPP;
-	}
-	if (!s->src) {
-		snprintf(
-			why, whylen,
-			"stream %s: source %s is not running (controls are set while a client watches)",
-			s->cfg.name, s->cfg.source);
-		return -ENODATA;
-	}
+	r = controls_at_hand(s, "set", why, whylen);
+	if (r)
+		return r;
 	r = s->src->ops->set_control(s->src, name, value, ret, reason,
 				     sizeof(reason));
 	if (r) {
