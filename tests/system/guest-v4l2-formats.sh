@@ -206,18 +206,22 @@ check "format = auto, 700x400 (no such mode): the nearest size, 640x480" \
 
 # --- conversion: a format the camera does not offer ---------------------------
 # vivid offers every format libv4l2 converts to (RGB3, BGR3, YU12), so the
-# conversion needs a camera that does not: v4l2loopback fed YUYV by
-# v4l2-ctl.  The image has it once the MJPEG checks brought it.
+# conversion needs a camera that does not: v4l2loopback fed YUYV frames
+# (made by ffmpeg on the host, 320x180) by loopback-feed, as the MJPEG
+# check feeds it JPEGs.  With exclusive_caps it is a capture device only
+# while fed, so grabberd starts once the feeder says so.
 if modprobe v4l2loopback devices=1 exclusive_caps=1 card_label=grabloop 2>/dev/null; then
 	udevadm settle
 	loop=""
 	for n in /sys/class/video4linux/video*; do
 		grep -q grabloop "$n/name" 2>/dev/null && loop=/dev/${n##*/}
 	done
-	v4l2-ctl -d "$loop" -x "width=$vw,height=$vh,pixelformat=YUYV" \
-		--stream-out-mmap --stream-count=600 >/dev/null 2>&1 &
+	$bin/loopback-feed "$loop" YUYV $vw $vh 15 0 /payload/frames/yuyv-${vw}x$vh/*.yuv \
+		>/tmp/conv-feed.log 2>&1 &
 	feeder=$!
-	sleep 2
+	check "conversion: loopback-feed plays YUYV ${vw}x$vh into $loop" \
+		wait_for 20 grep -q '^feeding' /tmp/conv-feed.log
+	sed 's/^/# /' /tmp/conv-feed.log
 	grabberd --socket /run/grab-conv.sock --stream conv \
 		--source "v4l2:$loop" --width $vw --height $vh --format RGB3 \
 		--linger 10000 --http 127.0.0.1:8092 >/tmp/grab-conv.log 2>&1 &

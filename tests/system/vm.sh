@@ -89,6 +89,7 @@ vm_payload() {
 	rm -rf "$stage"
 	cp "$top/$build/tests/verify-frames" "$top/$build/tests/loopback-feed" "$payload/bin/"
 	vm_frames "$payload/frames/mjpeg-640x480" MJPEG 640 480 30 || return 1
+	vm_frames "$payload/frames/yuyv-320x180" YUYV 320 180 10 || return 1
 	cp "$top/tests/system/guest.sh" "$top/tests/system/guest-mjpeg.sh" \
 		"$top/tests/system/guest-v4l2-formats.sh" "$payload/"
 	cp "$checks" "$payload/checks.sh"
