@@ -8,7 +8,7 @@
 # with VIDIOC_S_PARM; format = auto; libv4l2's conversion when the format
 # is not the camera's own.  A grabberd of its own (root, its own socket and
 # HTTP port) so the operator's daemon is left alone.
-: "${camera:?}" "${out:?}"
+: "${camera:?}" "${out:?}" "${bin:?}"
 vw=320 vh=180 vfps=15
 vsock=/run/grab-v4l2.sock
 vconf=/tmp/grab-v4l2.conf
