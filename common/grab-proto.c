@@ -193,6 +193,7 @@ static int check_body(const struct grab_msg *m, const char **ret_why)
 	switch (m->hdr.type) {
 	case GRAB_MSG_HELLO:
 	case GRAB_MSG_STATS_REQ:
+	case GRAB_MSG_CONTROLS_REQ: /* a HELLO's body: the stream named */
 		if (!text_ok(m->u.hello.stream, sizeof(m->u.hello.stream)))
 			BAD("stream name not terminated or not printable");
 		if (!grab_stream_name_valid(m->u.hello.stream))
@@ -244,16 +245,6 @@ static int check_body(const struct grab_msg *m, const char **ret_why)
 		    !text_ok(m->u.stats.error, sizeof(m->u.stats.error)))
 			BAD("source or error not terminated");
 		if (m->u.stats.reserved || !tail_zero(m, sizeof(m->u.stats)))
-			BAD("reserved bytes not zero");
-		return 0;
-	case GRAB_MSG_CONTROLS_REQ:
-		if (!text_ok(m->u.hello.stream, sizeof(m->u.hello.stream)) ||
-		    !grab_stream_name_valid(m->u.hello.stream))
-			BAD("stream name empty or not [A-Za-z0-9_.-]");
-		if (m->u.hello.flags)
-			BAD("unknown flags");
-		if (!zero(m->u.hello.reserved, sizeof(m->u.hello.reserved)) ||
-		    !tail_zero(m, sizeof(m->u.hello)))
 			BAD("reserved bytes not zero");
 		return 0;
 	case GRAB_MSG_CONTROL:
