@@ -676,6 +676,27 @@ def rtsp_scenario():
     return out
 
 
+def run_vm_bench(script, secs, timeout):
+    """Run a VM benchmark script (tests/bench/*-vm.sh SECONDS), log what it
+    printed, and return (its CompletedProcess, its BENCH lines by name), or
+    (None, {}) if it timed out."""
+    try:
+        p = subprocess.run(["bash", os.path.join(ROOT, "tests", "bench", script), str(secs)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log("  timed out")
+        return None, {}
+    for line in (p.stdout + p.stderr).splitlines():
+        if not line.startswith(("build-image", "Creating")):
+            log("  " + line)
+    runs = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH "):
+            kv = dict(f.split("=", 1) for f in line.split()[1:])
+            runs[kv["name"]] = {k: (int(v) if v.isdigit() else v) for k, v in kv.items()}
+    return p, runs
+
+
 def ustreamer_scenario():
     """Scenario 7: tests/bench/ustreamer-vm.sh boots the system-test VM and
     runs uStreamer (raw memsink, 4 ustreamer-dump readers) and grabberd (4
@@ -685,24 +706,12 @@ def ustreamer_scenario():
     if os.environ.get("BENCH_USTREAMER", "1") == "0":
         log("uStreamer: left out (BENCH_USTREAMER=0)")
         return {"available": False}
-    script = os.path.join(ROOT, "tests", "bench", "ustreamer-vm.sh")
     secs = max(10, int(SECS) * 3)
     log("uStreamer vs grabberd on vivid, in the system-test VM (%d s each)" % secs)
-    try:
-        p = subprocess.run(["bash", script, str(secs)], capture_output=True,
-                           text=True, cwd=ROOT, timeout=600)
-    except subprocess.TimeoutExpired:
-        log("  timed out")
+    p, runs = run_vm_bench("ustreamer-vm.sh", secs, 600)
+    if p is None:
         return {"available": True, "ratio": None}
-    for line in (p.stdout + p.stderr).splitlines():
-        if not line.startswith(("build-image", "Creating")):
-            log("  " + line)
     m = re.search(r"ustreamer / grabberd: ([0-9.]+)x", p.stdout)
-    runs = {}
-    for line in p.stdout.splitlines():
-        if line.startswith("BENCH "):
-            kv = dict(f.split("=", 1) for f in line.split()[1:])
-            runs[kv["name"]] = {k: (int(v) if v.isdigit() else v) for k, v in kv.items()}
     return {"available": True, "seconds": secs, "runs": runs,
             "ratio": float(m.group(1)) if p.returncode == 0 and m else None}
 
@@ -716,23 +725,11 @@ def mjpeg_scenario():
     if os.environ.get("BENCH_MJPEG", "1") == "0":
         log("MJPEG camera: left out (BENCH_MJPEG=0)")
         return {"available": False}
-    script = os.path.join(ROOT, "tests", "bench", "mjpeg-vm.sh")
     secs = max(10, int(SECS) * 5)
     log("MJPEG camera against a YUYV camera, HTTP viewers, in the system-test VM (%d s)" % secs)
-    try:
-        p = subprocess.run(["bash", script, str(secs)], capture_output=True,
-                           text=True, cwd=ROOT, timeout=900)
-    except subprocess.TimeoutExpired:
-        log("  timed out")
+    p, runs = run_vm_bench("mjpeg-vm.sh", secs, 900)
+    if p is None:
         return {"available": True, "ratio": None}
-    for line in (p.stdout + p.stderr).splitlines():
-        if not line.startswith(("build-image", "Creating")):
-            log("  " + line)
-    runs = {}
-    for line in p.stdout.splitlines():
-        if line.startswith("BENCH "):
-            kv = dict(f.split("=", 1) for f in line.split()[1:])
-            runs[kv["name"]] = {k: (int(v) if v.isdigit() else v) for k, v in kv.items()}
     m = re.search(r"MJPEG / YUYV camera: ([0-9.]+)x", p.stdout)
     e = re.search(r"encodes per frame MJPEG camera: ([0-9.]+)", p.stdout)
     ok = p.returncode == 0
