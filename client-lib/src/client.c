@@ -143,7 +143,11 @@ static int try_connect(struct grab *g)
 		close(fd);
 		return ret;
 	}
+	/* Blocking, so that next_event() can wait inside recvmsg(); every
+	 * other call on it says MSG_DONTWAIT. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	g->sock = fd;
+	g->rcvtimeo_ms = 0; /* a new socket has none */
 	g->state = ST_HELLO_SENT;
 	timer_set(g, false);
 	return 0;
@@ -285,11 +289,13 @@ static int attach(struct grab *g, const struct grab_msg_stream *s, int fd)
 }
 
 /*
- * Read one message.  Returns 1 with *@ret_ev filled for a frame event, 0 for
- * anything else handled, -EAGAIN when nothing is there, or another -errno
- * for what the caller must see (-ENOENT, -EPROTONOSUPPORT, ...).
+ * Read one message, waiting for it up to the socket's receive timeout if
+ * @wait (see wait_in_recv()).  Returns 1 with *@ret_ev filled for a frame
+ * event, 0 for anything else handled, -EAGAIN when nothing is there (or came
+ * in time), -EINTR when a signal cut the wait short, or another -errno for
+ * what the caller must see (-ENOENT, -EPROTONOSUPPORT, ...).
  */
-static int read_one(struct grab *g, struct grab_msg_frame *ret_ev)
+static int read_one(struct grab *g, struct grab_msg_frame *ret_ev, bool wait)
 {
 	uint8_t buf[GRAB_MSG_SIZE + 64];
 	union {
@@ -306,8 +312,11 @@ static int read_one(struct grab *g, struct grab_msg_frame *ret_ev)
 	int fd = -1, ret;
 	ssize_t n;
 
-	n = recvmsg(g->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = recvmsg(g->sock, &mh,
+		    MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
 	if (n < 0) {
+		if (errno == EINTR && wait)
+			return -EINTR;
 		if (errno == EAGAIN || errno == EINTR)
 			return -EAGAIN;
 		disconnect(g, ST_DISCONNECTED);
@@ -426,12 +435,39 @@ static int no_frame(const struct grab *g, int timeout_ms)
 }
 
 /*
+ * Whether the first look of a call that may wait for @timeout_ms can wait
+ * inside recvmsg() itself, the socket's receive timeout standing in for the
+ * caller's.  A reader that keeps up then makes one system call per frame, as
+ * a bare recv() would, instead of three (a recvmsg() that finds nothing,
+ * epoll_wait(), recvmsg() again).  The timeout is set only when the caller's
+ * changes.  Having one also makes a signal end the wait with EINTR, as it
+ * ends epoll_wait(), SA_RESTART or not; "for ever" is a long timeout after
+ * which the call goes on waiting in epoll_wait().  The kernel rounds the
+ * timeout up to its tick, so a wait here may end up to a tick late.
+ */
+static bool wait_in_recv(struct grab *g, int timeout_ms)
+{
+	int ms = timeout_ms < 0 ? LONG_WAIT_MS : timeout_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (timeout_ms == 0 || g->sock < 0)
+		return false;
+	if (g->rcvtimeo_ms == ms)
+		return true;
+	if (setsockopt(g->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return false;
+	g->rcvtimeo_ms = ms;
+	return true;
+}
+
+/*
  * The next frame event, waiting until @deadline.  Does everything else that
  * comes in the meantime: handshakes, resets, reconnections.
  */
 static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 		      struct grab_msg_frame *ret_ev)
 {
+	bool wait = wait_in_recv(g, timeout_ms);
 	struct epoll_event evs[2];
 	unsigned int handled = 0;
 	int ret;
@@ -443,7 +479,10 @@ static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 		if (g->state == ST_GONE)
 			return -ENOENT;
 		if (g->sock >= 0) {
-			ret = read_one(g, ret_ev);
+			/* Only the first look waits in recvmsg(); the
+			 * deadline is kept by epoll_wait() after it. */
+			ret = read_one(g, ret_ev, wait);
+			wait = false;
 			if (ret == 1)
 				return 0;
 			if (ret == 0) {
@@ -696,7 +735,7 @@ API int grab_connect(const char *socket_path, const char *stream,
 			ret = -ETIMEDOUT;
 			goto err;
 		}
-		ret = read_one(g, &ev);
+		ret = read_one(g, &ev, false);
 		if (ret == -EAGAIN) {
 			struct pollfd p = { g->sock, POLLIN, 0 };
 			int left = remaining(deadline, HANDSHAKE_TIMEOUT_MS);
@@ -759,7 +798,7 @@ API int grab_stream_info(struct grab *g, struct grab_stream_info *ret_info)
 		 * is queued is read, and a flood of anything else ends at
 		 * the budget. */
 		while (g->sock >= 0 && g->state != ST_ATTACHED && budget--) {
-			ret = read_one(g, &ev);
+			ret = read_one(g, &ev, false);
 			if (ret == -EBADFD || ret == -EUCLEAN)
 				return ret;
 			if (ret < 0)

@@ -18,6 +18,8 @@
 /* Messages handled in one call past its deadline: a peer that never stops
  * sending cannot keep a call from returning. */
 #define MSG_BUDGET 256
+/* The receive timeout that stands for "wait for ever" (wait_in_recv()). */
+#define LONG_WAIT_MS (3600 * 1000)
 /* No ring is larger (256 slots of the largest frame fit easily). */
 #define GRAB_RING_MAX_MAP (1ull << 34)
 
@@ -57,6 +59,7 @@ struct grab {
 	char socket_path[108];
 	char stream[GRAB_NAME_MAX];
 	int sock; /* daemon socket or device fd, -1 if none */
+	int rcvtimeo_ms; /* the daemon socket's SO_RCVTIMEO, 0 if none */
 	int epfd; /* grab_fd(): sock, or the reconnect timer */
 	int timerfd;
 	bool timer_armed;

@@ -18,14 +18,15 @@ ALL_TARGETS += $(FAULTS_INJECT) $(FAULTS_RO)
 # A hostile "daemon" and the libgrab client that faces it.
 FAULTS_FAKE := $(FAULTS_DIR)/fake-daemon
 FAULTS_HOSTILE := $(FAULTS_DIR)/hostile-client
+FAULTS_WAIT := $(FAULTS_DIR)/wait-client
 
 $(FAULTS_FAKE): tests/faults/fake-daemon.c $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
 
-$(FAULTS_HOSTILE): tests/faults/hostile-client.c $(LIBGRAB_SO)
+$(FAULTS_HOSTILE) $(FAULTS_WAIT): $(FAULTS_DIR)/%: tests/faults/%.c $(LIBGRAB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -o $@ $< \
 		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)
 
-ALL_TARGETS += $(FAULTS_FAKE) $(FAULTS_HOSTILE)
+ALL_TARGETS += $(FAULTS_FAKE) $(FAULTS_HOSTILE) $(FAULTS_WAIT)

@@ -10,6 +10,7 @@
  * Ring modes (a STREAM message announcing a 64x48 YUYV ring of 4 slots,
  * then one frame event a second, with this fd):
  *   good       a sealed memfd holding a valid ring (the control case)
+ *   quiet      the same, one frame event and then nothing (for waits)
  *   pipe       the read end of a pipe
  *   file       a regular file in DIR holding a valid ring
  *   shrink     the same file, cut to one page a second after it is passed
@@ -252,7 +253,15 @@ static void serve(int sock)
 		return;
 	}
 	/* One frame event a second (frame 0 is in the ring) until the
-	 * client leaves. */
+	 * client leaves; quiet: one, then silence until the client leaves. */
+	if (!strcmp(mode, "quiet")) {
+		frame_msg(&m, 0);
+		m.u.frame.missed = 0;
+		if (send_fd(sock, &m, -1) == 0)
+			while (recv(sock, &m, sizeof(m), 0) > 0)
+				;
+		return;
+	}
 	for (;; n++) {
 		frame_msg(&m, 0);
 		m.u.frame.missed = 0;

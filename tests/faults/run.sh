@@ -439,6 +439,22 @@ for m in flood-wait flood-early flood-frames flood-reset; do
 		bash -c "[ $st -eq 0 ] && [ -n '$res' ] && [ \$(echo '$res' | sed 's/.*worst_ms=//') -le 1500 ]"
 done
 
+# A daemon that goes quiet: every wait ends at its own timeout, never
+# before it and never at an earlier call's (libgrab may wait inside
+# recvmsg() with the socket's receive timeout, set when the caller's
+# changes); a signal ends a wait with EINTR even with SA_RESTART, with a
+# timeout and without one.  Late by at most 1 s on a loaded machine.
+wait=$build/tests/faults/wait-client
+require "$wait"
+fake_start quiet
+timeout 60 "$wait" "$tmp/fake.sock" >"$tmp/wait.out" 2>&1
+st=$?
+fake_stop
+res=$(grep RESULT "$tmp/wait.out")
+t "quiet daemon: every wait ends at its own timeout, none early, a signal ends it (exit $st: $res)" \
+	bash -c "[ $st -eq 0 ] && echo '$res' | grep -q 'first=OK timeouts=7/7 early=0 late_ms=[0-9]* signals=2/2' &&
+		[ \$(echo '$res' | sed 's/.*late_ms=\([0-9]*\).*/\1/') -le 1000 ]"
+
 # --- 8. a planted socket --------------------------------------------------------
 # With no socket given, libgrab and grab-capture look in the user's places
 # (/tmp/grabberd-UID, $XDG_RUNTIME_DIR).  Another user who made the
