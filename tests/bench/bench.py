@@ -697,6 +697,24 @@ def run_vm_bench(script, secs, timeout):
     return p, runs
 
 
+def vm_debs():
+    """Build the Debian packages that the VM scenarios install once for all
+    of them (make deb takes minutes): tests/system/vm.sh takes them from
+    GRAB_VM_DEBS.  Returns the build directory to remove, or None (each
+    script then builds its own)."""
+    d = tempfile.mkdtemp(prefix="grab-bench-debs-")
+    log("VM scenarios: make deb, once for all of them")
+    p = subprocess.run(["nice", "-n", "10", "make", "-s", "-C", ROOT, "deb", "BUILD=" + d],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        log("  make deb failed; each VM scenario builds its own:\n  " +
+            "\n  ".join((p.stdout + p.stderr).splitlines()[-10:]))
+        shutil.rmtree(d, ignore_errors=True)
+        return None
+    os.environ["GRAB_VM_DEBS"] = os.path.join(d, "deb")
+    return d
+
+
 def ustreamer_scenario():
     """Scenario 7: tests/bench/ustreamer-vm.sh boots the system-test VM and
     runs uStreamer (raw memsink, 4 ustreamer-dump readers) and grabberd (4
@@ -919,10 +937,21 @@ def main():
                 run.cleanup()
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    http = http_scenario()
-    rtsp = rtsp_scenario() if not only or re.search(only, "grab-rtsp") else {"available": False}
-    ustreamer = ustreamer_scenario()
-    mjpeg = mjpeg_scenario() if not only or re.search(only, "mjpeg-camera") else {"available": False}
+    def wanted(name):
+        return not only or re.search(only, name)
+
+    off = {"available": False}
+    http = http_scenario() if wanted("http") else off
+    rtsp = rtsp_scenario() if wanted("grab-rtsp") else off
+    debs = vm_debs() if (wanted("ustreamer") and os.environ.get("BENCH_USTREAMER", "1") != "0") or \
+        (wanted("mjpeg-camera") and os.environ.get("BENCH_MJPEG", "1") != "0") else None
+    try:
+        ustreamer = ustreamer_scenario() if wanted("ustreamer") else off
+        mjpeg = mjpeg_scenario() if wanted("mjpeg-camera") else off
+    finally:
+        if debs:
+            shutil.rmtree(debs, ignore_errors=True)
+            os.environ.pop("GRAB_VM_DEBS", None)
 
     # The table.
     cols = [("lat p50 us", "lat_p50_us", 0), ("lat p99 us", "lat_p99_us", 0),

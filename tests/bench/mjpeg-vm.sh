@@ -16,27 +16,14 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 build=${BUILD:-build}
-. tests/system/vm.sh
+. tests/bench/vm-bench.sh
 for t in ffmpeg qemu-system-x86_64 mmdebstrap apt-get dpkg-deb; do
 	command -v $t >/dev/null || { echo "mjpeg-vm: $t missing (tests/lib/install-deps.sh bench)" >&2; exit 1; }
 done
 
-mapfile -t installed < <(vm_kernels)
-kver=
-for v in "${installed[@]}"; do case "$v" in 6.1.*) kver=$v ;; esac; done
-[ -n "$kver" ] || { echo "mjpeg-vm: no 6.1 kernel with headers and image" >&2; exit 1; }
-image=$(tests/system/build-image.sh "${installed[@]}") || exit 1
-payload=$(mktemp -d "${TMPDIR:-/tmp}/grab-mjpeg-bench.XXXXXX")
-trap 'rm -rf "$payload"; vm_cleanup' EXIT
-vm_payload "$kver" "$payload" tests/bench/mjpeg-guest.sh || exit 1
+vm_bench_prepare mjpeg-vm tests/bench/mjpeg-guest.sh "SECS=${1:-20}" "VIEWERS=${2:-4}" || exit 1
 vm_frames "$payload/frames/yuyv-640x480" YUYV 640 480 10 || exit 1
-# guest.sh sources checks.sh; give it the duration and viewers first.
-{ printf 'SECS=%s\nVIEWERS=%s\n' "${1:-20}" "${2:-4}"; cat "$payload/checks.sh"; } >"$payload/checks.tmp" &&
-	mv "$payload/checks.tmp" "$payload/checks.sh"
-vm_boot "$kver" "$image" "$payload" 900
-status=$?
-tr -d '\r' <"$payload/serial.log" | grep -aE '^(BENCH|not ok|# (grabberd|feeding|state))' | tee "$payload/bench.txt"
-[ "$status" -eq 1 ] || { echo "mjpeg-vm: the guest failed (qemu status $status)" >&2; exit 1; }
+vm_bench_boot 900 '^(BENCH|not ok|# (grabberd|feeding|state))' || exit 1
 awk '
 /^BENCH/ {
 	delete v

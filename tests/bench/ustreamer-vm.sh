@@ -11,23 +11,10 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 build=${BUILD:-build}
-. tests/system/vm.sh
+. tests/bench/vm-bench.sh
 
-mapfile -t installed < <(vm_kernels)
-kver=
-for v in "${installed[@]}"; do case "$v" in 6.1.*) kver=$v ;; esac; done
-[ -n "$kver" ] || { echo "ustreamer-vm: no 6.1 kernel with headers and image" >&2; exit 1; }
-image=$(tests/system/build-image.sh "${installed[@]}") || exit 1
-payload=$(mktemp -d "${TMPDIR:-/tmp}/grab-ustreamer.XXXXXX")
-trap 'rm -rf "$payload"; vm_cleanup' EXIT
-printf 'SECS=%s\n' "${1:-15}" >"$payload/checks.env"
-vm_payload "$kver" "$payload" tests/bench/ustreamer-guest.sh || exit 1
-# guest.sh sources checks.sh; give it the duration first.
-cat "$payload/checks.env" "$payload/checks.sh" >"$payload/checks.tmp" && mv "$payload/checks.tmp" "$payload/checks.sh"
-vm_boot "$kver" "$image" "$payload" 600
-status=$?
-tr -d '\r' <"$payload/serial.log" | grep -aE '^(BENCH|not ok|# ustreamer)' | tee "$payload/bench.txt"
-[ "$status" -eq 1 ] || { echo "ustreamer-vm: the guest failed (qemu status $status)" >&2; exit 1; }
+vm_bench_prepare ustreamer-vm tests/bench/ustreamer-guest.sh "SECS=${1:-15}" || exit 1
+vm_bench_boot 600 '^(BENCH|not ok|# ustreamer)' || exit 1
 awk '
 /^BENCH/ {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }

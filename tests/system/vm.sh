@@ -21,13 +21,16 @@ vm_kernels() {
 
 # vm_debs: build the Debian packages once per run (make deb, in a private
 # build directory so no other run's build/deb changes under us); sets
-# VM_DEBS to the directory holding the .debs.  Returns non-zero with the
-# reason on stderr.
-VM_DEBS=
+# VM_DEBS to the directory holding the .debs.  A caller that boots several
+# VMs of one tree (make bench) builds them once and passes that directory
+# in GRAB_VM_DEBS.  Returns non-zero with the reason on stderr.
+VM_DEBS=${GRAB_VM_DEBS:-}
+VM_DEBS_BUILT=
 vm_debs() {
 	[ -n "$VM_DEBS" ] && return 0
 	local dir
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/grab-vm-debs.XXXXXX") || return 1
+	VM_DEBS_BUILT=$dir
 	if ! nice -n 10 make -s -C "$top" deb BUILD="$dir" >"$dir/make-deb.log" 2>&1; then
 		tail -20 "$dir/make-deb.log" >&2
 		echo "make deb failed" >&2
@@ -36,10 +39,11 @@ vm_debs() {
 	VM_DEBS=$dir/deb
 }
 
-# vm_cleanup: remove what vm_debs built.
+# vm_cleanup: remove what vm_debs built (never what it was given).
 vm_cleanup() {
-	[ -n "$VM_DEBS" ] && rm -rf "$(dirname "$VM_DEBS")"
-	VM_DEBS=
+	[ -n "$VM_DEBS_BUILT" ] && rm -rf "$VM_DEBS_BUILT"
+	VM_DEBS_BUILT=
+	VM_DEBS=${GRAB_VM_DEBS:-}
 }
 
 # vm_payload KVER PAYLOAD CHECKS: fill the 9p share: the project's Debian
