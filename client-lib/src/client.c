@@ -312,8 +312,7 @@ static int read_one(struct grab *g, struct grab_msg_frame *ret_ev, bool wait)
 	int fd = -1, ret;
 	ssize_t n;
 
-	n = recvmsg(g->sock, &mh,
-		    MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
+	n = recvmsg(g->sock, &mh, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
 	if (n < 0) {
 		if (errno == EINTR && wait)
 			return -EINTR;
