@@ -24,7 +24,7 @@ $(FAULTS_FAKE): tests/faults/fake-daemon.c $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(GRAB_CFLAGS) -o $@ $< $(COMMON_LIB) $(GRAB_LDLIBS)
 
-$(FAULTS_HOSTILE) $(FAULTS_WAIT): $(FAULTS_DIR)/%: tests/faults/%.c $(LIBGRAB_SO)
+$(FAULTS_HOSTILE) $(FAULTS_WAIT): $(FAULTS_DIR)/%: tests/faults/%.c tests/faults/faults-client.h $(LIBGRAB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(GRAB_CFLAGS) -Iclient-lib/include -o $@ $< \
 		-L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -lgrab $(GRAB_LDLIBS)

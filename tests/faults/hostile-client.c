@@ -22,48 +22,7 @@
 
 #include <grab/grab.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static const char *name(int r)
-{
-	static char buf[32];
-
-	switch (r) {
-	case 0:
-		return "OK";
-	case -EBADFD:
-		return "EBADFD";
-	case -EUCLEAN:
-		return "EUCLEAN";
-	case -ETIMEDOUT:
-		return "ETIMEDOUT";
-	case -EAGAIN:
-		return "EAGAIN";
-	case -ENOTCONN:
-		return "ENOTCONN";
-	case -ENODEV:
-		return "ENODEV";
-	case -ENODATA:
-		return "ENODATA";
-	case -ECONNRESET:
-		return "ECONNRESET";
-	case -EPROTO:
-		return "EPROTO";
-	case -EPERM:
-		return "EPERM";
-	case -ENOENT:
-		return "ENOENT";
-	default:
-		snprintf(buf, sizeof(buf), "E%d", -r);
-		return buf;
-	}
-}
+#include "faults-client.h"
 
 int main(int argc, char **argv)
 {

@@ -30,30 +30,7 @@
 
 #include <grab/grab.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static const char *name(int r)
-{
-	static char buf[32];
-
-	switch (r) {
-	case 0:
-		return "OK";
-	case -ETIMEDOUT:
-		return "ETIMEDOUT";
-	case -EINTR:
-		return "EINTR";
-	default:
-		snprintf(buf, sizeof(buf), "E%d", -r);
-		return buf;
-	}
-}
+#include "faults-client.h"
 
 static void on_alarm(int sig)
 {
