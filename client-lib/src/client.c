@@ -434,22 +434,23 @@ static int no_frame(const struct grab *g, int timeout_ms)
 }
 
 /*
- * Whether the first look of a call that may wait for @timeout_ms can wait
- * inside recvmsg() itself, the socket's receive timeout standing in for the
- * caller's.  A reader that keeps up then makes one system call per frame, as
- * a bare recv() would, instead of three (a recvmsg() that finds nothing,
- * epoll_wait(), recvmsg() again).  The timeout is set only when the caller's
- * changes.  Having one also makes a signal end the wait with EINTR, as it
- * ends epoll_wait(), SA_RESTART or not; "for ever" is a long timeout after
- * which the call goes on waiting in epoll_wait().  The kernel rounds the
- * timeout up to its tick, so a wait here may end up to a tick late.
+ * Whether the first look of next_event() can wait inside recvmsg() itself,
+ * for @wait_ms (-1: for ever), the socket's receive timeout standing in for
+ * the deadline.  A reader that keeps up then makes one system call per
+ * frame, as a bare recv() would, instead of three (a recvmsg() that finds
+ * nothing, epoll_wait(), recvmsg() again).  The timeout is set only when it
+ * changes: for a caller that passes the same timeout each time, once.
+ * Having one also makes a signal end the wait with EINTR, as it ends
+ * epoll_wait(), SA_RESTART or not; "for ever" is a long timeout after which
+ * the call goes on waiting in epoll_wait().  The kernel rounds the timeout
+ * up to its tick, so a wait here may end up to a tick late.
  */
-static bool wait_in_recv(struct grab *g, int timeout_ms)
+static bool wait_in_recv(struct grab *g, int wait_ms)
 {
-	int ms = timeout_ms < 0 ? LONG_WAIT_MS : timeout_ms;
+	int ms = wait_ms < 0 ? LONG_WAIT_MS : wait_ms;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (timeout_ms == 0 || g->sock < 0)
+	if (wait_ms == 0 || g->sock < 0)
 		return false;
 	if (g->rcvtimeo_ms == ms)
 		return true;
@@ -466,7 +467,9 @@ static bool wait_in_recv(struct grab *g, int timeout_ms)
 static int next_event(struct grab *g, int timeout_ms, uint64_t deadline,
 		      struct grab_msg_frame *ret_ev)
 {
-	bool wait = wait_in_recv(g, timeout_ms);
+	/* What is left of the caller's time, not its whole timeout: a call
+	 * may come here again after an event that named a lost frame. */
+	bool wait = wait_in_recv(g, remaining(deadline, timeout_ms));
 	struct epoll_event evs[2];
 	unsigned int handled = 0;
 	int ret;

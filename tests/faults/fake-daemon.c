@@ -28,6 +28,9 @@
  *   flood-frames  a good ring, then frame events naming frames that are
  *                 not in it
  *   flood-reset   a good ring, then RESET after RESET
+ *   trickle       a good ring, then every 300 ms a frame event naming a
+ *                 frame that is not in it: no flood, but never a frame, so
+ *                 only the deadline can end a call that waits
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -241,6 +244,14 @@ static void serve(int sock)
 		flood_senders();
 	if (!strcmp(mode, "flood-frames")) {
 		for (n = 1000;; n++) {
+			frame_msg(&m, n);
+			if (send_fd(sock, &m, -1))
+				return;
+		}
+	}
+	if (!strcmp(mode, "trickle")) {
+		for (n = 1000;; n++) {
+			usleep(300 * 1000);
 			frame_msg(&m, n);
 			if (send_fd(sock, &m, -1))
 				return;

@@ -439,6 +439,18 @@ for m in flood-wait flood-early flood-frames flood-reset; do
 		bash -c "[ $st -eq 0 ] && [ -n '$res' ] && [ \$(echo '$res' | sed 's/.*worst_ms=//') -le 1500 ]"
 done
 
+# A daemon that trickles: a frame event every 300 ms, each naming a frame
+# that is not in the ring.  Each call must end at its own deadline (500 ms;
+# 1.5 s allowed for a loaded machine), not wait its whole timeout again
+# after each lost frame.
+fake_start trickle
+timeout 60 "$hostile" "$tmp/fake.sock" 500 >"$tmp/h-trickle.out" 2>&1
+st=$?
+fake_stop
+res=$(grep RESULT "$tmp/h-trickle.out")
+t "hostile daemon, trickle: every call returns within its timeout (exit $st: $res)" \
+	bash -c "[ $st -eq 0 ] && echo '$res' | grep -q 'next=ETIMEDOUT' && [ \$(echo '$res' | sed 's/.*worst_ms=//') -le 1500 ]"
+
 # A daemon that goes quiet: every wait ends at its own timeout, never
 # before it and never at an earlier call's (libgrab may wait inside
 # recvmsg() with the socket's receive timeout, set when the caller's
