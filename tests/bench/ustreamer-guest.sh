@@ -23,7 +23,7 @@ dev=$(for n in /sys/class/video4linux/video*; do
 # The readers' frames are counted, not kept: the image has 512 MB free,
 # less than one run of 4 readers writes.  Each reader's stdout goes to a dd
 # that discards it and, on SIGUSR1, prints the bytes it has passed to
-# /tmp/d.N; reader N I [CMD...] starts it and keeps dd's pid in dd_I.
+# /tmp/d.N; reader I CMD... starts reader I and keeps its dd's pid in dd_I.
 reader() {
 	i=$1
 	shift
